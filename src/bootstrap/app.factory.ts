@@ -1,0 +1,116 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { AppModule } from '../app.module';
+import type { AppConfig } from '../config/app-config';
+import { type ContextStore, RequestContext } from '../context/request-context';
+import { createLogger, PinoNestLogger } from '../logging/logger';
+import { requestIdFrom } from './request-id';
+import { setupSwagger } from './swagger';
+
+export interface CreateAppOptions {
+  /** Where log lines go (tests capture them); default stdout. */
+  logDestination?: DestinationStream;
+  /** Build the module graph without connecting to any backend (OpenAPI export). */
+  preview?: boolean;
+}
+
+export interface CreatedApp {
+  app: NestFastifyApplication;
+  logger: Logger;
+}
+
+const contextOf = new WeakMap<FastifyRequest, ContextStore>();
+
+/** Builds the fully configured application without listening, for main.ts, tests and scripts alike. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<CreatedApp> {
+  const logger = createLogger(config, options.logDestination);
+  const adapter = new FastifyAdapter({
+    logger: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(request.headers['x-request-id']),
+    return503OnClosing: true,
+  });
+  const fastify = adapter.getInstance();
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    const store: ContextStore = { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] };
+    contextOf.set(request, store);
+    RequestContext.run(store, done);
+  });
+  // Body parsing resumes on the socket's async context; re-enter ours before guards and handlers run.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const store = contextOf.get(request);
+    if (store) RequestContext.run(store, done);
+    else done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logger.info(
+      {
+        requestId: request.id,
+        method: request.method,
+        path: request.url.split('?')[0],
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    logger: new PinoNestLogger(logger),
+    preview: options.preview,
+    abortOnError: false,
+  });
+
+  app.setGlobalPrefix('api', { exclude: ['health'] });
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        // Swagger UI loads its bundle and init script from /api/docs and needs inline styles.
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    hidePoweredBy: true,
+  });
+  app.enableCors({
+    // Only listed origins get CORS headers; others get none, so browsers block them.
+    origin: (origin, callback) => callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id', 'X-Tenant-ID', 'X-CSRF-Protection'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+  });
+  setupSwagger(app);
+  return { app, logger };
+}
+
+/** One warning at boot when any embedded backend is in use. */
+export function embeddedModeWarning(config: AppConfig): string | null {
+  const parts: string[] = [];
+  if (config.database.type === 'sqlite') parts.push(`SQLite file ${config.database.path}`);
+  if (!config.redis.url) parts.push('in-process key-value store');
+  if (parts.length === 0) return null;
+  return `Embedded mode (${parts.join(' + ')}): sessions, rate limits and data live on this machine, so this serves a single instance only. Set DATABASE_URL and REDIS_URL to scale out.`;
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { ENV_SCHEMA, type EnvKey, type EnvVarSpec, type LogLevel, type ParsedEnv, type TrustProxy } from './env.schema';
+
+export type DatabaseConfig =
+  | { type: 'mysql'; url: string; poolSize: number; runMigrations: boolean }
+  | { type: 'sqlite'; path: string; runMigrations: boolean };
+
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  redis: { url: string | null; keyPrefix: string };
+  jwt: {
+    secret: string;
+    /** True when no JWT_SECRET was given and a random one was made for this boot. */
+    secretGenerated: boolean;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    issuer: string;
+    audience: string;
+  };
+  bcryptRounds: number;
+  corsOrigins: string[];
+  trustProxy: TrustProxy;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  tenantBaseDomain: string;
+  /** True when SQLite and/or the in-process store are in use: one instance only. */
+  embedded: boolean;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+export const DEFAULT_SQLITE_PATH = './data/app.sqlite';
+
+/** Validates the whole environment at once and throws one error listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const problems: string[] = [];
+  const parsed = {} as Record<EnvKey, unknown>;
+  for (const key of Object.keys(ENV_SCHEMA) as EnvKey[]) {
+    const spec: EnvVarSpec<unknown> = ENV_SCHEMA[key];
+    const raw = env[key] === undefined || env[key] === '' ? spec.default : env[key];
+    if (raw === undefined) continue;
+    const result = spec.parse(raw);
+    if (result.ok) parsed[key] = result.value;
+    else problems.push(`${key} ${result.problem}`);
+  }
+  const values = parsed as ParsedEnv;
+
+  const production = values.NODE_ENV === 'production';
+  if (production) {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET'] as const) {
+      if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+    if (values.DATABASE_URL?.kind === 'sqlite') {
+      problems.push('DATABASE_URL must be a mysql:// URL when NODE_ENV=production');
+    }
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  const database = values.DATABASE_URL ?? { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
+  const runMigrations = values.DB_RUN_MIGRATIONS ?? database.kind === 'sqlite';
+  const redisUrl = values.REDIS_URL ?? null;
+
+  return {
+    env: values.NODE_ENV ?? 'development',
+    host: values.HOST ?? '0.0.0.0',
+    port: values.PORT ?? 3000,
+    database:
+      database.kind === 'mysql'
+        ? { type: 'mysql', url: database.url, poolSize: values.DB_POOL_SIZE ?? 10, runMigrations }
+        : { type: 'sqlite', path: database.path, runMigrations },
+    redis: { url: redisUrl, keyPrefix: values.REDIS_KEY_PREFIX ?? 'saas:' },
+    jwt: {
+      secret: values.JWT_SECRET ?? randomBytes(48).toString('base64url'),
+      secretGenerated: values.JWT_SECRET === undefined,
+      accessTtlSeconds: values.JWT_ACCESS_EXPIRES_IN ?? 900,
+      refreshTtlSeconds: values.JWT_REFRESH_EXPIRES_IN ?? 604800,
+      issuer: values.JWT_ISSUER ?? 'saas-api',
+      audience: values.JWT_AUDIENCE ?? 'saas-api',
+    },
+    bcryptRounds: values.BCRYPT_ROUNDS ?? 12,
+    corsOrigins: values.CORS_ORIGINS ?? [],
+    trustProxy: values.TRUST_PROXY ?? false,
+    logLevel: values.LOG_LEVEL ?? 'info',
+    bodyLimitBytes: values.BODY_LIMIT ?? 1024 * 1024,
+    shutdownTimeoutMs: (values.SHUTDOWN_TIMEOUT ?? 10) * 1000,
+    tenantBaseDomain: values.TENANT_BASE_DOMAIN ?? 'localhost',
+    embedded: database.kind === 'sqlite' || redisUrl === null,
+  };
+}

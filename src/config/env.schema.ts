@@ -1,0 +1,198 @@
+import { isIP } from 'node:net';
+import { parseByteSize, parseDurationSeconds } from './duration';
+
+/**
+ * Every environment variable the API reads, with its default and parser.
+ * `.env.example` and the README configuration table document exactly this list
+ * (a unit test keeps them in step).
+ */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+export interface EnvVarSpec<T> {
+  description: string;
+  /** Shown in docs; undefined means "unset by default". */
+  default?: string;
+  parse(raw: string): Parsed<T>;
+}
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(problem: string): Parsed<T> => ({ ok: false, problem });
+
+function integer(min: number, max: number) {
+  return (raw: string): Parsed<number> => {
+    if (!/^-?\d+$/.test(raw.trim())) return fail(`must be an integer, got "${raw}"`);
+    const value = Number(raw);
+    return value >= min && value <= max ? ok(value) : fail(`must be between ${min} and ${max}`);
+  };
+}
+
+function oneOf<T extends string>(...allowed: T[]) {
+  return (raw: string): Parsed<T> =>
+    (allowed as string[]).includes(raw)
+      ? ok(raw as T)
+      : fail(`must be one of ${allowed.join(', ')}, got "${raw}"`);
+}
+
+function duration(raw: string): Parsed<number> {
+  const seconds = parseDurationSeconds(raw);
+  return seconds === null
+    ? fail(`must be a duration such as 15m, 3600s, 7d or a number of seconds, got "${raw}"`)
+    : ok(seconds);
+}
+
+function text(raw: string): Parsed<string> {
+  return raw.trim() ? ok(raw.trim()) : fail('must not be empty');
+}
+
+function boolean(raw: string): Parsed<boolean> {
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return ok(true);
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return ok(false);
+  return fail(`must be true or false, got "${raw}"`);
+}
+
+export type DatabaseUrl =
+  | { kind: 'mysql'; url: string }
+  | { kind: 'sqlite'; path: string };
+
+function databaseUrl(raw: string): Parsed<DatabaseUrl> {
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length);
+    return path ? ok({ kind: 'sqlite', path }) : fail('sqlite: needs a file path, e.g. sqlite:./data/app.sqlite');
+  }
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+      return fail('must start with mysql:// (or sqlite: for an embedded file)');
+    }
+    if (!url.pathname || url.pathname === '/') return fail('must name a database, e.g. mysql://user:pass@host:3306/app');
+    url.protocol = 'mysql:';
+    return ok({ kind: 'mysql', url: url.toString() });
+  } catch {
+    return fail('is not a valid URL');
+  }
+}
+
+function redisUrl(raw: string): Parsed<string> {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'redis:' || url.protocol === 'rediss:'
+      ? ok(raw)
+      : fail('must start with redis:// or rediss://');
+  } catch {
+    return fail('is not a valid URL');
+  }
+}
+
+function origins(raw: string): Parsed<string[]> {
+  const list = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const item of list) {
+    if (item === '*') return fail('"*" is not allowed: list the exact origins');
+    try {
+      const url = new URL(item);
+      if (url.origin !== item) return fail(`"${item}" is not an origin (scheme://host[:port], no path)`);
+    } catch {
+      return fail(`"${item}" is not a valid origin`);
+    }
+  }
+  return ok(list);
+}
+
+/** `false`, a hop count, or a comma list of proxy addresses / CIDR ranges. `true` is refused: it would trust forged X-Forwarded-For. */
+export type TrustProxy = false | number | string[];
+
+function trustProxy(raw: string): Parsed<TrustProxy> {
+  const value = raw.trim();
+  if (value === 'false' || value === '') return ok(false);
+  if (value === 'true') return fail('"true" would trust any client-supplied X-Forwarded-For; name the proxy addresses or a hop count');
+  if (/^\d+$/.test(value)) return ok(Number(value));
+  const list = value.split(',').map((item) => item.trim());
+  for (const item of list) {
+    const [address, prefix] = item.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!family || !prefixOk) return fail(`"${item}" is not an IP address or CIDR range`);
+  }
+  return ok(list);
+}
+
+function byteSize(raw: string): Parsed<number> {
+  const bytes = parseByteSize(raw);
+  return bytes === null ? fail(`must be a size such as 1048576, 512kb or 1mb, got "${raw}"`) : ok(bytes);
+}
+
+function secret(raw: string): Parsed<string> {
+  return raw.length >= 32 ? ok(raw) : fail('must be at least 32 characters');
+}
+
+function hostname(raw: string): Parsed<string> {
+  const value = raw.trim().toLowerCase();
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(value)
+    ? ok(value)
+    : fail(`"${raw}" is not a domain name`);
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const ENV_SCHEMA = {
+  NODE_ENV: {
+    description: 'development, test or production. Production requires DATABASE_URL, REDIS_URL and JWT_SECRET.',
+    default: 'development',
+    parse: oneOf('development', 'test', 'production'),
+  },
+  HOST: { description: 'Interface the HTTP server binds to.', default: '0.0.0.0', parse: text },
+  PORT: { description: 'HTTP port.', default: '3000', parse: integer(0, 65535) },
+  DATABASE_URL: {
+    description: 'mysql://user:pass@host:3306/db for MySQL 8 / MariaDB. Unset: embedded SQLite file ./data/app.sqlite (or sqlite:PATH).',
+    parse: databaseUrl,
+  },
+  DB_POOL_SIZE: { description: 'MySQL connection pool size per instance.', default: '10', parse: integer(1, 500) },
+  DB_RUN_MIGRATIONS: {
+    description: 'Apply pending migrations at boot. Default: true for SQLite, false for MySQL (run `npm run migration:run` before serving).',
+    parse: boolean,
+  },
+  REDIS_URL: {
+    description: 'redis://[:password@]host:6379[/db]. Unset: in-process key-value store (single instance only).',
+    parse: redisUrl,
+  },
+  REDIS_KEY_PREFIX: {
+    description: 'Prefix in front of every key this API writes, so several apps can share one Redis.',
+    default: 'saas:',
+    parse: text,
+  },
+  JWT_SECRET: {
+    description: 'HS256 signing secret, at least 32 characters. Unset outside production: a random per-boot secret.',
+    parse: secret,
+  },
+  JWT_ACCESS_EXPIRES_IN: { description: 'Access token lifetime (15m, 3600s, 7d or seconds).', default: '15m', parse: duration },
+  JWT_REFRESH_EXPIRES_IN: { description: 'Refresh token / session lifetime.', default: '7d', parse: duration },
+  JWT_ISSUER: { description: 'iss claim of issued access tokens, checked on every request.', default: 'saas-api', parse: text },
+  JWT_AUDIENCE: { description: 'aud claim of issued access tokens, checked on every request.', default: 'saas-api', parse: text },
+  BCRYPT_ROUNDS: { description: 'bcrypt cost factor for password hashes.', default: '12', parse: integer(4, 15) },
+  CORS_ORIGINS: {
+    description: 'Comma-separated allowlist of browser origins (https://app.example.com). Empty: no cross-origin access.',
+    default: '',
+    parse: origins,
+  },
+  TRUST_PROXY: {
+    description: 'false, a hop count, or comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed.',
+    default: 'false',
+    parse: trustProxy,
+  },
+  LOG_LEVEL: { description: `Log level: ${LOG_LEVELS.join(', ')}.`, default: 'info', parse: oneOf(...LOG_LEVELS) },
+  BODY_LIMIT: { description: 'Largest accepted request body (bytes, or 512kb / 1mb).', default: '1mb', parse: byteSize },
+  SHUTDOWN_TIMEOUT: {
+    description: 'How long SIGTERM waits for in-flight requests before closing anyway.',
+    default: '10s',
+    parse: duration,
+  },
+  TENANT_BASE_DOMAIN: {
+    description: 'Base domain for tenant subdomains: with example.com, Host acme.example.com selects tenant acme.',
+    default: 'localhost',
+    parse: hostname,
+  },
+} satisfies Record<string, EnvVarSpec<unknown>>;
+
+export type EnvKey = keyof typeof ENV_SCHEMA;
+type SpecValue<S> = S extends EnvVarSpec<infer T> ? T : never;
+export type ParsedEnv = { [K in EnvKey]: SpecValue<(typeof ENV_SCHEMA)[K]> | undefined };

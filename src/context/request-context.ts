@@ -1,0 +1,47 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** The organization a piece of work acts for. */
+export interface TenantRef {
+  id: string;
+  subdomain: string;
+}
+
+/** The authenticated principal of a request, taken from the token and the session cache. */
+export interface Principal {
+  userId: string;
+  organizationId: string;
+  email: string;
+  roles: string[];
+  permissions: string[];
+  sessionId: string;
+  tokenId: string;
+  tokenExpiresAt: number;
+}
+
+/**
+ * Mutable per-request (or per-job) state. Created once when work starts; guards fill in
+ * the tenant and principal as they learn them.
+ */
+export interface ContextStore {
+  requestId: string;
+  ip?: string;
+  userAgent?: string;
+  tenant?: TenantRef;
+  principal?: Principal;
+  /** Set only by `runInSystemScope`: the named reason platform-level code may cross tenants. */
+  systemScope?: string;
+}
+
+const storage = new AsyncLocalStorage<ContextStore>();
+
+export const RequestContext = {
+  run<T>(store: ContextStore, work: () => T): T {
+    return storage.run(store, work);
+  },
+  current(): ContextStore | undefined {
+    return storage.getStore();
+  },
+  requestId(): string | undefined {
+    return storage.getStore()?.requestId;
+  },
+};

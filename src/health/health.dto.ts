@@ -1,0 +1,27 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+class HealthBackendsDto {
+  @ApiProperty({ enum: ['mysql', 'sqlite'] })
+  database!: 'mysql' | 'sqlite';
+
+  @ApiProperty({ enum: ['redis', 'in-process'] })
+  keyValueStore!: 'redis' | 'in-process';
+}
+
+export class HealthResponseDto {
+  @ApiProperty({ enum: ['ok', 'error'], example: 'ok' })
+  status!: 'ok' | 'error';
+
+  @ApiProperty({ enum: ['connected', 'disconnected'], example: 'connected' })
+  database!: 'connected' | 'disconnected';
+
+  @ApiProperty({
+    enum: ['connected', 'disconnected', 'embedded'],
+    example: 'connected',
+    description: '`embedded` when REDIS_URL is unset and the in-process store is in use',
+  })
+  redis!: 'connected' | 'disconnected' | 'embedded';
+
+  @ApiProperty({ type: HealthBackendsDto })
+  backends!: HealthBackendsDto;
+}

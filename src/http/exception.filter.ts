@@ -1,0 +1,139 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { KvUnavailableError } from '../kv/kv-store';
+import { LOGGER } from '../logging/logger';
+import { AppException, type FieldError } from './app-exception';
+import { DEFAULT_CODE_BY_STATUS, ErrorCode } from './error-codes';
+
+export interface ErrorBody {
+  success: false;
+  error: string;
+  message: string;
+  statusCode: number;
+  requestId: string;
+  details?: FieldError[];
+}
+
+interface Rendered {
+  status: number;
+  code: string;
+  message: string;
+  details?: FieldError[];
+  headers?: Record<string, string>;
+}
+
+/** Errors Fastify raises itself (body parsing, limits) carry a 4xx statusCode. */
+interface FrameworkError extends Error {
+  statusCode: number;
+  code?: string;
+}
+
+function isFrameworkError(error: unknown): error is FrameworkError {
+  return error instanceof Error && typeof (error as Partial<FrameworkError>).statusCode === 'number';
+}
+
+/** Driver error codes that mean the database cannot be reached, not that the query is wrong. */
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'SQLITE_BUSY',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code;
+  return typeof code === 'string' && DATABASE_DOWN_CODES.has(code);
+}
+
+/** The one global filter: every error leaves the server in the same envelope, internals never do. */
+@Catch()
+export class GlobalExceptionFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const rendered = this.render(exception, request);
+
+    if (rendered.status >= 500) {
+      const log = rendered.status === 503 ? this.logger.warn.bind(this.logger) : this.logger.error.bind(this.logger);
+      log({ requestId: request.id, err: exception, method: request.method, path: request.url }, rendered.message);
+    }
+    if (reply.sent) return;
+
+    const body: ErrorBody = {
+      success: false,
+      error: rendered.code,
+      message: rendered.message,
+      statusCode: rendered.status,
+      requestId: request.id,
+      ...(rendered.details ? { details: rendered.details } : {}),
+    };
+    void reply
+      .status(rendered.status)
+      .headers({ ...rendered.headers, 'x-request-id': request.id })
+      .send(body);
+  }
+
+  private render(exception: unknown, request: FastifyRequest): Rendered {
+    if (exception instanceof AppException) {
+      return {
+        status: exception.getStatus(),
+        code: exception.code,
+        message: exception.message,
+        details: exception.details,
+        headers: exception.headers,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === HttpStatus.NOT_FOUND) {
+        return { status, code: ErrorCode.NOT_FOUND, message: `Route ${request.method} ${request.url.split('?')[0]} not found` };
+      }
+      return {
+        status,
+        code: DEFAULT_CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.BAD_REQUEST),
+        message: status >= 500 ? 'Internal server error' : exception.message,
+      };
+    }
+    if (exception instanceof KvUnavailableError || isDatabaseUnavailable(exception)) {
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        message: 'A backing service is unavailable; try again shortly',
+        headers: { 'retry-after': '5' },
+      };
+    }
+    if (isFrameworkError(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
+      return this.renderFrameworkError(exception);
+    }
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, code: ErrorCode.INTERNAL_ERROR, message: 'Internal server error' };
+  }
+
+  private renderFrameworkError(error: FrameworkError): Rendered {
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'The request body is too large' };
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'Unsupported Content-Type; send application/json' };
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return { status: 400, code: ErrorCode.MALFORMED_JSON, message: 'The JSON body is empty' };
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return { status: 400, code: ErrorCode.MALFORMED_JSON, message: 'The request body is not valid JSON' };
+    }
+    if (error instanceof SyntaxError) {
+      return { status: 400, code: ErrorCode.MALFORMED_JSON, message: 'The request body is not valid JSON' };
+    }
+    return {
+      status: error.statusCode,
+      code: DEFAULT_CODE_BY_STATUS[error.statusCode] ?? ErrorCode.BAD_REQUEST,
+      message: error.message,
+    };
+  }
+}
