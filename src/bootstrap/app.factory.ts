@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
@@ -8,6 +9,7 @@ import { AppModule } from '../app.module';
 import type { AppConfig } from '../config/app-config';
 import { type ContextStore, RequestContext } from '../context/request-context';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
 import { setupSwagger } from './swagger';
 
@@ -16,6 +18,8 @@ export interface CreateAppOptions {
   logDestination?: DestinationStream;
   /** Build the module graph without connecting to any backend (OpenAPI export). */
   preview?: boolean;
+  /** Extra modules mounted into the app (tests add probe routes this way). */
+  extraImports?: DynamicModule['imports'];
 }
 
 export interface CreatedApp {
@@ -36,6 +40,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     return503OnClosing: true,
   });
   const fastify = adapter.getInstance();
+  installJsonParser(fastify);
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -63,10 +68,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     done();
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, options.extraImports), adapter, {
     logger: new PinoNestLogger(logger),
     preview: options.preview,
     abortOnError: false,
+    // JSON only (installJsonParser): form posts get 415, which also closes a classic CSRF vector.
+    bodyParser: false,
   });
 
   app.setGlobalPrefix('api', { exclude: ['health'] });

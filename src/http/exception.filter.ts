@@ -23,16 +23,6 @@ interface Rendered {
   headers?: Record<string, string>;
 }
 
-/** Errors Fastify raises itself (body parsing, limits) carry a 4xx statusCode. */
-interface FrameworkError extends Error {
-  statusCode: number;
-  code?: string;
-}
-
-function isFrameworkError(error: unknown): error is FrameworkError {
-  return error instanceof Error && typeof (error as Partial<FrameworkError>).statusCode === 'number';
-}
-
 /** Driver error codes that mean the database cannot be reached, not that the query is wrong. */
 const DATABASE_DOWN_CODES = new Set([
   'ECONNREFUSED',
@@ -91,6 +81,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         headers: exception.headers,
       };
     }
+    // Fastify's own errors (body limit, media type) reach here already mapped to HttpException by Nest.
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === HttpStatus.NOT_FOUND) {
@@ -110,30 +101,6 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         headers: { 'retry-after': '5' },
       };
     }
-    if (isFrameworkError(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
-      return this.renderFrameworkError(exception);
-    }
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, code: ErrorCode.INTERNAL_ERROR, message: 'Internal server error' };
-  }
-
-  private renderFrameworkError(error: FrameworkError): Rendered {
-    switch (error.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'The request body is too large' };
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'Unsupported Content-Type; send application/json' };
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return { status: 400, code: ErrorCode.MALFORMED_JSON, message: 'The JSON body is empty' };
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return { status: 400, code: ErrorCode.MALFORMED_JSON, message: 'The request body is not valid JSON' };
-    }
-    if (error instanceof SyntaxError) {
-      return { status: 400, code: ErrorCode.MALFORMED_JSON, message: 'The request body is not valid JSON' };
-    }
-    return {
-      status: error.statusCode,
-      code: DEFAULT_CODE_BY_STATUS[error.statusCode] ?? ErrorCode.BAD_REQUEST,
-      message: error.message,
-    };
   }
 }
