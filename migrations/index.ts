@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { CreateIdentityTables1764086400000 } from './1764086400000-CreateIdentityTables';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [CreateIdentityTables1764086400000];

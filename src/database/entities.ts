@@ -1,5 +1,7 @@
-import type { MixedList } from 'typeorm';
+import { AuditLog } from '../modules/audit/audit-log.entity';
+import { Organization } from '../modules/organizations/organization.entity';
+import { Role } from '../modules/roles/role.entity';
+import { User } from '../modules/users/user.entity';
 
 /** Every entity of the app, listed once so the app and the CLIs agree. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ENTITIES: MixedList<Function> = [];
+export const ENTITIES = [Organization, User, Role, AuditLog];
