@@ -9,6 +9,9 @@ import { EnvelopeInterceptor } from './http/envelope.interceptor';
 import { GlobalExceptionFilter } from './http/exception.filter';
 import { AppValidationPipe } from './http/validation.pipe';
 import { KvModule } from './kv/kv.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { TenancyModule } from './tenancy/tenancy.module';
 import { LoggingModule } from './logging/logging.module';
 
 @Module({})
@@ -16,7 +19,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger, extraImports: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, HealthModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, TenancyModule, HealthModule, AuthModule, ...extraImports],
       providers: [
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

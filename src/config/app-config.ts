@@ -21,6 +21,17 @@ export interface AppConfig {
     audience: string;
   };
   bcryptRounds: number;
+  hashConcurrency: number;
+  auth: {
+    refreshReuseGraceSeconds: number;
+    sessionCacheTtlSeconds: number;
+    loginMaxFailures: number;
+    loginFailureWindowSeconds: number;
+    ipRateLimit: number;
+    ipRateWindowSeconds: number;
+    /** Refresh cookie gets the Secure flag (always in production). */
+    secureCookies: boolean;
+  };
   corsOrigins: string[];
   trustProxy: TrustProxy;
   logLevel: LogLevel;
@@ -87,6 +98,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       audience: values.JWT_AUDIENCE ?? 'saas-api',
     },
     bcryptRounds: values.BCRYPT_ROUNDS ?? 12,
+    hashConcurrency: values.HASH_CONCURRENCY ?? 2,
+    auth: {
+      refreshReuseGraceSeconds: values.REFRESH_REUSE_GRACE ?? 5,
+      sessionCacheTtlSeconds: values.SESSION_CACHE_TTL ?? 3600,
+      loginMaxFailures: values.LOGIN_MAX_FAILURES ?? 5,
+      loginFailureWindowSeconds: values.LOGIN_FAILURE_WINDOW ?? 900,
+      ipRateLimit: values.AUTH_IP_RATE_LIMIT ?? 30,
+      ipRateWindowSeconds: values.AUTH_IP_RATE_WINDOW ?? 60,
+      secureCookies: production,
+    },
     corsOrigins: values.CORS_ORIGINS ?? [],
     trustProxy: values.TRUST_PROXY ?? false,
     logLevel: values.LOG_LEVEL ?? 'info',

@@ -191,6 +191,29 @@ export const ENV_SCHEMA = {
     default: 'localhost',
     parse: hostname,
   },
+  REFRESH_REUSE_GRACE: {
+    description: 'Window in which the immediately previous refresh token gets the same successor again instead of revoking the session.',
+    default: '5s',
+    parse: duration,
+  },
+  SESSION_CACHE_TTL: { description: 'Sliding lifetime of the per-user session cache in Redis.', default: '1h', parse: duration },
+  LOGIN_MAX_FAILURES: {
+    description: 'Failed logins per organization and email before further attempts get 429.',
+    default: '5',
+    parse: integer(1, 1000),
+  },
+  LOGIN_FAILURE_WINDOW: { description: 'Window in which failed logins are counted (and the lockout lasts).', default: '15m', parse: duration },
+  AUTH_IP_RATE_LIMIT: {
+    description: 'Login and register requests allowed per client IP within AUTH_IP_RATE_WINDOW.',
+    default: '30',
+    parse: integer(1, 1_000_000),
+  },
+  AUTH_IP_RATE_WINDOW: { description: 'Window of AUTH_IP_RATE_LIMIT.', default: '1m', parse: duration },
+  HASH_CONCURRENCY: {
+    description: 'bcrypt hashes computed at once per instance; more wait, so logins cannot starve other requests.',
+    default: '2',
+    parse: integer(1, 64),
+  },
 } satisfies Record<string, EnvVarSpec<unknown>>;
 
 export type EnvKey = keyof typeof ENV_SCHEMA;

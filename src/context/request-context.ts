@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CachedIdentity } from './identity';
 
 /** The organization a piece of work acts for. */
 export interface TenantRef {
@@ -16,6 +17,8 @@ export interface Principal {
   sessionId: string;
   tokenId: string;
   tokenExpiresAt: number;
+  /** The user and organization as the session cache holds them now. */
+  identity: CachedIdentity;
 }
 
 /**

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { buildDataSourceOptions } from './data-source-options';
+import { TransactionRunner } from './transaction-runner.service';
 
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(private readonly dataSource: DataSource) {}
@@ -30,7 +31,8 @@ class DatabaseLifecycle implements OnApplicationShutdown {
       },
     },
     { provide: DatabaseLifecycle, inject: [DataSource], useFactory: (ds: DataSource) => new DatabaseLifecycle(ds) },
+    TransactionRunner,
   ],
-  exports: [DataSource],
+  exports: [DataSource, TransactionRunner],
 })
 export class DatabaseModule {}

@@ -32,7 +32,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @Public()
+  @Public({ tenant: false })
   @RawResponse()
   @ApiOperation({ summary: 'Liveness and dependency check (outside the /api prefix, no authentication)' })
   @ApiOkResponse({ type: HealthResponseDto })

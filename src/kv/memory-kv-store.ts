@@ -49,6 +49,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
       return true;
     },
     setAdd: (key, members) => {
+      // Redis never stores an empty set; an empty entry here would block setIfAbsent and never expire.
+      if (members.length === 0) return 0;
       const set = this.setAt(key, true);
       const before = set.size;
       for (const member of members) set.add(member);
@@ -144,6 +146,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async setAdd(key: string, members: string[], ttlSeconds?: number): Promise<number> {
+    // Like the Redis adapter: adding nothing leaves an existing set's TTL alone too.
+    if (members.length === 0) return 0;
     const added = this.tx.setAdd(key, members);
     if (ttlSeconds !== undefined) this.tx.expire(key, ttlSeconds);
     return added;

@@ -40,6 +40,9 @@ export class RedisKeyValueStore implements KeyValueStore {
       commandTimeout: options.commandTimeoutMs ?? 2000,
       // Reconnect forever in the background, backing off to one try every 2 seconds.
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      // disconnect() waits this long for a 'close' event even when the socket is already dead
+      // (failed connect, Redis down); the default 2 s timer kept test processes alive.
+      disconnectTimeout: 200,
     });
     // Connection errors surface on the commands; without a listener ioredis would log them unhandled.
     this.client.on('error', () => undefined);

@@ -16,6 +16,12 @@ export const TenantContext = {
     return tenantId;
   },
 
+  /** True only inside SystemScope.run, and only while no tenant was entered within it. */
+  inSystemScope(): boolean {
+    const store = RequestContext.current();
+    return Boolean(store?.systemScope) && !store?.tenant;
+  },
+
   currentTenant(): TenantRef | undefined {
     return RequestContext.current()?.tenant;
   },

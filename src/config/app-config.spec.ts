@@ -1,0 +1,159 @@
+import { ConfigValidationError, DEFAULT_SQLITE_PATH, loadConfig } from './app-config';
+
+const SECRET = 'a-production-secret-of-at-least-32-chars';
+
+/** Runs loadConfig and returns the problems it reported (fails the test when it did not throw). */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    return (error as ConfigValidationError).problems;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  describe('defaults (the embedded development mode)', () => {
+    const config = loadConfig({});
+
+    it('uses SQLite, the in-process store and development settings', () => {
+      expect(config.env).toBe('development');
+      expect(config.port).toBe(3000);
+      expect(config.database).toEqual({ type: 'sqlite', path: DEFAULT_SQLITE_PATH, runMigrations: true });
+      expect(config.redis.url).toBeNull();
+      expect(config.embedded).toBe(true);
+    });
+
+    it('documents the issue defaults for tokens, bcrypt, body size and CORS', () => {
+      expect(config.jwt.accessTtlSeconds).toBe(15 * 60);
+      expect(config.jwt.refreshTtlSeconds).toBe(7 * 24 * 3600);
+      expect(config.bcryptRounds).toBe(12);
+      expect(config.bodyLimitBytes).toBe(1024 * 1024);
+      expect(config.corsOrigins).toEqual([]);
+      expect(config.trustProxy).toBe(false);
+      expect(config.logLevel).toBe('info');
+    });
+
+    it('makes a random per-boot JWT secret and says so', () => {
+      expect(config.jwt.secretGenerated).toBe(true);
+      expect(config.jwt.secret.length).toBeGreaterThanOrEqual(32);
+      expect(loadConfig({}).jwt.secret).not.toBe(config.jwt.secret);
+    });
+
+    it('treats an empty variable as unset', () => {
+      expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
+    });
+  });
+
+  describe('MySQL + Redis', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'mariadb://app:pw@db:3306/app',
+      DB_POOL_SIZE: '20',
+      REDIS_URL: 'redis://cache:6379/2',
+      JWT_SECRET: SECRET,
+      JWT_ACCESS_EXPIRES_IN: '3600s',
+      JWT_REFRESH_EXPIRES_IN: '30d',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
+      BODY_LIMIT: '512kb',
+    });
+
+    it('reads every value into its typed form', () => {
+      expect(config.database).toEqual({ type: 'mysql', url: 'mysql://app:pw@db:3306/app', poolSize: 20, runMigrations: false });
+      expect(config.redis.url).toBe('redis://cache:6379/2');
+      expect(config.embedded).toBe(false);
+      expect(config.jwt).toMatchObject({ secret: SECRET, secretGenerated: false, accessTtlSeconds: 3600, refreshTtlSeconds: 2_592_000 });
+      expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+      expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+      expect(config.bodyLimitBytes).toBe(512 * 1024);
+    });
+
+    it('reads a hop count for TRUST_PROXY', () => {
+      expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    });
+
+    it('accepts a plain number of seconds for durations', () => {
+      expect(loadConfig({ JWT_ACCESS_EXPIRES_IN: '600' }).jwt.accessTtlSeconds).toBe(600);
+    });
+  });
+
+  describe('validation', () => {
+    it('lists every problem in one error instead of stopping at the first', () => {
+      const env = {
+        PORT: 'eighty',
+        DATABASE_URL: 'postgres://db/app',
+        REDIS_URL: 'http://cache',
+        JWT_SECRET: 'short',
+        JWT_ACCESS_EXPIRES_IN: '15 minutes',
+        BCRYPT_ROUNDS: '3',
+        CORS_ORIGINS: '*',
+        LOG_LEVEL: 'verbose',
+        BODY_LIMIT: '1gb',
+      };
+      let error: unknown;
+      try {
+        loadConfig(env);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      const { problems, message } = error as ConfigValidationError;
+      expect(problems).toHaveLength(Object.keys(env).length);
+      for (const key of Object.keys(env)) {
+        expect(problems.filter((problem) => problem.startsWith(`${key} `))).toHaveLength(1);
+        expect(message).toContain(`  - ${key} `);
+      }
+      expect(message.split('\n')[0]).toBe('Invalid configuration:');
+    });
+
+    it.each([
+      ['NODE_ENV', 'staging', /one of development, test, production/],
+      ['PORT', '70000', /between 0 and 65535/],
+      ['PORT', '3000.5', /integer/],
+      ['DATABASE_URL', 'mysql://db:3306', /name a database/],
+      ['DATABASE_URL', 'sqlite:', /file path/],
+      ['DATABASE_URL', 'not a url', /not a valid URL/],
+      ['REDIS_URL', 'cache:6379', /redis:\/\//],
+      ['JWT_SECRET', 'x'.repeat(31), /at least 32 characters/],
+      ['JWT_REFRESH_EXPIRES_IN', '1w', /duration/],
+      ['BCRYPT_ROUNDS', '16', /between 4 and 15/],
+      ['CORS_ORIGINS', 'https://app.example.com/path', /not an origin/],
+      ['CORS_ORIGINS', 'app.example.com', /not a valid origin|not an origin/],
+      ['TRUST_PROXY', 'true', /X-Forwarded-For/],
+      ['TRUST_PROXY', '10.0.0.0/33', /not an IP address or CIDR/],
+      ['DB_RUN_MIGRATIONS', 'maybe', /true or false/],
+      ['BODY_LIMIT', 'big', /size/],
+    ])('refuses %s=%p', (key, value, expected) => {
+      const problems = problemsOf({ [key]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${key} `));
+      expect(problems[0]).toMatch(expected);
+    });
+
+    it('requires MySQL, Redis and a JWT secret in production, all reported together', () => {
+      const problems = problemsOf({ NODE_ENV: 'production' });
+      expect(problems).toEqual([
+        'DATABASE_URL is required when NODE_ENV=production',
+        'REDIS_URL is required when NODE_ENV=production',
+        'JWT_SECRET is required when NODE_ENV=production',
+      ]);
+    });
+
+    it('refuses SQLite in production', () => {
+      const problems = problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'sqlite:./data/prod.sqlite',
+        REDIS_URL: 'redis://cache:6379',
+        JWT_SECRET: SECRET,
+      });
+      expect(problems).toEqual(['DATABASE_URL must be a mysql:// URL when NODE_ENV=production']);
+    });
+
+    it('reports a bad value and a production requirement in the same message', () => {
+      const problems = problemsOf({ NODE_ENV: 'production', PORT: '-1', DATABASE_URL: 'mysql://db/app', REDIS_URL: 'redis://r' });
+      expect(problems).toEqual(['PORT must be between 0 and 65535', 'JWT_SECRET is required when NODE_ENV=production']);
+    });
+  });
+});

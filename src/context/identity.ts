@@ -1,0 +1,16 @@
+/** What the session cache holds per user: everything an authenticated request needs besides the token. */
+export interface CachedIdentity {
+  user: {
+    id: string;
+    email: string;
+    firstName: string;
+    lastName: string;
+    status: 'active' | 'disabled';
+    roles: string[];
+    lastLoginAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+  };
+  organization: { id: string; name: string; subdomain: string; status: 'active' | 'suspended' };
+  permissions: string[];
+}

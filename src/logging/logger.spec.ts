@@ -1,0 +1,86 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../config/app-config';
+import { RequestContext } from '../context/request-context';
+import { createLogger } from './logger';
+
+type Line = Record<string, unknown>;
+
+/** A logger writing JSON lines into an array, as in production (NODE_ENV=test skips pino-pretty). */
+function capture(): { logger: ReturnType<typeof createLogger>; lines: Line[]; raw: string[] } {
+  const lines: Line[] = [];
+  const raw: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const text of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        raw.push(text);
+        lines.push(JSON.parse(text) as Line);
+      }
+      callback();
+    },
+  });
+  const logger = createLogger(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug' }), destination);
+  return { logger, lines, raw };
+}
+
+const SECRETS = ['Bearer eyJhbGciOiJIUzI1NiJ9.secret', 'refresh_token=abc123secret', 'hunter2-password', 'tok-secret-value'];
+
+describe('createLogger', () => {
+  it('redacts authorization and cookie headers of a logged request and response', () => {
+    const { logger, lines, raw } = capture();
+    logger.info(
+      {
+        req: { method: 'POST', headers: { authorization: SECRETS[0], cookie: SECRETS[1], 'user-agent': 'jest' } },
+        res: { headers: { 'set-cookie': SECRETS[1] } },
+      },
+      'request',
+    );
+    expect(lines[0]).toMatchObject({
+      req: { method: 'POST', headers: { authorization: '[redacted]', cookie: '[redacted]', 'user-agent': 'jest' } },
+      res: { headers: { 'set-cookie': '[redacted]' } },
+    });
+    for (const secret of SECRETS.slice(0, 2)) expect(raw[0]).not.toContain(secret);
+  });
+
+  it('redacts passwords and tokens at the top level and one level down', () => {
+    const { logger, lines, raw } = capture();
+    logger.warn(
+      {
+        password: SECRETS[2],
+        token: SECRETS[3],
+        body: { email: 'a@example.com', password: SECRETS[2], newPassword: SECRETS[2], refreshToken: SECRETS[3] },
+        user: { id: 'u1', passwordHash: '$2b$12$hashhashhash' },
+        headers: { authorization: SECRETS[0] },
+      },
+      'login failed',
+    );
+    expect(lines[0]).toMatchObject({
+      password: '[redacted]',
+      token: '[redacted]',
+      body: { email: 'a@example.com', password: '[redacted]', newPassword: '[redacted]', refreshToken: '[redacted]' },
+      user: { id: 'u1', passwordHash: '[redacted]' },
+      headers: { authorization: '[redacted]' },
+    });
+    for (const secret of [...SECRETS, '$2b$12$hashhashhash']) expect(raw[0]).not.toContain(secret);
+  });
+
+  it('adds the request id of the current request context to every line', () => {
+    const { logger, lines } = capture();
+    RequestContext.run({ requestId: 'req-123' }, () => {
+      logger.info('inside');
+      logger.child({ component: 'db' }).debug('nested');
+    });
+    logger.info('outside');
+    expect(lines.map((line) => [line.msg, line.requestId])).toEqual([
+      ['inside', 'req-123'],
+      ['nested', 'req-123'],
+      ['outside', undefined],
+    ]);
+  });
+
+  it('writes JSON with a level, an ISO time and the message', () => {
+    const { logger, lines } = capture();
+    logger.error({ err: new Error('boom') }, 'failed');
+    expect(lines[0]).toMatchObject({ level: 50, msg: 'failed', err: { message: 'boom', type: 'Error' } });
+    expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
+  });
+});

@@ -1,0 +1,113 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { IsAcceptablePassword } from '../../../security/password.validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class RegisterOrganizationDto {
+  @ApiProperty({ example: 'Acme Inc.' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  name!: string;
+
+  @ApiProperty({ example: 'acme', description: 'Lowercase letters, digits and inner hyphens, 3-63 characters' })
+  @IsString()
+  @Matches(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, {
+    message: 'subdomain must be 3-63 lowercase letters, digits or inner hyphens',
+  })
+  subdomain!: string;
+}
+
+export class RegisterDto {
+  @ApiProperty({ type: RegisterOrganizationDto })
+  @ValidateNested()
+  @Type(() => RegisterOrganizationDto)
+  organization!: RegisterOrganizationDto;
+
+  @ApiProperty({ example: 'owner@acme.test' })
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ example: 'correct horse battery staple', description: '8+ characters, at most 72 bytes, not a common password' })
+  @IsAcceptablePassword()
+  password!: string;
+
+  @ApiProperty({ example: 'Ada' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  firstName!: string;
+
+  @ApiProperty({ example: 'Lovelace' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  lastName!: string;
+
+  @ApiPropertyOptional({ description: 'Non-browser clients: return the refresh token in the body instead of a cookie' })
+  @IsOptional()
+  @IsBoolean()
+  refreshTokenInBody?: boolean;
+}
+
+export class LoginDto {
+  @ApiProperty({ example: 'owner@acme.test' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ example: 'correct horse battery staple' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiPropertyOptional({ description: 'Non-browser clients: return the refresh token in the body instead of a cookie' })
+  @IsOptional()
+  @IsBoolean()
+  refreshTokenInBody?: boolean;
+}
+
+export class RefreshDto {
+  @ApiPropertyOptional({ description: 'Non-browser clients send the refresh token here; browsers rely on the cookie' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  refreshToken?: string;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  currentPassword!: string;
+
+  @ApiProperty({ description: '8+ characters, at most 72 bytes, not a common password' })
+  @IsAcceptablePassword()
+  newPassword!: string;
+}
+
+export class SessionIdParamDto {
+  @IsString()
+  @MinLength(36)
+  @MaxLength(36)
+  id!: string;
+}

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../context/request-context';
+import { TenantContext } from '../../tenancy/tenant-context';
+import { OrganizationsRepository } from '../organizations/organizations.repository';
+import type { User } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
+import type { Organization } from '../organizations/organization.entity';
+import type { CachedIdentity } from '../../context/identity';
+import { SessionService } from './session.service';
+
+export interface TokenFacts {
+  userId: string;
+  organizationId: string;
+  sessionId: string;
+  tokenId: string;
+  expiresAt: number;
+}
+
+export function identityOf(user: User, organization: Organization): CachedIdentity {
+  const roles = (user.roles ?? []).map((role) => role.name).sort();
+  const permissions = [...new Set((user.roles ?? []).flatMap((role) => role.permissions))].sort();
+  return {
+    user: {
+      id: user.id,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      status: user.status,
+      roles,
+      lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
+      createdAt: user.createdAt.toISOString(),
+      updatedAt: user.updatedAt.toISOString(),
+    },
+    organization: { id: organization.id, name: organization.name, subdomain: organization.subdomain, status: organization.status },
+    permissions,
+  };
+}
+
+/** Who the bearer of a token is right now: from the session cache, rebuilt from the database on a miss. */
+@Injectable()
+export class IdentityService {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly users: UsersRepository,
+    private readonly organizations: OrganizationsRepository,
+  ) {}
+
+  /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
+  async principalFor(facts: TokenFacts): Promise<Principal | false> {
+    const check = await this.sessions.checkAccess(facts.tokenId, facts.sessionId, facts.organizationId, facts.userId);
+    if (check.state !== 'ok') return false;
+    const identity = check.identity ?? (await this.rebuild(facts.organizationId, facts.userId));
+    if (!identity || identity.user.status !== 'active' || identity.organization.status !== 'active') return false;
+    return {
+      userId: identity.user.id,
+      organizationId: identity.organization.id,
+      email: identity.user.email,
+      roles: identity.user.roles,
+      permissions: identity.permissions,
+      sessionId: facts.sessionId,
+      tokenId: facts.tokenId,
+      tokenExpiresAt: facts.expiresAt,
+      identity,
+    };
+  }
+
+  /** Reads user, roles and organization from the database and caches the result. */
+  async rebuild(organizationId: string, userId: string): Promise<CachedIdentity | null> {
+    const organization = await this.organizations.findById(organizationId);
+    if (!organization) return null;
+    const user = await TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, () =>
+      this.users.findByIdWithRoles(userId),
+    );
+    if (!user) return null;
+    const identity = identityOf(user, organization);
+    await this.sessions.cacheIdentity(identity);
+    return identity;
+  }
+}

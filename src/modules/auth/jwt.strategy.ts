@@ -1,0 +1,60 @@
+import type { KeyObject } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import type { Principal } from '../../context/request-context';
+import { IdentityService } from './identity.service';
+import { JWT_KEY } from './jwt-key';
+import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './token.service';
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * Verifies the bearer token (HS256 only, issuer, audience, expiry, nbf) with the prebuilt key
+ * object, then asks IdentityService, in one key-value round trip, whether the token and its
+ * session are still alive and who the user is now.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(JWT_KEY) key: KeyObject,
+    private readonly identities: IdentityService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // passport-jwt types the key as string | Buffer; jsonwebtoken accepts a KeyObject, which
+      // verifies about 40x faster than a string secret that is re-imported on every call.
+      secretOrKeyProvider: (_request: unknown, _token: unknown, done: (error: null, key: Buffer) => void) =>
+        done(null, key as unknown as Buffer),
+      algorithms: ['HS256'],
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(claims: Partial<AccessTokenClaims>): Promise<Principal | false> {
+    if (
+      claims.typ !== ACCESS_TOKEN_TYPE ||
+      !isString(claims.jti) ||
+      !isString(claims.sid) ||
+      !isString(claims.sub) ||
+      !isString(claims.organizationId) ||
+      typeof claims.exp !== 'number'
+    ) {
+      return false;
+    }
+    return this.identities.principalFor({
+      userId: claims.sub,
+      organizationId: claims.organizationId,
+      sessionId: claims.sid,
+      tokenId: claims.jti,
+      expiresAt: claims.exp,
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../../config/app-config';
+import { AppException } from '../../http/app-exception';
+import { ErrorCode } from '../../http/error-codes';
+
+export const REFRESH_COOKIE = 'refresh_token';
+export const REFRESH_COOKIE_PATH = '/api/auth';
+/** Browsers must send this header on cookie-authenticated calls; a cross-site form or image cannot. */
+export const CSRF_HEADER = 'x-csrf-protection';
+
+export function setRefreshCookie(reply: FastifyReply, config: AppConfig, token: string): void {
+  void reply.setCookie(REFRESH_COOKIE, token, {
+    httpOnly: true,
+    secure: config.auth.secureCookies,
+    sameSite: 'strict',
+    path: REFRESH_COOKIE_PATH,
+    maxAge: config.jwt.refreshTtlSeconds,
+  });
+}
+
+export function clearRefreshCookie(reply: FastifyReply, config: AppConfig): void {
+  void reply.clearCookie(REFRESH_COOKIE, {
+    httpOnly: true,
+    secure: config.auth.secureCookies,
+    sameSite: 'strict',
+    path: REFRESH_COOKIE_PATH,
+  });
+}
+
+/**
+ * CSRF defence for requests that authenticate with the cookie: the custom header forces a
+ * CORS preflight (only CORS_ORIGINS pass it), and an Origin, when sent, must be listed or be
+ * this API's own origin.
+ */
+export function assertCsrfSafe(request: FastifyRequest, config: AppConfig): void {
+  const refuse = (message: string) => new AppException(HttpStatus.FORBIDDEN, ErrorCode.CSRF_REJECTED, message);
+  if (request.headers[CSRF_HEADER] !== '1') throw refuse(`Cookie-authenticated requests need the header X-CSRF-Protection: 1`);
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  const ownOrigin = `${request.protocol}://${request.headers.host ?? ''}`;
+  if (origin !== ownOrigin && !config.corsOrigins.includes(origin)) throw refuse('Origin not allowed');
+}

@@ -1,0 +1,85 @@
+import { type ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { type Principal, RequestContext } from '../context/request-context';
+import { AppException } from '../http/app-exception';
+import { ErrorCode } from '../http/error-codes';
+import { LOGGER } from '../logging/logger';
+import { TenantContext } from '../tenancy/tenant-context';
+import { type TenantHint, TenantResolver } from '../tenancy/tenant-resolver.service';
+import { AUTHENTICATED_ONLY, REQUIRED_PERMISSIONS, REQUIRED_ROLES } from './decorators';
+import { IS_PUBLIC, type PublicOptions } from './public.decorator';
+
+/**
+ * The one global guard, deny by default:
+ * - `@Public()` routes pass, after resolving a tenant the request names (subdomain / X-Tenant-ID);
+ * - every other route needs a valid access token of a live session, and the token's tenant
+ *   must match any tenant the request names (403 otherwise);
+ * - then the route's `@Permissions` (all of them) or `@Roles` (any of them) must be held;
+ *   `@Authenticated()` asks for no more than a valid session;
+ * - a route that declares nothing is refused: forgetting a requirement can never open a route.
+ */
+@Injectable()
+export class AccessGuard extends AuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tenants: TenantResolver,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const publicOptions = this.reflector.getAllAndOverride<Required<PublicOptions> | undefined>(IS_PUBLIC, targets);
+    const hint = this.tenants.hint(request.headers);
+
+    if (publicOptions) {
+      if (publicOptions.tenant && hint) await this.enterHintedTenant(hint);
+      return true;
+    }
+
+    const permissions = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets);
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);
+    const authenticatedOnly = this.reflector.getAllAndOverride<boolean | undefined>(AUTHENTICATED_ONLY, targets);
+    if (!permissions?.length && !roles?.length && !authenticatedOnly) {
+      this.logger.error({ route: `${request.method} ${request.routeOptions.url}` }, 'route declares no access requirement; refused');
+      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, 'This route is not available');
+    }
+
+    await super.canActivate(context);
+    const principal = (request as FastifyRequest & { user: Principal }).user;
+    const store = RequestContext.current();
+    if (store) store.principal = principal;
+    const organization = principal.identity.organization;
+    TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
+
+    if (hint && !this.tenants.names(hint, organization)) {
+      const named = await this.tenants.resolve(hint);
+      if (!named) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.TENANT_NOT_FOUND, 'Organization not found');
+      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.TENANT_MISMATCH, 'The token belongs to another organization');
+    }
+
+    const missing = (permissions ?? []).filter((permission) => !principal.permissions.includes(permission));
+    const roleOk = !roles?.length || roles.some((role) => principal.roles.includes(role));
+    if (missing.length > 0 || !roleOk) {
+      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, 'You do not have permission to do this');
+    }
+    return true;
+  }
+
+  private async enterHintedTenant(hint: TenantHint): Promise<void> {
+    const organization = await this.tenants.resolve(hint);
+    if (!organization) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.TENANT_NOT_FOUND, 'Organization not found');
+    TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
+  }
+
+  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
+    if (error) throw error;
+    if (!user) throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, 'Missing, invalid or revoked access token');
+    return user;
+  }
+}

@@ -1,0 +1,31 @@
+import { createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { type Principal, RequestContext, type TenantRef } from '../context/request-context';
+import type { Permission } from './permissions';
+
+export const REQUIRED_PERMISSIONS = 'security:permissions';
+export const REQUIRED_ROLES = 'security:roles';
+export const AUTHENTICATED_ONLY = 'security:authenticated';
+
+/** The caller needs every listed permission. */
+export const Permissions = (...permissions: Permission[]) => SetMetadata(REQUIRED_PERMISSIONS, permissions);
+
+/** The caller needs at least one of the listed roles. */
+export const Roles = (...roles: string[]) => SetMetadata(REQUIRED_ROLES, roles);
+
+/**
+ * Any authenticated user of the tenant may call this route (their own session, profile).
+ * Explicit, so that a route with no requirement at all is still refused by default.
+ */
+export const Authenticated = () => SetMetadata(AUTHENTICATED_ONLY, true);
+
+/** The authenticated principal; the guard guarantees it exists on non-public routes. */
+export const CurrentUser = createParamDecorator((_data: unknown, _context: ExecutionContext): Principal => {
+  const principal = RequestContext.current()?.principal;
+  if (!principal) throw new UnauthorizedException();
+  return principal;
+});
+
+/** The tenant of this request (from the token, the subdomain or X-Tenant-ID), if any. */
+export const CurrentTenant = createParamDecorator(
+  (_data: unknown, _context: ExecutionContext): TenantRef | undefined => RequestContext.current()?.tenant,
+);
