@@ -63,7 +63,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
     return (tenantId === null ? where : { ...where, organizationId: tenantId }) as FindOptionsWhere<T>;
   }
 
-  protected findOneScoped(
+  protected async findOneScoped(
     where: FindOptionsWhere<T>,
     options: { relations?: FindOptionsRelations<T>; withSecrets?: (keyof T & string)[] } = {},
   ): Promise<T | null> {
@@ -79,23 +79,23 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
     return this.repository.findOne({ where: scopedWhere, relations: options.relations });
   }
 
-  findById(id: string, relations?: FindOptionsRelations<T>): Promise<T | null> {
+  async findById(id: string, relations?: FindOptionsRelations<T>): Promise<T | null> {
     return this.findOneScoped({ id } as FindOptionsWhere<T>, { relations });
   }
 
-  findByIds(ids: string[]): Promise<T[]> {
+  async findByIds(ids: string[]): Promise<T[]> {
     if (ids.length === 0) {
       this.tenantId('findByIds');
-      return Promise.resolve([]);
+      return [];
     }
     return this.repository.find({ where: this.scoped('findByIds', { id: In(ids) } as FindOptionsWhere<T>) });
   }
 
-  protected findManyScoped(where: FindOptionsWhere<T>, order?: FindOptionsOrder<T>): Promise<T[]> {
+  protected async findManyScoped(where: FindOptionsWhere<T>, order?: FindOptionsOrder<T>): Promise<T[]> {
     return this.repository.find({ where: this.scoped('find', where), order });
   }
 
-  count(where: FindOptionsWhere<T> = {}): Promise<number> {
+  async count(where: FindOptionsWhere<T> = {}): Promise<number> {
     return this.repository.count({ where: this.scoped('count', where) });
   }
 

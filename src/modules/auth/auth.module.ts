@@ -15,12 +15,13 @@ import { AuthService } from './auth.service';
 import { IdentityService } from './identity.service';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
-import { SessionService } from './session.service';
+import { SessionsModule } from './sessions.module';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [
     PassportModule,
+    SessionsModule,
     OrganizationsModule,
     UsersModule,
     RolesModule,
@@ -38,13 +39,12 @@ import { TokenService } from './token.service';
   providers: [
     { provide: JWT_KEY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => buildJwtKey(config.jwt.secret) },
     AuthService,
-    SessionService,
     TokenService,
     IdentityService,
     JwtStrategy,
     PasswordHasher,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SessionService, IdentityService, PasswordHasher, JWT_KEY],
+  exports: [IdentityService, PasswordHasher, JWT_KEY],
 })
 export class AuthModule {}
