@@ -11,6 +11,10 @@ import { AppValidationPipe } from './http/validation.pipe';
 import { KvModule } from './kv/kv.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { RolesModule } from './modules/roles/roles.module';
+import { UsersModule } from './modules/users/users.module';
+import { SecurityModule } from './security/security.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { LoggingModule } from './logging/logging.module';
 
@@ -19,7 +23,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger, extraImports: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, TenancyModule, HealthModule, AuthModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, SecurityModule, TenancyModule, HealthModule, AuthModule, UsersModule, RolesModule, OrganizationsModule, ...extraImports],
       providers: [
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

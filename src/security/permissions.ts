@@ -42,3 +42,6 @@ export const BUILT_IN_ROLES = {
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
 export const ADMIN_ROLE: BuiltInRoleName = 'admin';
+
+/** The platform-level role of superusers, who stand outside every tenant. */
+export const SUPERUSER_ROLE = 'superuser';

@@ -6,7 +6,6 @@ import { PassportModule } from '@nestjs/passport';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AccessGuard } from '../../security/access.guard';
-import { PasswordHasher } from '../../security/password-hasher.service';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
@@ -42,9 +41,8 @@ import { TokenService } from './token.service';
     TokenService,
     IdentityService,
     JwtStrategy,
-    PasswordHasher,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityService, PasswordHasher, JWT_KEY],
+  exports: [IdentityService, JWT_KEY],
 })
 export class AuthModule {}

@@ -20,7 +20,8 @@ interface SessionRecordJson {
 /**
  * Rotates a refresh token. KEYS: refresh state, session. ARGV: presented hash, new hash,
  * successor sealed for the presented token, now (ms), grace (ms), lifetime (ms).
- * Returns ['rotated'], ['grace', sealedSuccessor], ['reuse'] (session deleted) or ['missing'].
+ * Returns ['rotated'], ['grace', sealedSuccessor], ['reuse', sessionJson] (session deleted; its record
+ * is returned so the security event can name the organization and user) or ['missing'].
  */
 export const ROTATE_REFRESH: KvScript<string[]> = {
   name: 'rotate-refresh',
@@ -45,7 +46,7 @@ if state.previous == ARGV[1] and now <= state.previousUntil then
   return {'grace', state.successor}
 end
 redis.call('DEL', KEYS[1], KEYS[2])
-return {'reuse'}`,
+return {'reuse', session}`,
   local(tx, [refreshKey, sessionKey], [presented, next, sealed, nowMs, graceMs, ttlMs]) {
     const raw = tx.get(refreshKey);
     const session = tx.get(sessionKey);
@@ -64,7 +65,7 @@ return {'reuse'}`,
     }
     tx.delete(refreshKey);
     tx.delete(sessionKey);
-    return ['reuse'];
+    return ['reuse', session];
   },
 };
 

@@ -195,8 +195,13 @@ export class AuthService {
     if (!presented) throw invalid();
     const rotation = await this.sessions.rotate(presented);
     if (rotation.outcome === 'reuse') {
-      const session = await this.sessions.get(rotation.sessionId);
-      await this.audit.record({ action: AuditAction.REFRESH_REUSE_DETECTED, organizationId: session?.organizationId ?? null, metadata: { sessionId: rotation.sessionId } });
+      const { session } = rotation;
+      await this.audit.record({
+        action: AuditAction.REFRESH_REUSE_DETECTED,
+        organizationId: session?.organizationId ?? null,
+        userId: session?.userId ?? null,
+        metadata: { sessionId: rotation.sessionId },
+      });
       throw invalid();
     }
     if (rotation.outcome === 'invalid') throw invalid();

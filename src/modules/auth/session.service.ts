@@ -19,7 +19,7 @@ export interface SessionRecord {
 
 export type RotationResult =
   | { outcome: 'rotated' | 'grace'; session: SessionRecord; refreshToken: string }
-  | { outcome: 'reuse'; sessionId: string }
+  | { outcome: 'reuse'; sessionId: string; session: SessionRecord | null }
   | { outcome: 'invalid' };
 
 export type AccessCheck = { state: 'revoked' | 'ended' } | { state: 'ok'; identity: CachedIdentity | null };
@@ -59,7 +59,7 @@ export class SessionService {
     const sessionId = sessionIdOf(presented);
     if (!sessionId) return { outcome: 'invalid' };
     const { token: next } = newRefreshToken(sessionId);
-    const [outcome, sealed] = await this.kv.runScript(
+    const [outcome, detail] = await this.kv.runScript(
       ROTATE_REFRESH,
       [AuthKeys.refresh(sessionId), AuthKeys.session(sessionId)],
       [
@@ -71,9 +71,14 @@ export class SessionService {
         Math.round(this.ttl * 1000),
       ],
     );
-    if (outcome === 'reuse') return { outcome: 'reuse', sessionId };
+    if (outcome === 'reuse') {
+      // The script already deleted the session; it hands back the record it deleted.
+      const ended = detail ? (JSON.parse(detail) as SessionRecord) : null;
+      if (ended) await this.kv.setRemove(AuthKeys.userSessions(ended.userId), [sessionId]);
+      return { outcome: 'reuse', sessionId, session: ended };
+    }
     if (outcome !== 'rotated' && outcome !== 'grace') return { outcome: 'invalid' };
-    const refreshToken = outcome === 'rotated' ? next : unsealSuccessor(presented, sealed ?? '');
+    const refreshToken = outcome === 'rotated' ? next : unsealSuccessor(presented, detail ?? '');
     const session = await this.get(sessionId);
     if (!refreshToken || !session) return { outcome: 'invalid' };
     return { outcome, session, refreshToken };

@@ -25,4 +25,17 @@ export class OrganizationsRepository {
   insert(organization: Organization, manager?: EntityManager): Promise<Organization> {
     return this.repository(manager).save(organization);
   }
+
+  async update(id: string, changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>): Promise<void> {
+    await this.repository().update({ id }, { ...changes, updatedAt: new Date() });
+  }
+
+  /** Every organization, newest first: platform-level listing for the superuser. */
+  findPage(page: number, limit: number, order: 'asc' | 'desc'): Promise<[Organization[], number]> {
+    return this.repository().findAndCount({
+      order: { createdAt: order === 'asc' ? 'ASC' : 'DESC', id: 'ASC' },
+      skip: (page - 1) * limit,
+      take: limit,
+    });
+  }
 }

@@ -1,5 +1,14 @@
 import { Module } from '@nestjs/common';
+import { SessionsModule } from '../auth/sessions.module';
+import { UsersRepository } from '../users/users.repository';
+import { RolesController } from './roles.controller';
 import { RolesRepository } from './roles.repository';
+import { RolesService } from './roles.service';
 
-@Module({ providers: [RolesRepository], exports: [RolesRepository] })
+@Module({
+  imports: [SessionsModule],
+  controllers: [RolesController],
+  providers: [RolesRepository, RolesService, UsersRepository],
+  exports: [RolesRepository],
+})
 export class RolesModule {}

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../auth/sessions.module';
 import { RolesModule } from '../roles/roles.module';
-import { UserRolesService } from './user-roles.service';
+import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
 
 @Module({
   imports: [RolesModule, SessionsModule],
-  providers: [UsersRepository, UserRolesService],
-  exports: [UsersRepository, UserRolesService],
+  controllers: [UsersController],
+  providers: [UsersRepository, UsersService],
+  exports: [UsersRepository, UsersService],
 })
 export class UsersModule {}

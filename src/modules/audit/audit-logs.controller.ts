@@ -1,0 +1,28 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { PaginatedResult } from '../../http/envelope';
+import { Permissions } from '../../security/decorators';
+import { PERMISSIONS } from '../../security/permissions';
+import { AuditLogsRepository } from './audit-logs.repository';
+import { AuditLogDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
+
+@ApiTags('audit')
+@ApiBearerAuth('bearer')
+@Controller('audit-logs')
+export class AuditLogsController {
+  constructor(private readonly logs: AuditLogsRepository) {}
+
+  @Get()
+  @Permissions(PERMISSIONS.AUDIT_READ)
+  @ApiOperation({ summary: 'Security events and administrative changes of your organization (needs audit.read)' })
+  @ApiResponse({ status: 200, type: [AuditLogDto], description: 'With pagination, newest first by default' })
+  @ApiForbiddenResponse()
+  async list(@Query() query: ListAuditLogsQueryDto): Promise<PaginatedResult<AuditLogDto>> {
+    const [rows, total] = await this.logs.findPage({
+      ...query,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+    });
+    return new PaginatedResult(rows.map((row) => AuditLogDto.from(row)), query.page, query.limit, total);
+  }
+}

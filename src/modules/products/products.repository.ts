@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { TenantScopedRepository } from '../../tenancy/tenant-scoped.repository';
+import { Product, type ProductStatus } from './product.entity';
+import { containsPattern, LIKE_ESCAPE } from './search-pattern';
+
+export const PRODUCT_SORT_FIELDS = ['name', 'sku', 'price', 'createdAt', 'updatedAt'] as const;
+export type ProductSortField = (typeof PRODUCT_SORT_FIELDS)[number];
+
+export interface ProductPageQuery {
+  page: number;
+  limit: number;
+  sort: ProductSortField;
+  order: 'asc' | 'desc';
+  /** Matched literally (%, _ and quotes included) against name and sku. */
+  search?: string;
+  status?: ProductStatus;
+  /** Exact decimal strings such as "10.00", compared as DECIMAL(12,2), never as floats. */
+  minPrice?: string;
+  maxPrice?: string;
+}
+
+/** Allowlisted sort keys and the columns they mean: nothing from the request reaches ORDER BY as text. */
+const SORT_COLUMNS: Record<ProductSortField, string> = {
+  name: 'product.name',
+  sku: 'product.sku',
+  price: 'product.price',
+  createdAt: 'product.createdAt',
+  updatedAt: 'product.updatedAt',
+};
+
+@Injectable()
+export class ProductsRepository extends TenantScopedRepository<Product> {
+  constructor(dataSource: DataSource) {
+    super(dataSource, Product);
+  }
+
+  /** One page of the current tenant's products and the total matching the filters. */
+  findPage(query: ProductPageQuery): Promise<[Product[], number]> {
+    // queryBuilder() already holds `organization_id = <tenant>`: only andWhere from here on.
+    const builder = this.queryBuilder('product');
+    const search = query.search?.trim();
+    if (search) {
+      builder.andWhere(
+        `(product.name LIKE :pattern ESCAPE '${LIKE_ESCAPE}' OR product.sku LIKE :pattern ESCAPE '${LIKE_ESCAPE}')`,
+        { pattern: containsPattern(search) },
+      );
+    }
+    if (query.status) builder.andWhere('product.status = :status', { status: query.status });
+    // CAST keeps the comparison decimal on MySQL (a string operand would make it a double) and numeric on SQLite.
+    if (query.minPrice !== undefined) builder.andWhere('product.price >= CAST(:minPrice AS DECIMAL(12,2))', { minPrice: query.minPrice });
+    if (query.maxPrice !== undefined) builder.andWhere('product.price <= CAST(:maxPrice AS DECIMAL(12,2))', { maxPrice: query.maxPrice });
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    return (
+      builder
+        .orderBy(SORT_COLUMNS[query.sort], direction)
+        // The id breaks ties, so equal keys never make a row appear on two pages or on none.
+        .addOrderBy('product.id', direction)
+        .skip((query.page - 1) * query.limit)
+        .take(query.limit)
+        .getManyAndCount()
+    );
+  }
+
+  /**
+   * The product, locked for the rest of the transaction on MySQL so that the audit's
+   * "before" is what the update replaces. SQLite has no row locks; its transactions run
+   * one at a time (TransactionRunner), which gives the same guarantee.
+   */
+  findByIdForUpdate(id: string): Promise<Product | null> {
+    const builder = this.queryBuilder('product').andWhere('product.id = :id', { id });
+    if (this.dataSource.options.type === 'mysql') builder.setLock('pessimistic_write');
+    return builder.getOne();
+  }
+}
