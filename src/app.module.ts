@@ -12,6 +12,7 @@ import { KvModule } from './kv/kv.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { PlatformModule } from './modules/platform/platform.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { UsersModule } from './modules/users/users.module';
 import { SecurityModule } from './security/security.module';
@@ -23,7 +24,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger, extraImports: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, SecurityModule, TenancyModule, HealthModule, AuthModule, UsersModule, RolesModule, OrganizationsModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, PlatformModule, SecurityModule, TenancyModule, HealthModule, AuthModule, UsersModule, RolesModule, OrganizationsModule, ...extraImports],
       providers: [
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

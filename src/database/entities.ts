@@ -1,8 +1,9 @@
 import { AuditLog } from '../modules/audit/audit-log.entity';
 import { Organization } from '../modules/organizations/organization.entity';
+import { Superuser } from '../modules/platform/superuser.entity';
 import { Product } from '../modules/products/product.entity';
 import { Role } from '../modules/roles/role.entity';
 import { User } from '../modules/users/user.entity';
 
 /** Every entity of the app, listed once so the app and the CLIs agree. */
-export const ENTITIES = [Organization, User, Role, AuditLog, Product];
+export const ENTITIES = [Organization, User, Role, AuditLog, Product, Superuser];

@@ -9,7 +9,9 @@ import { ErrorCode } from '../http/error-codes';
 import { LOGGER } from '../logging/logger';
 import { TenantContext } from '../tenancy/tenant-context';
 import { type TenantHint, TenantResolver } from '../tenancy/tenant-resolver.service';
-import { AUTHENTICATED_ONLY, REQUIRED_PERMISSIONS, REQUIRED_ROLES } from './decorators';
+import { AUTHENTICATED_ONLY, type AuthenticatedOptions, REQUIRED_PERMISSIONS, REQUIRED_ROLES } from './decorators';
+import { SUPERUSER_ROLE } from './permissions';
+import { PLATFORM_ID } from '../modules/platform/superuser.entity';
 import { IS_PUBLIC, type PublicOptions } from './public.decorator';
 
 /**
@@ -44,7 +46,7 @@ export class AccessGuard extends AuthGuard('jwt') {
 
     const permissions = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets);
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);
-    const authenticatedOnly = this.reflector.getAllAndOverride<boolean | undefined>(AUTHENTICATED_ONLY, targets);
+    const authenticatedOnly = this.reflector.getAllAndOverride<Required<AuthenticatedOptions> | undefined>(AUTHENTICATED_ONLY, targets);
     if (!permissions?.length && !roles?.length && !authenticatedOnly) {
       this.logger.error({ route: `${request.method} ${request.routeOptions.url}` }, 'route declares no access requirement; refused');
       throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, 'This route is not available');
@@ -55,6 +57,11 @@ export class AccessGuard extends AuthGuard('jwt') {
     const store = RequestContext.current();
     if (store) store.principal = principal;
     const organization = principal.identity.organization;
+    if (organization.id === PLATFORM_ID) {
+      // Superusers act outside every tenant: only superuser routes and tenant-free session routes.
+      if (roles?.includes(SUPERUSER_ROLE) || authenticatedOnly?.platform) return true;
+      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, 'Platform accounts cannot act inside an organization');
+    }
     TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
 
     if (hint && !this.tenants.names(hint, organization)) {

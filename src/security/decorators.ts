@@ -12,11 +12,17 @@ export const Permissions = (...permissions: Permission[]) => SetMetadata(REQUIRE
 /** The caller needs at least one of the listed roles. */
 export const Roles = (...roles: string[]) => SetMetadata(REQUIRED_ROLES, roles);
 
+export interface AuthenticatedOptions {
+  /** Platform superusers may call it too (session endpoints that need no tenant). Default false. */
+  platform?: boolean;
+}
+
 /**
  * Any authenticated user of the tenant may call this route (their own session, profile).
  * Explicit, so that a route with no requirement at all is still refused by default.
  */
-export const Authenticated = () => SetMetadata(AUTHENTICATED_ONLY, true);
+export const Authenticated = (options: AuthenticatedOptions = {}) =>
+  SetMetadata(AUTHENTICATED_ONLY, { platform: options.platform ?? false });
 
 /** The authenticated principal; the guard guarantees it exists on non-public routes. */
 export const CurrentUser = createParamDecorator((_data: unknown, _context: ExecutionContext): Principal => {

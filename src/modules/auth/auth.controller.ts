@@ -81,6 +81,22 @@ export class AuthController {
     };
   }
 
+  @Post('superuser/login')
+  @Public({ tenant: false })
+  @HttpCode(HttpStatus.OK)
+  @ResponseMessage('Logged in')
+  @ApiOperation({ summary: 'Platform superuser sign-in (no tenant); the token only reaches superuser routes' })
+  @ApiResponse({ status: 200, type: AuthResultDto })
+  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS' })
+  async superuserLogin(@Body() dto: LoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResultDto> {
+    const session = await this.auth.superuserLogin(dto);
+    return {
+      user: UserResponseDto.from(session.identity),
+      organization: session.identity.organization,
+      tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
+    };
+  }
+
   @Post('refresh')
   @Public({ tenant: false })
   @HttpCode(HttpStatus.OK)
@@ -110,7 +126,7 @@ export class AuthController {
   }
 
   @Post('logout')
-  @Authenticated()
+  @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
   @ApiBearerAuth('bearer')
@@ -122,7 +138,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
-  @Authenticated()
+  @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out everywhere')
   @ApiBearerAuth('bearer')
@@ -134,7 +150,7 @@ export class AuthController {
   }
 
   @Get('me')
-  @Authenticated()
+  @Authenticated({ platform: true })
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'The current user and organization (from the session cache)' })
   @ApiResponse({ status: 200, type: MeResponseDto })
@@ -143,7 +159,7 @@ export class AuthController {
   }
 
   @Get('sessions')
-  @Authenticated()
+  @Authenticated({ platform: true })
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: "The current user's sessions" })
   @ApiResponse({ status: 200, type: [SessionResponseDto] })
@@ -153,7 +169,7 @@ export class AuthController {
   }
 
   @Delete('sessions/:id')
-  @Authenticated()
+  @Authenticated({ platform: true })
   @ResponseMessage('Session ended')
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'End one of your sessions' })

@@ -20,7 +20,9 @@ import { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { AuthKeys } from './auth-keys';
 import type { LoginDto, RegisterDto } from './dto/auth.dto';
-import { identityOf } from './identity.service';
+import { IdentityService, identityOf, platformIdentityOf } from './identity.service';
+import { PLATFORM_ID } from '../platform/superuser.entity';
+import { SuperusersRepository } from '../platform/superusers.repository';
 import { SessionService } from './session.service';
 import { TokenService } from './token.service';
 
@@ -54,6 +56,8 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
+    private readonly superusers: SuperusersRepository,
+    private readonly identities: IdentityService,
   ) {}
 
   /** Counts requests per client IP across instances; 429 with Retry-After past the limit. */
@@ -132,6 +136,35 @@ export class AuthService {
     }
     const session = await this.issueSession(created.user, created.organization);
     return { session, organization: created.organization };
+  }
+
+  /** Platform login: same lockout and IP limits as tenant logins, counted under the platform. */
+  async superuserLogin(dto: LoginDto): Promise<IssuedSession> {
+    await this.limitByIp('login');
+    const email = normalizeEmail(dto.email);
+    const failedKey = AuthKeys.failedLogins(PLATFORM_ID, email);
+    const attempt = await this.kv.increment(failedKey, this.config.auth.loginFailureWindowSeconds);
+    if (attempt.value > this.config.auth.loginMaxFailures) throw this.tooManyRequests(attempt.ttlSeconds);
+    const superuser = await this.superusers.findByEmailWithCredentials(email);
+    if (!(await this.hasher.verify(dto.password, superuser?.passwordHash)) || !superuser) {
+      await this.audit.record({ action: AuditAction.LOGIN_FAILED, organizationId: null, metadata: { email, platform: true } });
+      throw INVALID_CREDENTIALS();
+    }
+    await this.kv.delete(failedKey);
+    await this.superusers.touchLogin(superuser.id);
+    const identity = platformIdentityOf(superuser);
+    const context = RequestContext.current();
+    const { session, refreshToken } = await this.sessions.create(superuser.id, PLATFORM_ID, { userAgent: context?.userAgent, ip: context?.ip });
+    await this.sessions.cacheIdentity(identity);
+    const { accessToken, expiresIn } = this.tokens.signAccessToken({
+      userId: superuser.id,
+      email: superuser.email,
+      organizationId: PLATFORM_ID,
+      roles: identity.user.roles,
+      sessionId: session.id,
+    });
+    await this.audit.record({ action: AuditAction.LOGIN_SUCCEEDED, organizationId: null, userId: superuser.id, metadata: { platform: true, sessionId: session.id } });
+    return { sessionId: session.id, identity, accessToken, expiresIn, refreshToken };
   }
 
   async login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession> {
@@ -219,6 +252,14 @@ export class AuthService {
 
   /** The current identity for a refresh, rebuilt from the database; a user who may no longer act loses the session. */
   private async identityOrEnd(organizationId: string, userId: string, sessionId: string): Promise<CachedIdentity> {
+    if (organizationId === PLATFORM_ID) {
+      const identity = await this.identities.rebuild(organizationId, userId);
+      if (!identity) {
+        await this.sessions.end(userId, sessionId);
+        throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, 'Invalid or expired refresh token');
+      }
+      return identity;
+    }
     const organization = await this.organizations.findById(organizationId);
     const user = organization
       ? await TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, () => this.users.findByIdWithRoles(userId))

@@ -5,6 +5,9 @@ import { OrganizationsRepository } from '../organizations/organizations.reposito
 import type { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import type { Organization } from '../organizations/organization.entity';
+import { PLATFORM_ID, type Superuser } from '../platform/superuser.entity';
+import { SuperusersRepository } from '../platform/superusers.repository';
+import { SUPERUSER_ROLE } from '../../security/permissions';
 import type { CachedIdentity } from '../../context/identity';
 import { SessionService } from './session.service';
 
@@ -36,6 +39,25 @@ export function identityOf(user: User, organization: Organization): CachedIdenti
   };
 }
 
+/** Superusers belong to no organization; their identity names the platform instead. */
+export function platformIdentityOf(superuser: Superuser): CachedIdentity {
+  return {
+    user: {
+      id: superuser.id,
+      email: superuser.email,
+      firstName: 'Platform',
+      lastName: 'Superuser',
+      status: 'active',
+      roles: [SUPERUSER_ROLE],
+      lastLoginAt: superuser.lastLoginAt ? superuser.lastLoginAt.toISOString() : null,
+      createdAt: superuser.createdAt.toISOString(),
+      updatedAt: superuser.updatedAt.toISOString(),
+    },
+    organization: { id: PLATFORM_ID, name: 'Platform', subdomain: '', status: 'active' },
+    permissions: [],
+  };
+}
+
 /** Who the bearer of a token is right now: from the session cache, rebuilt from the database on a miss. */
 @Injectable()
 export class IdentityService {
@@ -43,6 +65,7 @@ export class IdentityService {
     private readonly sessions: SessionService,
     private readonly users: UsersRepository,
     private readonly organizations: OrganizationsRepository,
+    private readonly superusers: SuperusersRepository,
   ) {}
 
   /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
@@ -66,6 +89,13 @@ export class IdentityService {
 
   /** Reads user, roles and organization from the database and caches the result. */
   async rebuild(organizationId: string, userId: string): Promise<CachedIdentity | null> {
+    if (organizationId === PLATFORM_ID) {
+      const superuser = await this.superusers.findById(userId);
+      if (!superuser) return null;
+      const identity = platformIdentityOf(superuser);
+      await this.sessions.cacheIdentity(identity);
+      return identity;
+    }
     const organization = await this.organizations.findById(organizationId);
     if (!organization) return null;
     const user = await TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, () =>

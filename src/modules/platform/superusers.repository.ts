@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Superuser } from './superuser.entity';
+
+@Injectable()
+export class SuperusersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get repository() {
+    return this.dataSource.getRepository(Superuser);
+  }
+
+  findById(id: string): Promise<Superuser | null> {
+    return this.repository.findOne({ where: { id } });
+  }
+
+  findByEmailWithCredentials(email: string): Promise<Superuser | null> {
+    return this.repository.createQueryBuilder('superuser').addSelect('superuser.passwordHash').where('superuser.email = :email', { email }).getOne();
+  }
+
+  /** Creates the superuser, or sets a new password when the email exists (idempotent for seeds and the CLI). */
+  async upsert(email: string, passwordHash: string): Promise<{ superuser: Superuser; created: boolean }> {
+    const existing = await this.repository.findOne({ where: { email } });
+    if (existing) {
+      await this.repository.update({ id: existing.id }, { passwordHash, updatedAt: new Date() });
+      return { superuser: existing, created: false };
+    }
+    const superuser = await this.repository.save(Object.assign(new Superuser(), { email, passwordHash, lastLoginAt: null }));
+    return { superuser, created: true };
+  }
+
+  async touchLogin(id: string): Promise<void> {
+    await this.repository.update({ id }, { lastLoginAt: new Date() });
+  }
+}
