@@ -1,4 +1,5 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { type Principal, RequestContext, type TenantRef } from '../context/request-context';
 import type { Permission } from './permissions';
 
@@ -6,11 +7,26 @@ export const REQUIRED_PERMISSIONS = 'security:permissions';
 export const REQUIRED_ROLES = 'security:roles';
 export const AUTHENTICATED_ONLY = 'security:authenticated';
 
+/** Every protected route documents its bearer scheme, its requirement and its 401/403 answers in Swagger. */
+function documented(requirement: string, extension: Record<string, unknown>) {
+  return applyDecorators(
+    ApiBearerAuth('bearer'),
+    ApiExtension('x-access', extension),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token (UNAUTHORIZED)' }),
+    ApiForbiddenResponse({ description: `${requirement} (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)` }),
+  );
+}
+
 /** The caller needs every listed permission. */
-export const Permissions = (...permissions: Permission[]) => SetMetadata(REQUIRED_PERMISSIONS, permissions);
+export const Permissions = (...permissions: Permission[]) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_PERMISSIONS, permissions),
+    documented(`Needs permission ${permissions.join(' + ')}`, { permissions }),
+  );
 
 /** The caller needs at least one of the listed roles. */
-export const Roles = (...roles: string[]) => SetMetadata(REQUIRED_ROLES, roles);
+export const Roles = (...roles: string[]) =>
+  applyDecorators(SetMetadata(REQUIRED_ROLES, roles), documented(`Needs role ${roles.join(' or ')}`, { roles }));
 
 export interface AuthenticatedOptions {
   /** Platform superusers may call it too (session endpoints that need no tenant). Default false. */
@@ -22,7 +38,10 @@ export interface AuthenticatedOptions {
  * Explicit, so that a route with no requirement at all is still refused by default.
  */
 export const Authenticated = (options: AuthenticatedOptions = {}) =>
-  SetMetadata(AUTHENTICATED_ONLY, { platform: options.platform ?? false });
+  applyDecorators(
+    SetMetadata(AUTHENTICATED_ONLY, { platform: options.platform ?? false }),
+    documented('Platform accounts outside their allowed routes', { authenticated: true, platform: options.platform ?? false }),
+  );
 
 /** The authenticated principal; the guard guarantees it exists on non-public routes. */
 export const CurrentUser = createParamDecorator((_data: unknown, _context: ExecutionContext): Principal => {

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PaginatedResult } from '../../http/envelope';
 import { Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
@@ -7,7 +7,6 @@ import { AuditLogsRepository } from './audit-logs.repository';
 import { AuditLogDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
 
 @ApiTags('audit')
-@ApiBearerAuth('bearer')
 @Controller('audit-logs')
 export class AuditLogsController {
   constructor(private readonly logs: AuditLogsRepository) {}

@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCookieAuth,
   ApiHeader,
@@ -129,7 +128,6 @@ export class AuthController {
   @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
-  @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'Revoke this access token, end this session and clear the refresh cookie' })
   async logout(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<null> {
     await this.auth.logout(principal);
@@ -141,7 +139,6 @@ export class AuthController {
   @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out everywhere')
-  @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'End every session of the current user' })
   async logoutAll(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ sessionsEnded: number }> {
     const sessionsEnded = await this.auth.logoutAll(principal);
@@ -151,7 +148,6 @@ export class AuthController {
 
   @Get('me')
   @Authenticated({ platform: true })
-  @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'The current user and organization (from the session cache)' })
   @ApiResponse({ status: 200, type: MeResponseDto })
   me(@CurrentUser() principal: Principal): MeResponseDto {
@@ -160,7 +156,6 @@ export class AuthController {
 
   @Get('sessions')
   @Authenticated({ platform: true })
-  @ApiBearerAuth('bearer')
   @ApiOperation({ summary: "The current user's sessions" })
   @ApiResponse({ status: 200, type: [SessionResponseDto] })
   async listSessions(@CurrentUser() principal: Principal): Promise<SessionResponseDto[]> {
@@ -171,7 +166,6 @@ export class AuthController {
   @Delete('sessions/:id')
   @Authenticated({ platform: true })
   @ResponseMessage('Session ended')
-  @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'End one of your sessions' })
   async endSession(@CurrentUser() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
     await this.auth.endSession(principal, id);
@@ -182,7 +176,6 @@ export class AuthController {
   @Authenticated()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Password changed')
-  @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'Change the password; every other session ends' })
   async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<{ otherSessionsEnded: number }> {
     const otherSessionsEnded = await this.auth.changePassword(principal, dto.currentPassword, dto.newPassword);

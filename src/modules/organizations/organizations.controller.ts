@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, Permissions, Roles } from '../../security/decorators';
 import { PERMISSIONS, SUPERUSER_ROLE } from '../../security/permissions';
@@ -7,7 +7,6 @@ import { ListOrganizationsQueryDto, OrganizationDto, UpdateOrganizationDto, Upda
 import { OrganizationsService } from './organizations.service';
 
 @ApiTags('organizations')
-@ApiBearerAuth('bearer')
 @Controller('organizations')
 export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}

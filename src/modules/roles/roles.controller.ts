@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
 import { ResponseMessage } from '../../http/envelope';
 import { CurrentUser, Permissions } from '../../security/decorators';
@@ -8,7 +8,6 @@ import { CreateRoleDto, RoleDto, UpdateRoleDto } from './dto/roles.dto';
 import { RolesService } from './roles.service';
 
 @ApiTags('roles')
-@ApiBearerAuth('bearer')
 @ApiForbiddenResponse({ description: 'Needs roles.manage; you can only grant permissions you hold' })
 @Permissions(PERMISSIONS.ROLES_MANAGE)
 @Controller('roles')

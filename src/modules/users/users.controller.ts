@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -17,7 +16,6 @@ import { CreateUserDto, ListUsersQueryDto, UpdateProfileDto, UpdateUserDto, User
 import { UsersService } from './users.service';
 
 @ApiTags('users')
-@ApiBearerAuth('bearer')
 @ApiForbiddenResponse({ description: 'Missing permission, or X-Tenant-ID / subdomain naming another organization' })
 @Controller('users')
 export class UsersController {
