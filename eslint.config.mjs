@@ -6,7 +6,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', '.test-results/', 'jest.config.js', 'openapi.json'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'data/',
+      '.test-results/',
+      'jest.config.js',
+      'openapi.json',
+    ],
+  },
   eslint.configs.recommended,
   // Type-aware rules: they see that a call returns a Promise, so an unawaited one is caught.
   tseslint.configs.recommendedTypeChecked,
@@ -23,7 +33,10 @@ export default defineConfig(
       // in decorated signatures alone: Nest needs those classes at run time for injection.
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always'],
       // An async method without await is how a synchronous implementation (the in-process
       // key-value store) honours a Promise-returning interface: throws become rejections.

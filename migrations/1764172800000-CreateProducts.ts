@@ -1,9 +1,30 @@
-import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, type TableColumnOptions } from 'typeorm';
+import {
+  type MigrationInterface,
+  type QueryRunner,
+  Table,
+  TableForeignKey,
+  type TableColumnOptions,
+} from 'typeorm';
 
 /** Portable column shapes (schema-builder API only: runs unchanged on MySQL and SQLite). */
-const uuid = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isNullable: nullable });
-const timestamp = (name: string): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable: false });
-const text = (name: string, length: number): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: false });
+const uuid = (name: string, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: '36',
+  isNullable: nullable,
+});
+const timestamp = (name: string): TableColumnOptions => ({
+  name,
+  type: 'datetime',
+  precision: 3,
+  isNullable: false,
+});
+const text = (name: string, length: number): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: String(length),
+  isNullable: false,
+});
 
 /**
  * Products, the reference tenant-scoped table. Every index leads with organization_id, so a
@@ -32,9 +53,14 @@ export class CreateProducts1764172800000 implements MigrationInterface {
           uuid('created_by', true),
           uuid('updated_by', true),
         ],
-        uniques: [{ name: 'uq_products_organization_sku', columnNames: ['organization_id', 'sku'] }],
+        uniques: [
+          { name: 'uq_products_organization_sku', columnNames: ['organization_id', 'sku'] },
+        ],
         indices: [
-          { name: 'idx_products_organization_created', columnNames: ['organization_id', 'created_at'] },
+          {
+            name: 'idx_products_organization_created',
+            columnNames: ['organization_id', 'created_at'],
+          },
           { name: 'idx_products_organization_name', columnNames: ['organization_id', 'name'] },
           { name: 'idx_products_organization_price', columnNames: ['organization_id', 'price'] },
           { name: 'idx_products_organization_status', columnNames: ['organization_id', 'status'] },

@@ -53,10 +53,14 @@ function buildIfStale() {
   const sourcesAt = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')));
   if (builtAt > sourcesAt) return true;
   console.log('\n=== build (dist/ is missing or older than src/) ===');
-  const build = spawnSync(process.execPath, [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const build = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   return build.status === 0;
 }
 
@@ -71,8 +75,13 @@ function summarize(run, status) {
   }
   // Suites that could not run (syntax error, failing beforeAll import) have no failed tests
   // of their own; each counts as one failure so that a broken file is never "0 failed".
-  const brokenSuites = report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
-  const failed = report.numFailedTests + brokenSuites + (status !== 0 && report.numFailedTests + brokenSuites === 0 ? 1 : 0);
+  const brokenSuites = report.testResults.filter(
+    (suite) => suite.status === 'failed' && suite.assertionResults.length === 0,
+  ).length;
+  const failed =
+    report.numFailedTests +
+    brokenSuites +
+    (status !== 0 && report.numFailedTests + brokenSuites === 0 ? 1 : 0);
   const skipped = report.numPendingTests + report.numTodoTests;
   const line =
     `${report.numPassedTests} passed, ${failed} failed, ${skipped} skipped ` +

@@ -11,6 +11,7 @@ import { AppValidationPipe } from './http/validation.pipe';
 import { KvModule } from './kv/kv.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ProductsModule } from './modules/products/products.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { RolesModule } from './modules/roles/roles.module';
@@ -24,7 +25,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger, extraImports: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, PlatformModule, SecurityModule, TenancyModule, HealthModule, AuthModule, UsersModule, RolesModule, OrganizationsModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, PlatformModule, SecurityModule, TenancyModule, HealthModule, AuthModule, UsersModule, RolesModule, OrganizationsModule, ProductsModule, ...extraImports],
       providers: [
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

@@ -12,7 +12,9 @@ import { loadConfig } from './config/app-config';
  * database, Redis or port is touched. The config is fixed rather than read from the
  * environment, because the document must not depend on where it is generated.
  */
-export async function generateOpenApiDocument(env: Record<string, string> = {}): Promise<OpenAPIObject> {
+export async function generateOpenApiDocument(
+  env: Record<string, string> = {},
+): Promise<OpenAPIObject> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env });
   const { app } = await createApp(config, { preview: true });
   try {
@@ -32,7 +34,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(`OpenAPI export failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `OpenAPI export failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

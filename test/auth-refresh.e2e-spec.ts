@@ -129,7 +129,8 @@ describe('refresh token rotation', () => {
 
     it('refuses a cookie refresh without X-CSRF-Protection: 1, and the token stays usable', async () => {
       const cookie = await cookieLogin();
-      for (const headers of [{}, { 'x-csrf-protection': '0' }, { 'x-csrf-protection': 'true' }]) {
+      const attempts: Record<string, string>[] = [{}, { 'x-csrf-protection': '0' }, { 'x-csrf-protection': 'true' }];
+      for (const headers of attempts) {
         const response = await cookieRefresh(cookie, headers);
         expect(response.status).toBe(403);
         expect((await json(response)).error).toBe('CSRF_REJECTED');

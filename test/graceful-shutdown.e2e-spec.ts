@@ -30,7 +30,14 @@ interface ServerProcess {
 /** Starts `node dist/src/main.js` on a free port and waits until it listens. */
 async function startServer(databaseUrl: string): Promise<ServerProcess> {
   const port = await freePort();
-  const env = { ...testEnv(TEST_BACKEND, databaseUrl, { HOST: '127.0.0.1', PORT: String(port), SHUTDOWN_TIMEOUT: '10s' }), PATH: process.env.PATH ?? '' };
+  const env = {
+    ...testEnv(TEST_BACKEND, databaseUrl, {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SHUTDOWN_TIMEOUT: '10s',
+    }),
+    PATH: process.env.PATH ?? '',
+  };
   const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const stderr: string[] = [];
@@ -51,7 +58,10 @@ async function startServer(databaseUrl: string): Promise<ServerProcess> {
     });
   });
 
-  const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 15_000): Promise<LogLine> =>
+  const waitForLog = (
+    predicate: (line: LogLine) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<LogLine> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
         const found = logs.find(predicate);
@@ -65,7 +75,11 @@ async function startServer(databaseUrl: string): Promise<ServerProcess> {
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new Error(`no such log line within ${timeoutMs} ms; logs: ${JSON.stringify(logs)}; stderr: ${stderr.join('')}`));
+        reject(
+          new Error(
+            `no such log line within ${timeoutMs} ms; logs: ${JSON.stringify(logs)}; stderr: ${stderr.join('')}`,
+          ),
+        );
       }, timeoutMs);
       const finish = (): void => {
         clearTimeout(timer);
@@ -95,7 +109,8 @@ describe('graceful shutdown of the built server', () => {
   let server: ServerProcess | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does)`);
+    if (!existsSync(MAIN))
+      throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does)`);
     database = await createTestDatabase();
   });
   afterEach(() => {
@@ -148,7 +163,9 @@ describe('graceful shutdown of the built server', () => {
     expect(raw).toContain('"error":"NOT_FOUND"');
 
     expect(await server.exited).toEqual({ code: 0, signal: null });
-    const completed = server.logs.find((line) => line.requestId === 'in-flight-1' && line.msg === 'request completed');
+    const completed = server.logs.find(
+      (line) => line.requestId === 'in-flight-1' && line.msg === 'request completed',
+    );
     expect(completed).toMatchObject({ statusCode: 404 });
     expect(server.logs.map((line) => line.msg)).toContain('shutdown complete');
   });

@@ -4,7 +4,12 @@ import { startTestApp, type TestApp } from './support/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const validItem = { name: 'Widget', email: 'buyer@example.com', age: 42, address: { city: 'Lyon' } };
+const validItem = {
+  name: 'Widget',
+  email: 'buyer@example.com',
+  age: 42,
+  address: { city: 'Lyon' },
+};
 
 /** Issue 2 §5: one success envelope, one error envelope, never a 500 for a client mistake. */
 describe('HTTP conventions', () => {
@@ -58,7 +63,11 @@ describe('HTTP conventions', () => {
 
     it('turns an empty result into data: null', async () => {
       const response = await t.request('/api/probe/nothing');
-      expect(await readJson<SuccessBody<unknown>>(response)).toEqual({ success: true, data: null, message: 'OK' });
+      expect(await readJson<SuccessBody<unknown>>(response)).toEqual({
+        success: true,
+        data: null,
+        message: 'OK',
+      });
     });
   });
 
@@ -66,27 +75,61 @@ describe('HTTP conventions', () => {
     it('reports one details entry per failing field, nested and unknown fields included', async () => {
       const response = await t.request(
         '/api/probe/items',
-        jsonRequest('POST', { name: 'x', email: 'not-an-email', age: 'old', address: { city: '' }, isAdmin: true }),
+        jsonRequest('POST', {
+          name: 'x',
+          email: 'not-an-email',
+          age: 'old',
+          address: { city: '' },
+          isAdmin: true,
+        }),
       );
       const body = await expectError(response, 400, 'VALIDATION_ERROR');
       const details = body.details ?? [];
-      expect(details.map((detail) => detail.field).sort()).toEqual(['address.city', 'age', 'email', 'isAdmin', 'name']);
+      expect(details.map((detail) => detail.field).sort()).toEqual([
+        'address.city',
+        'age',
+        'email',
+        'isAdmin',
+        'name',
+      ]);
       for (const detail of details) expect(detail.messages.length).toBeGreaterThan(0);
-      expect(details.find((detail) => detail.field === 'isAdmin')?.messages.join(' ')).toMatch(/should not exist/);
+      expect(details.find((detail) => detail.field === 'isAdmin')?.messages.join(' ')).toMatch(
+        /should not exist/,
+      );
     });
 
     it('reports missing required fields', async () => {
-      const body = await expectError(await t.request('/api/probe/items', jsonRequest('POST', {})), 400, 'VALIDATION_ERROR');
-      expect(body.details?.map((detail) => detail.field).sort()).toEqual(['address', 'age', 'email', 'name']);
+      const body = await expectError(
+        await t.request('/api/probe/items', jsonRequest('POST', {})),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expect(body.details?.map((detail) => detail.field).sort()).toEqual([
+        'address',
+        'age',
+        'email',
+        'name',
+      ]);
     });
 
     it('refuses a body that is not a JSON object', async () => {
-      await expectError(await t.request('/api/probe/items', jsonRequest('POST', [validItem])), 400, 'VALIDATION_ERROR');
-      await expectError(await t.request('/api/probe/items', jsonRequest('POST', 'text')), 400, 'VALIDATION_ERROR');
+      await expectError(
+        await t.request('/api/probe/items', jsonRequest('POST', [validItem])),
+        400,
+        'VALIDATION_ERROR',
+      );
+      await expectError(
+        await t.request('/api/probe/items', jsonRequest('POST', 'text')),
+        400,
+        'VALIDATION_ERROR',
+      );
     });
 
     it('refuses a missing body on a route that needs one', async () => {
-      const response = await t.request('/api/probe/items', { method: 'POST', headers: { 'content-type': 'application/json' } });
+      const response = await t.request('/api/probe/items', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
       await expectError(response, 400, 'VALIDATION_ERROR');
     });
   });
@@ -121,19 +164,29 @@ describe('HTTP conventions', () => {
       ['application/x-www-form-urlencoded', 'name=Widget'],
       ['multipart/form-data; boundary=x', '--x--'],
     ])('answers content type %s with 415 UNSUPPORTED_MEDIA_TYPE', async (contentType, body) => {
-      const response = await t.request('/api/probe/items', { method: 'POST', headers: { 'content-type': contentType }, body });
+      const response = await t.request('/api/probe/items', {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+      });
       await expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('answers a body over BODY_LIMIT with 413 PAYLOAD_TOO_LARGE', async () => {
       expect(t.config.bodyLimitBytes).toBe(2048);
-      const response = await t.request('/api/probe/items', jsonRequest('POST', { ...validItem, name: 'x'.repeat(4096) }));
+      const response = await t.request(
+        '/api/probe/items',
+        jsonRequest('POST', { ...validItem, name: 'x'.repeat(4096) }),
+      );
       await expectError(response, 413, 'PAYLOAD_TOO_LARGE');
     });
 
     it('accepts a body just under BODY_LIMIT', async () => {
       const padding = 'x'.repeat(1800);
-      const response = await t.request('/api/probe/items', jsonRequest('POST', { ...validItem, name: padding }));
+      const response = await t.request(
+        '/api/probe/items',
+        jsonRequest('POST', { ...validItem, name: padding }),
+      );
       // Reaches validation (name is too long), so the size check let it through.
       await expectError(response, 400, 'VALIDATION_ERROR');
     });
@@ -141,13 +194,17 @@ describe('HTTP conventions', () => {
 
   describe('unexpected errors', () => {
     it('answers 500 with a generic message and logs the detail with the request id', async () => {
-      const response = await t.request('/api/probe/boom', { headers: { 'x-request-id': 'boom-trace-1' } });
+      const response = await t.request('/api/probe/boom', {
+        headers: { 'x-request-id': 'boom-trace-1' },
+      });
       const body = await expectError(response, 500, 'INTERNAL_ERROR');
       expect(body.message).toBe('Internal server error');
       expect(body.requestId).toBe('boom-trace-1');
       expect(JSON.stringify(body)).not.toContain('hunter2');
 
-      const errorLine = t.logs.find((line) => line.level >= 50 && line.requestId === 'boom-trace-1');
+      const errorLine = t.logs.find(
+        (line) => line.level >= 50 && line.requestId === 'boom-trace-1',
+      );
       expect(errorLine).toBeDefined();
       expect(JSON.stringify(errorLine)).toContain(PROBE_SECRET_DETAIL);
     });
@@ -160,8 +217,14 @@ describe('HTTP conventions', () => {
       expect(response.headers.get('x-request-id')).toBe(id);
       expect((await readJson<ErrorBody>(response)).requestId).toBe(id);
 
-      const completed = t.logs.find((line) => line.requestId === id && line.msg === 'request completed');
-      expect(completed).toMatchObject({ method: 'GET', path: '/api/does-not-exist', statusCode: 404 });
+      const completed = t.logs.find(
+        (line) => line.requestId === id && line.msg === 'request completed',
+      );
+      expect(completed).toMatchObject({
+        method: 'GET',
+        path: '/api/does-not-exist',
+        statusCode: 404,
+      });
       expect(typeof completed?.durationMs).toBe('number');
     });
 
@@ -170,7 +233,9 @@ describe('HTTP conventions', () => {
       const id = response.headers.get('x-request-id') ?? '';
       expect(id).toMatch(UUID);
       const lines = t.logs.filter((line) => line.requestId === id);
-      expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['Internal server error', 'request completed']));
+      expect(lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['Internal server error', 'request completed']),
+      );
     });
 
     it.each([

@@ -2,7 +2,12 @@ import { DataSource, type Table } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
 import type { DatabaseConfig } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { createMysqlDatabase, createSqliteDatabase, describeMysqlOnly, type TestDatabase } from './support/backend';
+import {
+  createMysqlDatabase,
+  createSqliteDatabase,
+  describeMysqlOnly,
+  type TestDatabase,
+} from './support/backend';
 
 /** Names of the tables in the connection's own database (getTables() alone would list every schema on MySQL). */
 async function tableNames(dataSource: DataSource): Promise<string[]> {
@@ -11,7 +16,10 @@ async function tableNames(dataSource: DataSource): Promise<string[]> {
       ? 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()'
       : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
   const rows: { name: string }[] = await dataSource.query(sql);
-  return rows.map((row) => row.name).filter((name) => name !== 'migrations').sort();
+  return rows
+    .map((row) => row.name)
+    .filter((name) => name !== 'migrations')
+    .sort();
 }
 
 /** Tables, columns and indices, in a form two runs of the same migrations must agree on. */
@@ -25,10 +33,14 @@ async function schemaOf(dataSource: DataSource): Promise<Record<string, unknown>
         .map((table): [string, unknown] => [
           table.name,
           {
-            columns: table.columns.map((column) => `${column.name} ${column.type}${column.isNullable ? ' null' : ''}`).sort(),
+            columns: table.columns
+              .map((column) => `${column.name} ${column.type}${column.isNullable ? ' null' : ''}`)
+              .sort(),
             indices: table.indices.map((index) => index.name).sort(),
             uniques: table.uniques.map((unique) => unique.columnNames.join(',')).sort(),
-            foreignKeys: table.foreignKeys.map((fk) => `${fk.columnNames.join(',')}->${fk.referencedTableName}`).sort(),
+            foreignKeys: table.foreignKeys
+              .map((fk) => `${fk.columnNames.join(',')}->${fk.referencedTableName}`)
+              .sort(),
           },
         ])
         .sort(([a], [b]) => a.localeCompare(b)),
@@ -47,7 +59,10 @@ async function appliedCount(dataSource: DataSource): Promise<number> {
  * Issue 2 §3: every migration in MIGRATIONS runs up, all the way down again and up once more,
  * unchanged, on both dialects; whatever the list holds when this runs.
  */
-function migrationRoundTrip(makeDatabase: () => Promise<TestDatabase>, toConfig: (url: string) => DatabaseConfig): void {
+function migrationRoundTrip(
+  makeDatabase: () => Promise<TestDatabase>,
+  toConfig: (url: string) => DatabaseConfig,
+): void {
   let database: TestDatabase;
   let dataSource: DataSource;
 
@@ -69,7 +84,9 @@ function migrationRoundTrip(makeDatabase: () => Promise<TestDatabase>, toConfig:
 
   it('runs every migration up', async () => {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    expect(applied.map((migration) => migration.name)).toEqual(MIGRATIONS.map((migration) => new migration().name ?? migration.name));
+    expect(applied.map((migration) => migration.name)).toEqual(
+      MIGRATIONS.map((migration) => new migration().name ?? migration.name),
+    );
     expect(await appliedCount(dataSource)).toBe(MIGRATIONS.length);
     firstSchema = await schemaOf(dataSource);
     expect(Object.keys(firstSchema).length).toBeGreaterThan(0);
@@ -77,7 +94,8 @@ function migrationRoundTrip(makeDatabase: () => Promise<TestDatabase>, toConfig:
   });
 
   it('runs every migration down again, leaving no table behind', async () => {
-    for (let i = 0; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < MIGRATIONS.length; i += 1)
+      await dataSource.undoLastMigration({ transaction: 'each' });
     expect(await appliedCount(dataSource)).toBe(0);
     expect(await tableNames(dataSource)).toEqual([]);
   });
@@ -97,5 +115,10 @@ describe('migrations on SQLite', () => {
 });
 
 describeMysqlOnly('migrations on MariaDB / MySQL', () => {
-  migrationRoundTrip(createMysqlDatabase, (url) => ({ type: 'mysql', url, poolSize: 2, runMigrations: false }));
+  migrationRoundTrip(createMysqlDatabase, (url) => ({
+    type: 'mysql',
+    url,
+    poolSize: 2,
+    runMigrations: false,
+  }));
 });

@@ -57,13 +57,16 @@ describe('security headers and CORS', () => {
   });
 
   describe('CORS', () => {
-    it.each([ALLOWED, ALSO_ALLOWED])('lets the listed origin %s in, with credentials', async (origin) => {
-      const response = await t.request('/health', { headers: { origin } });
-      expect(response.headers.get('access-control-allow-origin')).toBe(origin);
-      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
-      expect(response.headers.get('access-control-expose-headers')).toMatch(/X-Request-Id/i);
-      expect(response.headers.get('vary')).toMatch(/Origin/i);
-    });
+    it.each([ALLOWED, ALSO_ALLOWED])(
+      'lets the listed origin %s in, with credentials',
+      async (origin) => {
+        const response = await t.request('/health', { headers: { origin } });
+        expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+        expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+        expect(response.headers.get('access-control-expose-headers')).toMatch(/X-Request-Id/i);
+        expect(response.headers.get('vary')).toMatch(/Origin/i);
+      },
+    );
 
     it('answers a preflight from a listed origin', async () => {
       const response = await t.request('/api/anything', {

@@ -18,7 +18,11 @@ describe('smoke', () => {
   });
 
   it('rejects malformed JSON in the envelope', async () => {
-    const response = await t.request('/api/anything', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' });
+    const response = await t.request('/api/anything', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{bad',
+    });
     const body = await readJson<ErrorBody>(response);
     expect(body).toMatchObject({ success: false, statusCode: response.status });
   });

@@ -29,8 +29,12 @@ describe('API documentation', () => {
       expect(content.trim()).toBe('');
       expect(attributes).toMatch(/src="\.\/docs\//);
     }
-    const assets = [...html.matchAll(/(?:src|href)="\.\/(docs\/[^"]+\.(?:js|css))"/g)].map((match) => `/api/${match[1]}`);
-    expect(assets).toEqual(expect.arrayContaining(['/api/docs/swagger-ui-bundle.js', '/api/docs/swagger-ui-init.js']));
+    const assets = [...html.matchAll(/(?:src|href)="\.\/(docs\/[^"]+\.(?:js|css))"/g)].map(
+      (match) => `/api/${match[1]}`,
+    );
+    expect(assets).toEqual(
+      expect.arrayContaining(['/api/docs/swagger-ui-bundle.js', '/api/docs/swagger-ui-init.js']),
+    );
     for (const asset of assets) {
       const response = await t.request(asset);
       expect({ asset, status: response.status }).toEqual({ asset, status: 200 });

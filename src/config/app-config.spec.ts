@@ -20,7 +20,11 @@ describe('loadConfig', () => {
     it('uses SQLite, the in-process store and development settings', () => {
       expect(config.env).toBe('development');
       expect(config.port).toBe(3000);
-      expect(config.database).toEqual({ type: 'sqlite', path: DEFAULT_SQLITE_PATH, runMigrations: true });
+      expect(config.database).toEqual({
+        type: 'sqlite',
+        path: DEFAULT_SQLITE_PATH,
+        runMigrations: true,
+      });
       expect(config.redis.url).toBeNull();
       expect(config.embedded).toBe(true);
     });
@@ -61,10 +65,20 @@ describe('loadConfig', () => {
     });
 
     it('reads every value into its typed form', () => {
-      expect(config.database).toEqual({ type: 'mysql', url: 'mysql://app:pw@db:3306/app', poolSize: 20, runMigrations: false });
+      expect(config.database).toEqual({
+        type: 'mysql',
+        url: 'mysql://app:pw@db:3306/app',
+        poolSize: 20,
+        runMigrations: false,
+      });
       expect(config.redis.url).toBe('redis://cache:6379/2');
       expect(config.embedded).toBe(false);
-      expect(config.jwt).toMatchObject({ secret: SECRET, secretGenerated: false, accessTtlSeconds: 3600, refreshTtlSeconds: 2_592_000 });
+      expect(config.jwt).toMatchObject({
+        secret: SECRET,
+        secretGenerated: false,
+        accessTtlSeconds: 3600,
+        refreshTtlSeconds: 2_592_000,
+      });
       expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
       expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
       expect(config.bodyLimitBytes).toBe(512 * 1024);
@@ -152,8 +166,16 @@ describe('loadConfig', () => {
     });
 
     it('reports a bad value and a production requirement in the same message', () => {
-      const problems = problemsOf({ NODE_ENV: 'production', PORT: '-1', DATABASE_URL: 'mysql://db/app', REDIS_URL: 'redis://r' });
-      expect(problems).toEqual(['PORT must be between 0 and 65535', 'JWT_SECRET is required when NODE_ENV=production']);
+      const problems = problemsOf({
+        NODE_ENV: 'production',
+        PORT: '-1',
+        DATABASE_URL: 'mysql://db/app',
+        REDIS_URL: 'redis://r',
+      });
+      expect(problems).toEqual([
+        'PORT must be between 0 and 65535',
+        'JWT_SECRET is required when NODE_ENV=production',
+      ]);
     });
   });
 });

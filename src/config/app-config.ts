@@ -40,6 +40,8 @@ export interface AppConfig {
   tenantBaseDomain: string;
   /** True when SQLite and/or the in-process store are in use: one instance only. */
   embedded: boolean;
+  /** SUPERUSER_EMAIL / SUPERUSER_PASSWORD: read by `npm run superuser:create` only, never defaulted. */
+  superuser: { email: string | null; password: string | null };
 }
 
 export class ConfigValidationError extends Error {
@@ -115,5 +117,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     shutdownTimeoutMs: (values.SHUTDOWN_TIMEOUT ?? 10) * 1000,
     tenantBaseDomain: values.TENANT_BASE_DOMAIN ?? 'localhost',
     embedded: database.kind === 'sqlite' || redisUrl === null,
+    superuser: { email: values.SUPERUSER_EMAIL ?? null, password: values.SUPERUSER_PASSWORD ?? null },
   };
 }

@@ -12,12 +12,21 @@ describe('parseDurationSeconds', () => {
     expect(parseDurationSeconds(raw)).toBe(seconds);
   });
 
-  it.each(['', '0', '0s', '-5m', '1.5h', '15 m', '15min', '2w', 'm', 'abc', '99999999999999999999d'])(
-    'refuses %p',
-    (raw) => {
-      expect(parseDurationSeconds(raw)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    '0',
+    '0s',
+    '-5m',
+    '1.5h',
+    '15 m',
+    '15min',
+    '2w',
+    'm',
+    'abc',
+    '99999999999999999999d',
+  ])('refuses %p', (raw) => {
+    expect(parseDurationSeconds(raw)).toBeNull();
+  });
 });
 
 describe('parseByteSize', () => {

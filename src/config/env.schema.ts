@@ -124,6 +124,16 @@ function secret(raw: string): Parsed<string> {
   return raw.length >= 32 ? ok(raw) : fail('must be at least 32 characters');
 }
 
+/** Kept exactly as given (no trimming): a password's spaces are part of it. */
+function nonEmpty(raw: string): Parsed<string> {
+  return raw.length > 0 ? ok(raw) : fail('must not be empty');
+}
+
+function emailAddress(raw: string): Parsed<string> {
+  const value = raw.trim();
+  return /^[^\s@]+@[^\s@]+$/.test(value) ? ok(value) : fail(`"${raw}" is not an email address`);
+}
+
 function hostname(raw: string): Parsed<string> {
   const value = raw.trim().toLowerCase();
   return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(value)
@@ -213,6 +223,14 @@ export const ENV_SCHEMA = {
     description: 'bcrypt hashes computed at once per instance; more wait, so logins cannot starve other requests.',
     default: '2',
     parse: integer(1, 64),
+  },
+  SUPERUSER_EMAIL: {
+    description: 'Email of the platform superuser that `npm run superuser:create` creates or updates (--email wins). Read by that command only.',
+    parse: emailAddress,
+  },
+  SUPERUSER_PASSWORD: {
+    description: 'Password for `npm run superuser:create` (--password wins); must pass the password policy. No default. Read by that command only.',
+    parse: nonEmpty,
   },
 } satisfies Record<string, EnvVarSpec<unknown>>;
 

@@ -46,13 +46,17 @@ return { existing, sum }`,
   },
 };
 
-const SHORT_TTL = 0.15;
+const SHORT_TTL = 0.2;
 /** Comfortably past SHORT_TTL: Redis expiry has millisecond precision, timers can be late. */
-const PAST_SHORT_TTL_MS = 260;
+const PAST_SHORT_TTL_MS = 320;
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
-export function describeKeyValueStoreContract(name: string, createStore: () => KeyValueStore | Promise<KeyValueStore>): void {
+export function describeKeyValueStoreContract(
+  name: string,
+  createStore: () => KeyValueStore | Promise<KeyValueStore>,
+): void {
   describe(`KeyValueStore contract: ${name}`, () => {
     let store: KeyValueStore;
     // Unique per run, so parallel or aborted runs against a shared Redis never see each other's keys.
@@ -316,7 +320,9 @@ export function describeKeyValueStoreContract(name: string, createStore: () => K
       it('lets exactly one of 50 concurrent callers with the same expected value win', async () => {
         const k = key('cas-race');
         await store.set(k, 'v0');
-        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.compareAndSet(k, 'v0', `winner-${i}`)));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.compareAndSet(k, 'v0', `winner-${i}`)),
+        );
         const winners = results.flatMap((won, i) => (won ? [i] : []));
         expect(winners).toHaveLength(1);
         expect(await store.get(k)).toBe(`winner-${winners[0]}`);
@@ -384,7 +390,7 @@ export function describeKeyValueStoreContract(name: string, createStore: () => K
       it('passes arguments through, e.g. a TTL for the moved value', async () => {
         const [from, to] = [key('move-from'), key('move-to')];
         await store.set(from, 'payload');
-        expect(await store.runScript(MOVE_VALUE, [from, to], [150])).toBe('payload');
+        expect(await store.runScript(MOVE_VALUE, [from, to], [SHORT_TTL * 1000])).toBe('payload');
         expect(await store.ttl(to)).toBeGreaterThan(0);
         await sleep(PAST_SHORT_TTL_MS);
         expect(await store.get(to)).toBeNull();
@@ -399,7 +405,9 @@ export function describeKeyValueStoreContract(name: string, createStore: () => K
       it('stays atomic under concurrency: one value moves exactly once', async () => {
         const [from, to] = [key('move-race'), key('move-race')];
         await store.set(from, 'payload');
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.runScript(MOVE_VALUE, [from, to], [0])));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.runScript(MOVE_VALUE, [from, to], [0])),
+        );
         expect(results.filter((value) => value === 'payload')).toHaveLength(1);
         expect(results.filter((value) => value === null)).toHaveLength(19);
         expect(await store.get(to)).toBe('payload');
@@ -409,9 +417,13 @@ export function describeKeyValueStoreContract(name: string, createStore: () => K
     describe('concurrency', () => {
       it('counts 100 concurrent increments exactly, each caller seeing a distinct value', async () => {
         const k = key('incr-race');
-        const results = await Promise.all(Array.from({ length: 100 }, () => store.increment(k, 10)));
+        const results = await Promise.all(
+          Array.from({ length: 100 }, () => store.increment(k, 10)),
+        );
         expect(await store.get(k)).toBe('100');
-        expect(results.map((result) => result.value).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+        expect(results.map((result) => result.value).sort((x, y) => x - y)).toEqual(
+          Array.from({ length: 100 }, (_, i) => i + 1),
+        );
       });
     });
 

@@ -55,8 +55,8 @@ export interface KeyValueStore {
 
 /** Thrown when the backing store cannot be reached; the HTTP layer answers 503. */
 export class KvUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('The key-value store is unavailable', { cause });
+  constructor(cause: unknown, message = 'The key-value store is unavailable') {
+    super(message, { cause });
     this.name = 'KvUnavailableError';
   }
 }

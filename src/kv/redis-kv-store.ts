@@ -48,13 +48,35 @@ export class RedisKeyValueStore implements KeyValueStore {
     this.client.on('error', () => undefined);
   }
 
-  /** Opens the connection; boot fails when Redis cannot be reached. */
+  /** Opens the connection; boot fails when Redis cannot be reached, naming where and why. */
   async connect(): Promise<void> {
+    // ioredis rejects connect() with a bare "Connection is closed."; the reason (ECONNREFUSED,
+    // ENOTFOUND, an auth error) only arrives as an 'error' event.
+    let reason: unknown;
+    const remember = (error: unknown): void => {
+      reason ??= error;
+    };
+    this.client.on('error', remember);
     try {
       await this.client.connect();
     } catch (error) {
       this.client.disconnect();
-      throw new KvUnavailableError(error);
+      const cause = reason ?? error;
+      // Duck-typed: socket errors can come from another realm (Jest's sandbox), where instanceof fails.
+      const detail = typeof cause === 'object' && cause !== null && 'message' in cause ? String(cause.message) : String(cause);
+      throw new KvUnavailableError(cause, `Cannot connect to Redis at ${this.location()}: ${detail}`);
+    } finally {
+      this.client.off('error', remember);
+    }
+  }
+
+  /** The URL without credentials, for error messages. */
+  private location(): string {
+    try {
+      const url = new URL(this.options.url);
+      return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+    } catch {
+      return 'the configured REDIS_URL';
     }
   }
 

@@ -22,20 +22,31 @@ function capture(): { logger: ReturnType<typeof createLogger>; lines: Line[]; ra
   return { logger, lines, raw };
 }
 
-const SECRETS = ['Bearer eyJhbGciOiJIUzI1NiJ9.secret', 'refresh_token=abc123secret', 'hunter2-password', 'tok-secret-value'];
+const SECRETS = [
+  'Bearer eyJhbGciOiJIUzI1NiJ9.secret',
+  'refresh_token=abc123secret',
+  'hunter2-password',
+  'tok-secret-value',
+];
 
 describe('createLogger', () => {
   it('redacts authorization and cookie headers of a logged request and response', () => {
     const { logger, lines, raw } = capture();
     logger.info(
       {
-        req: { method: 'POST', headers: { authorization: SECRETS[0], cookie: SECRETS[1], 'user-agent': 'jest' } },
+        req: {
+          method: 'POST',
+          headers: { authorization: SECRETS[0], cookie: SECRETS[1], 'user-agent': 'jest' },
+        },
         res: { headers: { 'set-cookie': SECRETS[1] } },
       },
       'request',
     );
     expect(lines[0]).toMatchObject({
-      req: { method: 'POST', headers: { authorization: '[redacted]', cookie: '[redacted]', 'user-agent': 'jest' } },
+      req: {
+        method: 'POST',
+        headers: { authorization: '[redacted]', cookie: '[redacted]', 'user-agent': 'jest' },
+      },
       res: { headers: { 'set-cookie': '[redacted]' } },
     });
     for (const secret of SECRETS.slice(0, 2)) expect(raw[0]).not.toContain(secret);
@@ -47,7 +58,12 @@ describe('createLogger', () => {
       {
         password: SECRETS[2],
         token: SECRETS[3],
-        body: { email: 'a@example.com', password: SECRETS[2], newPassword: SECRETS[2], refreshToken: SECRETS[3] },
+        body: {
+          email: 'a@example.com',
+          password: SECRETS[2],
+          newPassword: SECRETS[2],
+          refreshToken: SECRETS[3],
+        },
         user: { id: 'u1', passwordHash: '$2b$12$hashhashhash' },
         headers: { authorization: SECRETS[0] },
       },
@@ -56,7 +72,12 @@ describe('createLogger', () => {
     expect(lines[0]).toMatchObject({
       password: '[redacted]',
       token: '[redacted]',
-      body: { email: 'a@example.com', password: '[redacted]', newPassword: '[redacted]', refreshToken: '[redacted]' },
+      body: {
+        email: 'a@example.com',
+        password: '[redacted]',
+        newPassword: '[redacted]',
+        refreshToken: '[redacted]',
+      },
       user: { id: 'u1', passwordHash: '[redacted]' },
       headers: { authorization: '[redacted]' },
     });
@@ -80,7 +101,11 @@ describe('createLogger', () => {
   it('writes JSON with a level, an ISO time and the message', () => {
     const { logger, lines } = capture();
     logger.error({ err: new Error('boom') }, 'failed');
-    expect(lines[0]).toMatchObject({ level: 50, msg: 'failed', err: { message: 'boom', type: 'Error' } });
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      msg: 'failed',
+      err: { message: 'boom', type: 'Error' },
+    });
     expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
   });
 });

@@ -10,7 +10,8 @@ import { createConnection } from 'mysql2/promise';
  */
 export type TestBackend = 'mysql' | 'embedded';
 
-export const TEST_BACKEND: TestBackend = process.env.TEST_BACKEND === 'embedded' ? 'embedded' : 'mysql';
+export const TEST_BACKEND: TestBackend =
+  process.env.TEST_BACKEND === 'embedded' ? 'embedded' : 'mysql';
 export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,6 +1,15 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsObject, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsEmail,
+  IsInt,
+  IsObject,
+  IsString,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { PaginatedResult, ResponseMessage } from '../../src/http/envelope';
 import { Public } from '../../src/security/public.decorator';
 

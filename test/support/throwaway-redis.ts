@@ -82,7 +82,20 @@ class RedisServerProcess implements ThrowawayRedis {
     this.output = '';
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+        '--daemonize',
+        'no',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -104,14 +117,17 @@ class RedisServerProcess implements ThrowawayRedis {
 
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (exited) throw new Error(`redis-server on port ${this.port} exited during start:\n${this.output}`);
+      if (exited)
+        throw new Error(`redis-server on port ${this.port} exited during start:\n${this.output}`);
       try {
         await pingOnce(this.port);
         return;
       } catch {
         if (Date.now() > deadline) {
           await this.stop();
-          throw new Error(`redis-server on port ${this.port} did not answer within ${START_TIMEOUT_MS} ms:\n${this.output}`);
+          throw new Error(
+            `redis-server on port ${this.port} did not answer within ${START_TIMEOUT_MS} ms:\n${this.output}`,
+          );
         }
         await sleep(25);
       }

@@ -9,12 +9,12 @@ import { ErrorCode } from '../../http/error-codes';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
-import { ADMIN_ROLE, BUILT_IN_ROLES } from '../../security/permissions';
+import { ADMIN_ROLE } from '../../security/permissions';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { AuditAction, AuditService } from '../audit/audit.service';
-import { Organization } from '../organizations/organization.entity';
+import type { Organization } from '../organizations/organization.entity';
+import { createOrganizationWithBuiltInRoles } from '../organizations/organization-provisioning';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
-import { Role } from '../roles/role.entity';
 import { RolesRepository } from '../roles/roles.repository';
 import { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
@@ -88,48 +88,33 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(dto.password);
     let created: { organization: Organization; user: User };
     try {
-      created = await this.transactions.run(async (manager) => {
-        const organization = await this.organizations.insert(
-          Object.assign(new Organization(), { name: dto.organization.name, subdomain, status: 'active', settings: {} }),
+      created = await this.transactions.run((manager) =>
+        createOrganizationWithBuiltInRoles(
+          { organizations: this.organizations, roles: this.roles },
           manager,
-        );
-        return TenantContext.run({ id: organization.id, subdomain }, async () => {
-          const roles = this.roles.transactional(manager);
-          const builtIn: Role[] = [];
-          for (const [name, grant] of Object.entries(BUILT_IN_ROLES)) {
-            builtIn.push(
-              await roles.insert(
-                Object.assign(new Role(), {
-                  name,
-                  description: grant.description,
-                  permissions: [...grant.permissions],
-                  isBuiltIn: true,
-                  createdBy: null,
-                  updatedBy: null,
-                }),
-              ),
+          { name: dto.organization.name, subdomain },
+          async ({ organization, roles }) => {
+            const user = await this.users.transactional(manager).insert(
+              Object.assign(new User(), {
+                email: normalizeEmail(dto.email),
+                passwordHash,
+                firstName: dto.firstName,
+                lastName: dto.lastName,
+                status: 'active',
+                lastLoginAt: new Date(),
+                createdBy: null,
+                updatedBy: null,
+                roles: [roles[ADMIN_ROLE]],
+              }),
             );
-          }
-          const user = await this.users.transactional(manager).insert(
-            Object.assign(new User(), {
-              email: normalizeEmail(dto.email),
-              passwordHash,
-              firstName: dto.firstName,
-              lastName: dto.lastName,
-              status: 'active',
-              lastLoginAt: new Date(),
-              createdBy: null,
-              updatedBy: null,
-              roles: builtIn.filter((role) => role.name === ADMIN_ROLE),
-            }),
-          );
-          await this.audit.record(
-            { action: AuditAction.REGISTERED, organizationId: organization.id, userId: user.id, entityType: 'organization', entityId: organization.id, after: { name: organization.name, subdomain } },
-            manager,
-          );
-          return { organization, user };
-        });
-      });
+            await this.audit.record(
+              { action: AuditAction.REGISTERED, organizationId: organization.id, userId: user.id, entityType: 'organization', entityId: organization.id, after: { name: organization.name, subdomain } },
+              manager,
+            );
+            return { organization, user };
+          },
+        ),
+      );
     } catch (error) {
       if (isUniqueViolation(error) || isLockConflict(error)) throw taken();
       throw error;

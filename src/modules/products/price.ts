@@ -7,7 +7,8 @@ import type { ValueTransformer } from 'typeorm';
  */
 export const PRICE_PATTERN = /^\d{1,10}(\.\d{1,2})?$/;
 
-export const PRICE_MESSAGE = 'must be a decimal string with at most 10 digits before the point and 2 after, such as "19.99"';
+export const PRICE_MESSAGE =
+  'must be a decimal string with at most 10 digits before the point and 2 after, such as "19.99"';
 
 /** The canonical form of a price matching PRICE_PATTERN: no leading zeros, two decimals ("007.5" gives "7.50"). */
 export function normalizePrice(value: string): string {

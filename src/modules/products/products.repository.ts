@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { containsPattern, LIKE_ESCAPE } from '../../http/pagination.dto';
 import { TenantScopedRepository } from '../../tenancy/tenant-scoped.repository';
 import { Product, type ProductStatus } from './product.entity';
-import { containsPattern, LIKE_ESCAPE } from './search-pattern';
 
 export const PRODUCT_SORT_FIELDS = ['name', 'sku', 'price', 'createdAt', 'updatedAt'] as const;
 export type ProductSortField = (typeof PRODUCT_SORT_FIELDS)[number];
@@ -42,14 +42,22 @@ export class ProductsRepository extends TenantScopedRepository<Product> {
     const search = query.search?.trim();
     if (search) {
       builder.andWhere(
-        `(product.name LIKE :pattern ESCAPE '${LIKE_ESCAPE}' OR product.sku LIKE :pattern ESCAPE '${LIKE_ESCAPE}')`,
-        { pattern: containsPattern(search) },
+        `(product.name LIKE :pattern ${LIKE_ESCAPE} OR product.sku LIKE :pattern ${LIKE_ESCAPE})`,
+        {
+          pattern: containsPattern(search),
+        },
       );
     }
     if (query.status) builder.andWhere('product.status = :status', { status: query.status });
     // CAST keeps the comparison decimal on MySQL (a string operand would make it a double) and numeric on SQLite.
-    if (query.minPrice !== undefined) builder.andWhere('product.price >= CAST(:minPrice AS DECIMAL(12,2))', { minPrice: query.minPrice });
-    if (query.maxPrice !== undefined) builder.andWhere('product.price <= CAST(:maxPrice AS DECIMAL(12,2))', { maxPrice: query.maxPrice });
+    if (query.minPrice !== undefined)
+      builder.andWhere('product.price >= CAST(:minPrice AS DECIMAL(12,2))', {
+        minPrice: query.minPrice,
+      });
+    if (query.maxPrice !== undefined)
+      builder.andWhere('product.price <= CAST(:maxPrice AS DECIMAL(12,2))', {
+        maxPrice: query.maxPrice,
+      });
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
     return (
       builder

@@ -1,5 +1,9 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { isLockConflict, isUniqueViolation, TransactionRunner } from '../../database/transaction-runner.service';
+import {
+  isLockConflict,
+  isUniqueViolation,
+  TransactionRunner,
+} from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
@@ -23,9 +27,14 @@ export const ProductAuditAction = {
 const EDITABLE = ['name', 'sku', 'price', 'description', 'status'] as const;
 type Editable = (typeof EDITABLE)[number];
 
-const notFound = () => new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Product not found');
+const notFound = () =>
+  new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Product not found');
 const skuTaken = (sku: string) =>
-  new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, `A product with SKU "${sku}" already exists in this organization`);
+  new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.CONFLICT,
+    `A product with SKU "${sku}" already exists in this organization`,
+  );
 
 /** What the audit log keeps of a product. */
 function snapshot(product: Product): Record<string, unknown> {
@@ -47,13 +56,25 @@ export class ProductsService {
   ) {}
 
   async list(query: ListProductsQueryDto): Promise<PaginatedResult<ProductResponseDto>> {
-    if (query.minPrice !== undefined && query.maxPrice !== undefined && priceToCents(query.minPrice) > priceToCents(query.maxPrice)) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.VALIDATION_ERROR, 'Validation failed', [
-        { field: 'minPrice', messages: ['minPrice must not be greater than maxPrice'] },
-      ]);
+    if (
+      query.minPrice !== undefined &&
+      query.maxPrice !== undefined &&
+      priceToCents(query.minPrice) > priceToCents(query.maxPrice)
+    ) {
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.VALIDATION_ERROR,
+        'Validation failed',
+        [{ field: 'minPrice', messages: ['minPrice must not be greater than maxPrice'] }],
+      );
     }
     const [rows, total] = await this.products.findPage(query);
-    return new PaginatedResult(rows.map(ProductResponseDto.from), query.page, query.limit, total);
+    return new PaginatedResult(
+      rows.map((row) => ProductResponseDto.from(row)),
+      query.page,
+      query.limit,
+      total,
+    );
   }
 
   async get(id: string): Promise<ProductResponseDto> {
@@ -76,7 +97,12 @@ export class ProductsService {
       this.transactions.run(async (manager) => {
         const inserted = await this.products.transactional(manager).insert(product);
         await this.audit.record(
-          { action: ProductAuditAction.CREATED, entityType: 'product', entityId: inserted.id, after: snapshot(inserted) },
+          {
+            action: ProductAuditAction.CREATED,
+            entityType: 'product',
+            entityId: inserted.id,
+            after: snapshot(inserted),
+          },
           manager,
         );
         return inserted;
@@ -109,7 +135,16 @@ export class ProductsService {
         if (!(await products.update(id, changes))) throw notFound();
         const saved = await products.findById(id);
         if (!saved) throw notFound();
-        await this.audit.record({ action: ProductAuditAction.UPDATED, entityType: 'product', entityId: id, before, after }, manager);
+        await this.audit.record(
+          {
+            action: ProductAuditAction.UPDATED,
+            entityType: 'product',
+            entityId: id,
+            before,
+            after,
+          },
+          manager,
+        );
         return saved;
       }),
     );
@@ -122,7 +157,12 @@ export class ProductsService {
       const current = await products.findByIdForUpdate(id);
       if (!current || !(await products.delete(id))) throw notFound();
       await this.audit.record(
-        { action: ProductAuditAction.DELETED, entityType: 'product', entityId: id, before: snapshot(current) },
+        {
+          action: ProductAuditAction.DELETED,
+          entityType: 'product',
+          entityId: id,
+          before: snapshot(current),
+        },
         manager,
       );
     });
@@ -137,7 +177,8 @@ export class ProductsService {
     try {
       return await work();
     } catch (error) {
-      if (sku !== undefined && (isUniqueViolation(error) || isLockConflict(error))) throw skuTaken(sku);
+      if (sku !== undefined && (isUniqueViolation(error) || isLockConflict(error)))
+        throw skuTaken(sku);
       throw error;
     }
   }

@@ -14,7 +14,10 @@ export class RolesRepository extends TenantScopedRepository<Role> {
   }
 
   findByNames(names: string[]): Promise<Role[]> {
-    return this.queryBuilder('role').andWhere('role.name IN (:...names)', { names }).getMany();
+    const query = this.queryBuilder('role'); // throws without a tenant, even with nothing to look up
+    // `IN ()` is a syntax error on MySQL/MariaDB: no names, no roles.
+    if (names.length === 0) return Promise.resolve([]);
+    return query.andWhere('role.name IN (:...names)', { names }).getMany();
   }
 
   findAllOrdered(): Promise<Role[]> {

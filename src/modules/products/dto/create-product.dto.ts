@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { PRODUCT_STATUSES, type ProductStatus } from '../product.entity';
 import { IsPrice } from './price.validator';
 
@@ -13,13 +13,23 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
  * overwrite the stored value on every PATCH that leaves the field out.
  */
 export class CreateProductDto {
-  @ApiProperty({ example: 'Organic cotton T-shirt', minLength: 3, maxLength: 255, description: 'Trimmed' })
+  @ApiProperty({
+    example: 'Organic cotton T-shirt',
+    minLength: 3,
+    maxLength: 255,
+    description: 'Trimmed',
+  })
   @Transform(trim)
   @IsString()
   @Length(3, 255)
   name!: string;
 
-  @ApiProperty({ example: 'TSHIRT-ORG-M', minLength: 5, maxLength: 50, description: 'Trimmed; unique within the organization' })
+  @ApiProperty({
+    example: 'TSHIRT-ORG-M',
+    minLength: 5,
+    maxLength: 50,
+    description: 'Trimmed; unique within the organization',
+  })
   @Transform(trim)
   @IsString()
   @Length(5, 50)
@@ -29,19 +39,26 @@ export class CreateProductDto {
     type: String,
     example: '19.99',
     pattern: '^\\d{1,10}(\\.\\d{1,2})?$',
-    description: 'An exact decimal of at least 0 with at most 2 decimals, as a JSON string. JSON numbers are refused (they lose precision).',
+    description:
+      'An exact decimal of at least 0 with at most 2 decimals, as a JSON string. JSON numbers are refused (they lose precision).',
   })
   @IsPrice()
   price!: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 5000, example: 'Soft, breathable, made to last.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 5000,
+    example: 'Soft, breathable, made to last.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(5000)
   description?: string | null;
 
   @ApiPropertyOptional({ enum: PRODUCT_STATUSES, default: 'active' })
-  @IsOptional()
+  // May be left out, but not null: IsOptional would let null through to a NOT NULL column.
+  @ValidateIf((_dto: object, value: unknown) => value !== undefined)
   @IsIn(PRODUCT_STATUSES)
   status?: ProductStatus;
 }

@@ -29,22 +29,34 @@ export class ProductPageEnvelopeDto {
 
 export class ProductDeletedEnvelopeDto {
   @ApiProperty({ example: true }) success!: true;
-  @ApiProperty({ type: Object, nullable: true, example: null, description: 'Always null' }) data!: null;
+  @ApiProperty({ type: Object, nullable: true, example: null, description: 'Always null' })
+  data!: null;
   @ApiProperty({ example: 'Product deleted' }) message!: string;
 }
 
 export class ProductsFieldErrorDto {
   @ApiProperty({ example: 'price' }) field!: string;
-  @ApiProperty({ example: ['price must be a decimal string with at most 10 digits before the point and 2 after, such as "19.99"'] })
+  @ApiProperty({
+    example: [
+      'price must be a decimal string with at most 10 digits before the point and 2 after, such as "19.99"',
+    ],
+  })
   messages!: string[];
 }
 
 export class ProductsErrorDto {
   @ApiProperty({ example: false }) success!: false;
-  @ApiProperty({ example: 'VALIDATION_ERROR', description: 'Stable error code (src/http/error-codes.ts)' }) error!: string;
+  @ApiProperty({
+    example: 'VALIDATION_ERROR',
+    description: 'Stable error code (src/http/error-codes.ts)',
+  })
+  error!: string;
   @ApiProperty({ example: 'Validation failed' }) message!: string;
   @ApiProperty({ example: 400 }) statusCode!: number;
   @ApiProperty({ example: '0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90' }) requestId!: string;
-  @ApiPropertyOptional({ type: [ProductsFieldErrorDto], description: 'One entry per invalid field (VALIDATION_ERROR)' })
+  @ApiPropertyOptional({
+    type: [ProductsFieldErrorDto],
+    description: 'One entry per invalid field (VALIDATION_ERROR)',
+  })
   details?: ProductsFieldErrorDto[];
 }

@@ -7,13 +7,30 @@ export class ProductResponseDto {
   @ApiProperty({ format: 'uuid' }) organizationId!: string;
   @ApiProperty({ example: 'Organic cotton T-shirt' }) name!: string;
   @ApiProperty({ example: 'TSHIRT-ORG-M' }) sku!: string;
-  @ApiProperty({ type: String, example: '19.99', description: 'Exact decimal with two decimals, as a string' }) price!: string;
+  @ApiProperty({
+    type: String,
+    example: '19.99',
+    description: 'Exact decimal with two decimals, as a string',
+  })
+  price!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ enum: PRODUCT_STATUSES }) status!: ProductStatus;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The user who created it' }) createdBy!: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The user who changed it last' }) updatedBy!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The user who created it',
+  })
+  createdBy!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The user who changed it last',
+  })
+  updatedBy!: string | null;
 
   static from(product: Product): ProductResponseDto {
     return {

@@ -6,4 +6,6 @@ import { CreateProductDto } from './create-product.dto';
  * validators, so `"name": null` is a 400 rather than a NOT NULL error from the database;
  * description, which is optional and nullable in CreateProductDto, may still be cleared with null.
  */
-export class UpdateProductDto extends PartialType(CreateProductDto, { skipNullProperties: false }) {}
+export class UpdateProductDto extends PartialType(CreateProductDto, {
+  skipNullProperties: false,
+}) {}

@@ -1,0 +1,168 @@
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Principal } from '../../context/request-context';
+import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
+import { CurrentUser, Permissions } from '../../security/decorators';
+import { type Permission, PERMISSIONS } from '../../security/permissions';
+import { CreateProductDto } from './dto/create-product.dto';
+import { ListProductsQueryDto } from './dto/list-products-query.dto';
+import {
+  ProductDeletedEnvelopeDto,
+  ProductEnvelopeDto,
+  ProductPageEnvelopeDto,
+  ProductsErrorDto,
+} from './dto/product-envelopes.dto';
+import type { ProductResponseDto } from './dto/product-response.dto';
+import { UpdateProductDto } from './dto/update-product.dto';
+import { ProductsService } from './products.service';
+
+/**
+ * The permission a route needs, enforced by the global guard and stated at the start of its
+ * Swagger description. @Permissions itself documents the bearer scheme and the 401/403 answers.
+ */
+function RequiresPermission(permission: Permission, summary: string, description?: string) {
+  return applyDecorators(
+    Permissions(permission),
+    ApiOperation({
+      summary,
+      description: [`Needs the \`${permission}\` permission.`, description]
+        .filter(Boolean)
+        .join(' '),
+    }),
+  );
+}
+
+const ProductIdParam = () =>
+  ApiParam({ name: 'id', format: 'uuid', description: "The product's id" });
+const InvalidId = () =>
+  ApiBadRequestResponse({
+    type: ProductsErrorDto,
+    description: 'BAD_REQUEST: the id is not a UUID',
+  });
+const NotFound = () =>
+  ApiNotFoundResponse({
+    type: ProductsErrorDto,
+    description:
+      "NOT_FOUND: no such product in the caller's organization (another organization's id included)",
+  });
+
+@ApiTags('products')
+@Controller('products')
+export class ProductsController {
+  constructor(private readonly products: ProductsService) {}
+
+  @Get()
+  @RequiresPermission(
+    PERMISSIONS.PRODUCTS_READ,
+    "List the organization's products",
+    'Paginated, sortable by an allowlisted field, searchable in name and SKU (%, _ and quotes are literal), filterable by status and price range.',
+  )
+  @ApiOkResponse({ type: ProductPageEnvelopeDto })
+  @ApiBadRequestResponse({
+    type: ProductsErrorDto,
+    description:
+      'VALIDATION_ERROR: bad page, limit (1-100), sort, order, status or price bounds; unknown query parameters',
+  })
+  list(@Query() query: ListProductsQueryDto): Promise<PaginatedResult<ProductResponseDto>> {
+    return this.products.list(query);
+  }
+
+  @Get(':id')
+  @RequiresPermission(PERMISSIONS.PRODUCTS_READ, 'Get one product')
+  @ProductIdParam()
+  @ApiOkResponse({ type: ProductEnvelopeDto })
+  @InvalidId()
+  @NotFound()
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ProductResponseDto> {
+    return this.products.get(id);
+  }
+
+  @Post()
+  @RequiresPermission(
+    PERMISSIONS.PRODUCTS_CREATE,
+    'Create a product',
+    'The price is a JSON string such as "19.99"; JSON numbers are refused.',
+  )
+  @ResponseMessage('Product created')
+  @ApiCreatedResponse({ type: ProductEnvelopeDto })
+  @ApiBadRequestResponse({
+    type: ProductsErrorDto,
+    description:
+      'VALIDATION_ERROR, with details per field; also for fields the client may not set (organizationId, id, createdAt, ...)',
+  })
+  @ApiConflictResponse({
+    type: ProductsErrorDto,
+    description: 'CONFLICT: the SKU is already used in this organization',
+  })
+  create(
+    @Body() dto: CreateProductDto,
+    @CurrentUser() principal: Principal,
+  ): Promise<ProductResponseDto> {
+    return this.products.create(dto, principal.userId);
+  }
+
+  @Patch(':id')
+  @RequiresPermission(
+    PERMISSIONS.PRODUCTS_UPDATE,
+    'Change some fields of a product',
+    'Fields left out stay as they are; `description: null` clears the description.',
+  )
+  @ResponseMessage('Product updated')
+  @ProductIdParam()
+  @ApiOkResponse({ type: ProductEnvelopeDto })
+  @ApiBadRequestResponse({
+    type: ProductsErrorDto,
+    description: 'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID',
+  })
+  @NotFound()
+  @ApiConflictResponse({
+    type: ProductsErrorDto,
+    description: 'CONFLICT: the new SKU is already used in this organization',
+  })
+  update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: UpdateProductDto,
+    @CurrentUser() principal: Principal,
+  ): Promise<ProductResponseDto> {
+    return this.products.update(id, dto, principal.userId);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.OK)
+  @RequiresPermission(
+    PERMISSIONS.PRODUCTS_DELETE,
+    'Delete a product',
+    'A hard delete, recorded in the audit log with the values it removed. Answers 200 with `data: null`.',
+  )
+  @ResponseMessage('Product deleted')
+  @ProductIdParam()
+  @ApiOkResponse({ type: ProductDeletedEnvelopeDto })
+  @InvalidId()
+  @NotFound()
+  async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
+    await this.products.remove(id);
+    return null;
+  }
+}

@@ -1,0 +1,134 @@
+import { KvUnavailableError } from '../src/kv/kv-store';
+import { createSqliteDatabase, TEST_BACKEND } from './support/backend';
+import { startTestApp, type TestApp } from './support/test-app';
+import { freePort, startThrowawayRedis, type ThrowawayRedis } from './support/throwaway-redis';
+
+// Stopping Redis is only possible with a private server, and only the mysql mode uses Redis.
+const describeMysql = TEST_BACKEND === 'mysql' ? describe : describe.skip;
+const describeEmbedded = TEST_BACKEND === 'embedded' ? describe : describe.skip;
+
+interface HealthAnswer {
+  status: number;
+  body: unknown;
+}
+
+async function health(t: TestApp): Promise<HealthAnswer> {
+  const response = await t.request('/health');
+  return { status: response.status, body: await response.json() };
+}
+
+/** Polls /health until it answers `status`; the Redis client reconnects with a backoff of up to 2 s. */
+async function healthUntil(t: TestApp, status: number, timeoutMs: number): Promise<HealthAnswer> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await health(t);
+    if (answer.status === status || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describeMysql('GET /health against MariaDB and a Redis that goes away', () => {
+  let redis: ThrowawayRedis;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    redis = await startThrowawayRedis();
+    t = await startTestApp({ env: { REDIS_URL: redis.url } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await redis?.dispose();
+  });
+
+  it('is 200 with both dependencies connected', async () => {
+    expect(await health(t)).toEqual({
+      status: 200,
+      body: {
+        status: 'ok',
+        database: 'connected',
+        redis: 'connected',
+        backends: { database: 'mysql', keyValueStore: 'redis' },
+      },
+    });
+  });
+
+  it('is 503 naming redis as disconnected while Redis is stopped', async () => {
+    await redis.stop();
+    const started = performance.now();
+    const answer = await health(t);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(answer).toEqual({
+      status: 503,
+      body: {
+        status: 'error',
+        database: 'connected',
+        redis: 'disconnected',
+        backends: { database: 'mysql', keyValueStore: 'redis' },
+      },
+    });
+  });
+
+  it('is 200 again once Redis is back, without restarting the app', async () => {
+    await redis.start();
+    const answer = await healthUntil(t, 200, 8000);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'ok', database: 'connected', redis: 'connected' });
+  });
+});
+
+describeEmbedded('GET /health in embedded mode', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is 200 and reports the embedded backends', async () => {
+    expect(await health(t)).toEqual({
+      status: 200,
+      body: {
+        status: 'ok',
+        database: 'connected',
+        redis: 'embedded',
+        backends: { database: 'sqlite', keyValueStore: 'in-process' },
+      },
+    });
+  });
+});
+
+describe('booting with REDIS_URL pointing at a dead Redis', () => {
+  it('fails fast with an error that names Redis and the reason', async () => {
+    const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+    // SQLite in both modes: a failed boot rejects while the DataSource factory is still running,
+    // and nothing ever closes it; a MariaDB pool would keep the test process alive for good.
+    const database = createSqliteDatabase();
+    const started = performance.now();
+    try {
+      const failure = await startTestApp({
+        backend: 'embedded',
+        database,
+        env: { REDIS_URL: deadUrl },
+      }).then(
+        async (booted) => {
+          await booted.close();
+          return null;
+        },
+        (error: unknown) => error,
+      );
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(failure).toBeInstanceOf(KvUnavailableError);
+      expect((failure as Error).message).toBe(
+        `Cannot connect to Redis at ${deadUrl}: connect ECONNREFUSED ${deadUrl.slice('redis://'.length)}`,
+      );
+    } finally {
+      // Let that straggling DataSource finish its migrations before its folder goes away.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await database.drop();
+    }
+  });
+});

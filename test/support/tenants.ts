@@ -1,0 +1,138 @@
+import { PasswordHasher } from '../../src/security/password-hasher.service';
+import { SuperusersRepository } from '../../src/modules/platform/superusers.repository';
+import { PASSWORD, register } from './auth';
+import { call, unique } from './routes';
+import type { TestApp } from './test-app';
+import { sessionIdOfAccessToken } from './tokens';
+
+/**
+ * Factories for the authorization and isolation walks: organizations, users with roles,
+ * custom roles, products, superusers, each through the public API (the superuser excepted:
+ * it is created the way `npm run superuser:create` does, through the repository).
+ */
+
+/** Login and register are limited per client IP; the walks log in hundreds of times from 127.0.0.1. */
+export const WALK_ENV = { AUTH_IP_RATE_LIMIT: '1000000' };
+
+export interface Account {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  sessionId: string;
+  /** The organization's subdomain; undefined for a superuser. */
+  subdomain?: string;
+}
+
+export interface Tenant {
+  id: string;
+  subdomain: string;
+  owner: Account;
+  /** Appears in the names and descriptions of this organization's rows, to spot them in any response. */
+  marker: string;
+}
+
+function expectStatus(result: { status: number; text: string }, expected: number, what: string): void {
+  if (result.status !== expected) throw new Error(`${what}: expected ${expected}, got ${result.status} ${result.text.slice(0, 300)}`);
+}
+
+export async function createTenant(t: TestApp, label = 'org'): Promise<Tenant> {
+  const registered = await register(t);
+  const marker = `${label}marker${unique()}`;
+  return {
+    id: registered.organization.id,
+    subdomain: registered.organization.subdomain,
+    marker,
+    owner: {
+      id: registered.user.id,
+      email: registered.email,
+      password: registered.password,
+      token: registered.tokens.accessToken,
+      sessionId: sessionIdOfAccessToken(registered.tokens.accessToken),
+      subdomain: registered.organization.subdomain,
+    },
+  };
+}
+
+/** A new session of an existing account (a tenant user or a superuser). */
+export async function logIn(t: TestApp, account: Pick<Account, 'email' | 'password' | 'subdomain'>): Promise<Account> {
+  const result = account.subdomain
+    ? await call(t, 'POST', '/api/auth/login', { body: { email: account.email, password: account.password }, headers: { 'x-tenant-id': account.subdomain } })
+    : await call(t, 'POST', '/api/auth/superuser/login', { body: { email: account.email, password: account.password } });
+  expectStatus(result, 200, `login of ${account.email}`);
+  const token = (result.body as { data: { tokens: { accessToken: string }; user: { id: string } } }).data.tokens.accessToken;
+  return {
+    id: (result.body as { data: { user: { id: string } } }).data.user.id,
+    email: account.email,
+    password: account.password,
+    subdomain: account.subdomain,
+    token,
+    sessionId: sessionIdOfAccessToken(token),
+  };
+}
+
+/** A user of the tenant with these roles, created by its owner and logged in. */
+export async function createUser(t: TestApp, tenant: Tenant, roles: string[], actor: Account = tenant.owner): Promise<Account> {
+  const email = `user-${unique()}@${tenant.subdomain}.test`;
+  const created = await call(t, 'POST', '/api/users', {
+    token: actor.token,
+    body: { email, password: PASSWORD, firstName: `${tenant.marker} first`, lastName: `${tenant.marker} last`, roles },
+  });
+  expectStatus(created, 201, `POST /api/users ${JSON.stringify(roles)}`);
+  return logIn(t, { email, password: PASSWORD, subdomain: tenant.subdomain });
+}
+
+export async function createRole(t: TestApp, tenant: Tenant, permissions: string[], actor: Account = tenant.owner): Promise<{ id: string; name: string }> {
+  const name = `custom-${unique()}`;
+  const created = await call(t, 'POST', '/api/roles', { token: actor.token, body: { name, description: `${tenant.marker} role`, permissions } });
+  expectStatus(created, 201, `POST /api/roles ${JSON.stringify(permissions)}`);
+  return { id: (created.body as { data: { id: string } }).data.id, name };
+}
+
+export async function createProduct(t: TestApp, tenant: Tenant, actor: Account = tenant.owner): Promise<{ id: string; sku: string }> {
+  const sku = `SKU-${unique()}`.toUpperCase();
+  const created = await call(t, 'POST', '/api/products', {
+    token: actor.token,
+    body: { name: `${tenant.marker} product`, sku, price: '12.50', description: `${tenant.marker} description` },
+  });
+  expectStatus(created, 201, 'POST /api/products');
+  return { id: (created.body as { data: { id: string } }).data.id, sku };
+}
+
+/** A platform superuser, created as `npm run superuser:create` does, and logged in. */
+export async function createSuperuser(t: TestApp): Promise<Account> {
+  const email = `root-${unique()}@platform.test`;
+  const hash = await t.app.get(PasswordHasher).hash(PASSWORD);
+  await t.app.get(SuperusersRepository).upsert(email, hash);
+  return logIn(t, { email, password: PASSWORD });
+}
+
+export interface IdFixtureContext {
+  t: TestApp;
+  tenant: Tenant;
+  /** Who will make the request (sessions belong to a user: the fixture is one of theirs). */
+  caller: Account;
+}
+
+/**
+ * The one explicit map of the walks: for each route path with an `:id`, how to make a fresh row
+ * of that kind in an organization. A route with a path parameter that is missing here fails the
+ * walks, so a new resource cannot go untested: add its factory.
+ */
+export const ID_FIXTURES: Record<string, (context: IdFixtureContext) => Promise<string>> = {
+  '/api/users/:id': async ({ t, tenant }) => (await createUser(t, tenant, ['client'])).id,
+  '/api/roles/:id': async ({ t, tenant }) => (await createRole(t, tenant, ['products.read'])).id,
+  '/api/products/:id': async ({ t, tenant }) => (await createProduct(t, tenant)).id,
+  '/api/auth/sessions/:id': async ({ t, caller }) => (await logIn(t, caller)).sessionId,
+  '/api/organizations/:id': async ({ tenant }) => tenant.id,
+};
+
+/** Path values for a route: `{ id }` from ID_FIXTURES; throws when the route has no fixture. */
+export async function freshPathValues(path: string, context: IdFixtureContext): Promise<Record<string, string>> {
+  if (!/:[A-Za-z]/.test(path)) return {};
+  const fixture = ID_FIXTURES[path];
+  if (!fixture) throw new Error(`No fixture for ${path}: add one to ID_FIXTURES in test/support/tenants.ts`);
+  const names = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => match[1]);
+  if (names.length !== 1 || names[0] !== 'id') throw new Error(`${path}: ID_FIXTURES only knows routes with one :id; extend it`);
+  return { id: await fixture(context) };
+}
