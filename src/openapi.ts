@@ -15,7 +15,7 @@ import { loadConfig } from './config/app-config';
 export async function generateOpenApiDocument(
   env: Record<string, string> = {},
 ): Promise<OpenAPIObject> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', ...env });
   const { app } = await createApp(config, { preview: true });
   try {
     return buildOpenApiDocument(app);

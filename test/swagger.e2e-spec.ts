@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { generateOpenApiDocument } from '../src/openapi';
 import { readJson } from './support/http';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -53,5 +54,10 @@ describe('API documentation', () => {
     expect(document.components?.securitySchemes).toHaveProperty('bearer');
     // The envelope is part of the contract the description documents.
     expect(document.info.description).toMatch(/requestId/);
+  });
+
+  it('serves the same document that `npm run openapi` writes without any backend', async () => {
+    const served = await readJson<OpenAPIObject>(await t.request('/api/docs-json'));
+    expect(await generateOpenApiDocument()).toEqual(served);
   });
 });

@@ -6,6 +6,7 @@ export type AuditValues = Record<string, unknown>;
 /** Append-only: security events and administrative changes, with before/after values. */
 @Entity({ name: 'audit_logs' })
 @Index('idx_audit_logs_organization_created', ['organizationId', 'createdAt'])
+@Index('idx_audit_logs_organization_action', ['organizationId', 'action'])
 export class AuditLog {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
