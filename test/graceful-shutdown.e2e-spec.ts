@@ -93,6 +93,24 @@ async function startServer(databaseUrl: string): Promise<ServerProcess> {
   return { child, port, logs, stderr, exited, waitForLog };
 }
 
+/** Resolves once connecting to the port is refused; fails after `timeoutMs`. */
+async function waitUntilRefused(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(port, '127.0.0.1');
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    });
+    if (refused) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} still accepts connections`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Collects everything the server sends on a raw socket until it closes the connection. */
 function readUntilClosed(socket: Socket): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -150,9 +168,8 @@ describe('graceful shutdown of the built server', () => {
 
     server.child.kill('SIGTERM');
     await server.waitForLog((line) => line.msg === 'shutting down: finishing in-flight requests');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // The listening socket is closed: a new client cannot get in any more.
-    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    // The listening socket closes: a new client cannot get in any more.
+    await waitUntilRefused(port);
     expect(server.child.exitCode).toBeNull();
 
     socket.end(body.slice(1000));

@@ -10,6 +10,15 @@ interface RefreshState {
   previous?: string;
   previousUntil?: number;
   successor?: string;
+  /** Space-separated hashes of this session's earlier tokens (the newest RETIRED_KEPT). */
+  retired?: string;
+}
+
+/** How many rotated-away tokens a session remembers for reuse detection. */
+export const RETIRED_KEPT = 32;
+
+function retire(retired: string | undefined, hash: string): string {
+  return [...(retired ? retired.split(' ') : []), hash].slice(-RETIRED_KEPT).join(' ');
 }
 
 interface SessionRecordJson {
@@ -21,7 +30,9 @@ interface SessionRecordJson {
  * Rotates a refresh token. KEYS: refresh state, session. ARGV: presented hash, new hash,
  * successor sealed for the presented token, now (ms), grace (ms), lifetime (ms).
  * Returns ['rotated'], ['grace', sealedSuccessor], ['reuse', sessionJson] (session deleted; its record
- * is returned so the security event can name the organization and user) or ['missing'].
+ * is returned so the security event can name the organization and user), ['unknown'] or ['missing'].
+ * Only a token this session really issued counts as reuse: a made-up `<sessionId>.<random>`
+ * is 'unknown' and ends nothing, so knowing a session id is not enough to log someone out.
  */
 export const ROTATE_REFRESH: KvScript<string[]> = {
   name: 'rotate-refresh',
@@ -36,6 +47,13 @@ if state.current == ARGV[1] then
   state.previousUntil = now + tonumber(ARGV[5])
   state.successor = ARGV[3]
   state.current = ARGV[2]
+  local kept = {}
+  if state.retired then
+    for hash in string.gmatch(state.retired, '%S+') do table.insert(kept, hash) end
+  end
+  table.insert(kept, ARGV[1])
+  while #kept > ${RETIRED_KEPT} do table.remove(kept, 1) end
+  state.retired = table.concat(kept, ' ')
   redis.call('SET', KEYS[1], cjson.encode(state), 'PX', ARGV[6])
   local record = cjson.decode(session)
   record.lastUsedAt = now
@@ -44,6 +62,9 @@ if state.current == ARGV[1] then
 end
 if state.previous == ARGV[1] and now <= state.previousUntil then
   return {'grace', state.successor}
+end
+if not state.retired or not string.find(' ' .. state.retired .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then
+  return {'unknown'}
 end
 redis.call('DEL', KEYS[1], KEYS[2])
 return {'reuse', session}`,
@@ -54,7 +75,13 @@ return {'reuse', session}`,
     const state = JSON.parse(raw) as RefreshState;
     const now = Number(nowMs);
     if (state.current === presented) {
-      const rotated: RefreshState = { current: next, previous: presented, previousUntil: now + Number(graceMs), successor: sealed };
+      const rotated: RefreshState = {
+        current: next,
+        previous: presented,
+        previousUntil: now + Number(graceMs),
+        successor: sealed,
+        retired: retire(state.retired, presented),
+      };
       tx.set(refreshKey, JSON.stringify(rotated), Number(ttlMs) / 1000);
       const record = JSON.parse(session) as SessionRecordJson;
       tx.set(sessionKey, JSON.stringify({ ...record, lastUsedAt: now }), Number(ttlMs) / 1000);
@@ -63,6 +90,7 @@ return {'reuse', session}`,
     if (state.previous === presented && state.successor && now <= (state.previousUntil ?? 0)) {
       return ['grace', state.successor];
     }
+    if (!state.retired?.split(' ').includes(presented)) return ['unknown'];
     tx.delete(refreshKey);
     tx.delete(sessionKey);
     return ['reuse', session];

@@ -282,6 +282,9 @@ export class AuthService {
 
   /** Requires the current password; every other session of the user ends. */
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<number> {
+    const attemptsKey = AuthKeys.failedPasswordChecks(principal.userId);
+    const attempt = await this.kv.increment(attemptsKey, this.config.auth.loginFailureWindowSeconds);
+    if (attempt.value > this.config.auth.loginMaxFailures) throw this.tooManyRequests(attempt.ttlSeconds);
     const user = await this.users.findByIdWithCredentials(principal.userId);
     if (!user || !(await this.hasher.verify(currentPassword, user.passwordHash))) {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
@@ -291,6 +294,7 @@ export class AuthService {
         { field: 'newPassword', messages: ['newPassword must differ from the current password'] },
       ]);
     }
+    await this.kv.delete(attemptsKey);
     await this.users.update(user.id, { passwordHash: await this.hasher.hash(newPassword), updatedBy: principal.userId });
     const ended = await this.sessions.endAll(principal.userId, principal.sessionId);
     await this.audit.record({ action: AuditAction.PASSWORD_CHANGED, entityType: 'user', entityId: user.id, metadata: { otherSessionsEnded: ended } });

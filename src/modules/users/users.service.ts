@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../context/request-context';
-import { isUniqueViolation, TransactionRunner } from '../../database/transaction-runner.service';
+import { isLockConflict, isUniqueViolation, TransactionRunner } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
@@ -80,7 +80,7 @@ export class UsersService {
    */
   async update(id: string, dto: UpdateUserDto, actor: Principal): Promise<UserDto> {
     const nextRoles = dto.roles ? await this.rolesToGrant(dto.roles, actor) : undefined;
-    const { user, before } = await this.transactions.run(async (manager) => {
+    const { user, before } = await this.runLocked(async (manager) => {
       const users = this.users.transactional(manager);
       const current = await users.findByIdWithRoles(id);
       if (!current) throw notFound();
@@ -137,6 +137,19 @@ export class UsersService {
       throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, `You cannot grant permissions you do not hold: ${missing.join(', ')}`);
     }
     return roles;
+  }
+
+  /**
+   * MySQL may pick one of two concurrent admin changes as a deadlock victim (each locks the
+   * admins the other is changing); it was rolled back whole, so it is a conflict to retry, not a 500.
+   */
+  private async runLocked<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.transactions.run(work);
+    } catch (error) {
+      if (isLockConflict(error)) throw new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'A concurrent change to these users won; try again');
+      throw error;
+    }
   }
 
   private async assertAdminRemains(manager: EntityManager, user: User, roles: Role[], status: string): Promise<void> {
