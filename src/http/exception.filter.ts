@@ -83,8 +83,8 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     }
     // Fastify's own errors (body limit, media type) reach here already mapped to HttpException by Nest.
     if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      if (status === HttpStatus.NOT_FOUND) {
+      const status: number = exception.getStatus();
+      if (status === 404) {
         return { status, code: ErrorCode.NOT_FOUND, message: `Route ${request.method} ${request.url.split('?')[0]} not found` };
       }
       return {

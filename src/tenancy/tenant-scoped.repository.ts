@@ -60,7 +60,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
 
   protected scoped(operation: string, where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
     const tenantId = this.tenantId(operation);
-    return (tenantId === null ? where : { ...where, organizationId: tenantId }) as FindOptionsWhere<T>;
+    return (tenantId === null ? where : { ...where, organizationId: tenantId });
   }
 
   protected async findOneScoped(
@@ -133,7 +133,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
     const query = this.repository
       .createQueryBuilder()
       .update()
-      .set({ ...changes, updatedAt: new Date() } as QueryDeepPartialEntity<T>)
+      .set({ ...changes, updatedAt: new Date() })
       .where('id = :id', { id });
     if (tenantId !== null) query.andWhere('organization_id = :tenantId', { tenantId });
     const result = await query.execute();
