@@ -73,8 +73,8 @@ function summarize(run, status) {
     // No report: jest crashed before writing one. Count the run as one failure.
     return { passed: 0, failed: 1, skipped: 0, line: `jest exited ${status} without a report` };
   }
-  // Suites that could not run (syntax error, failing beforeAll import) have no failed tests
-  // of their own; each counts as one failure so that a broken file is never "0 failed".
+  // Suites that could not run (a syntax error, a module that throws on import) have no tests
+  // to count as failed; each counts as one failure so that a broken file is never "0 failed".
   const brokenSuites = report.testResults.filter(
     (suite) => suite.status === 'failed' && suite.assertionResults.length === 0,
   ).length;

@@ -214,6 +214,15 @@ describe('tenant isolation over every route', () => {
         if (foreign.length) problems.push(`${operation.key}: ${foreign.length} rows of another organizationId`);
       }
 
+      // A query string cannot pick the tenant either: unknown parameters are refused.
+      if (operation.queryParams.length > 0) {
+        for (const name of ['organizationId', 'tenantId']) {
+          const sneaky = await call(t, 'GET', `${operation.path}?${name}=${b.id}`, { token: a.owner.token });
+          const problem = problemOf(sneaky, 400, 'VALIDATION_ERROR');
+          if (problem) problems.push(`${problem}: ${describeCall('GET', `${operation.path}?${name}=…`, sneaky)}`);
+        }
+      }
+
       // Every free-text or id filter, given B's values: nothing of B comes back.
       const filters = operation.queryParams.filter((parameter) => !['page', 'limit', 'order', 'sort'].includes(parameter.name));
       const values = [b.marker, b.owner.email, b.id, rows.b.user, rows.b.roleName, ...(rows.b.sku ? [rows.b.sku] : [])];
