@@ -1,11 +1,9 @@
 import { KvUnavailableError } from '../src/kv/kv-store';
-import { createSqliteDatabase, TEST_BACKEND } from './support/backend';
+import { createSqliteDatabase, describeEmbeddedOnly, describeMysqlOnly } from './support/backend';
 import { startTestApp, type TestApp } from './support/test-app';
 import { freePort, startThrowawayRedis, type ThrowawayRedis } from './support/throwaway-redis';
 
 // Stopping Redis is only possible with a private server, and only the mysql mode uses Redis.
-const describeMysql = TEST_BACKEND === 'mysql' ? describe : describe.skip;
-const describeEmbedded = TEST_BACKEND === 'embedded' ? describe : describe.skip;
 
 interface HealthAnswer {
   status: number;
@@ -27,7 +25,7 @@ async function healthUntil(t: TestApp, status: number, timeoutMs: number): Promi
   }
 }
 
-describeMysql('GET /health against MariaDB and a Redis that goes away', () => {
+describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () => {
   let redis: ThrowawayRedis;
   let t: TestApp;
 
@@ -77,7 +75,7 @@ describeMysql('GET /health against MariaDB and a Redis that goes away', () => {
   });
 });
 
-describeEmbedded('GET /health in embedded mode', () => {
+describeEmbeddedOnly('GET /health in embedded mode', () => {
   let t: TestApp;
 
   beforeAll(async () => {

@@ -84,7 +84,8 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     // Fastify's own errors (body limit, media type) reach here already mapped to HttpException by Nest.
     if (exception instanceof HttpException) {
       const status: number = exception.getStatus();
-      if (status === 404) {
+      // Nest's router answers an unknown route with NotFoundException('Cannot GET /x').
+      if (status === 404 && exception.message.startsWith('Cannot ')) {
         return { status, code: ErrorCode.NOT_FOUND, message: `Route ${request.method} ${request.url.split('?')[0]} not found` };
       }
       return {

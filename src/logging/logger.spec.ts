@@ -84,6 +84,13 @@ describe('createLogger', () => {
     for (const secret of [...SECRETS, '$2b$12$hashhashhash']) expect(raw[0]).not.toContain(secret);
   });
 
+  it('redacts secrets nested up to three levels deep', () => {
+    const { logger, lines, raw } = capture();
+    logger.info({ req: { body: { password: SECRETS[2], profile: { refreshToken: SECRETS[3] } } } }, 'nested');
+    expect(lines[0]).toMatchObject({ req: { body: { password: '[redacted]', profile: { refreshToken: '[redacted]' } } } });
+    for (const secret of SECRETS.slice(2, 4)) expect(raw[0]).not.toContain(secret);
+  });
+
   it('adds the request id of the current request context to every line', () => {
     const { logger, lines } = capture();
     RequestContext.run({ requestId: 'req-123' }, () => {

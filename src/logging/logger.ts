@@ -3,27 +3,18 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { RequestContext } from '../context/request-context';
 
-/** Paths pino replaces with "[redacted]" wherever they appear in a log object. */
+const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'passwordHash', 'password_hash', 'token', 'accessToken', 'refreshToken', 'authorization', 'cookie'];
+
+/**
+ * Paths pino replaces with "[redacted]": the secret keys at the top level and up to three
+ * levels down (pino's wildcards match one level each), plus the auth headers.
+ */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
-  'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.passwordHash',
-  '*.password_hash',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  'password',
-  'passwordHash',
-  'accessToken',
-  'refreshToken',
-  'token',
+  'headers["set-cookie"]',
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
 ];
 
 export function createLogger(config: AppConfig, destination?: DestinationStream): Logger {

@@ -55,8 +55,14 @@ export function createTestDatabase(backend: TestBackend = TEST_BACKEND): Promise
 }
 
 /**
- * Tests that only make sense against MariaDB + Redis (fault injection, MySQL-specific
- * behaviour) are declared with this instead of `describe`: the embedded run of the e2e tier
- * reports them as skipped rather than failing or silently passing them.
+ * Suites for one backend only are *defined* only in that run, not skipped in the other, so no
+ * run reports skipped tests. Whole files that need MariaDB + Redis are named `*.mysql.e2e-spec.ts`
+ * or `*.mysql.int-spec.ts`; scripts/test.mjs leaves them out of the embedded run.
  */
-export const describeMysqlOnly: jest.Describe = TEST_BACKEND === 'mysql' ? describe : describe.skip;
+export function describeMysqlOnly(name: string, suite: () => void): void {
+  if (TEST_BACKEND === 'mysql') describe(name, suite);
+}
+
+export function describeEmbeddedOnly(name: string, suite: () => void): void {
+  if (TEST_BACKEND === 'embedded') describe(name, suite);
+}

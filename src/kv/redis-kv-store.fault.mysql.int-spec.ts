@@ -1,12 +1,10 @@
 import Redis from 'ioredis';
-import { TEST_BACKEND } from '../../test/support/backend';
 import { startThrowawayRedis, type ThrowawayRedis } from '../../test/support/throwaway-redis';
 import { MOVE_VALUE, sleep } from './kv-store.contract';
 import { type KeyValueStore, KvUnavailableError } from './kv-store';
 import { RedisKeyValueStore } from './redis-kv-store';
 
 // Runs against its own redis-server, which it stops and starts: never the shared one.
-const describeRedis = TEST_BACKEND === 'embedded' ? describe.skip : describe;
 
 /** Well under a second: a request must fail, not wait for a Redis that is not there. */
 const FAST_MS = 250;
@@ -43,7 +41,7 @@ const everyCommand = (store: KeyValueStore): [string, () => Promise<unknown>][] 
   ['ping', () => store.ping()],
 ];
 
-describeRedis('RedisKeyValueStore when Redis fails', () => {
+describe('RedisKeyValueStore when Redis fails', () => {
   let redis: ThrowawayRedis;
   let store: RedisKeyValueStore;
 

@@ -1,5 +1,4 @@
 import { bearer, json, login, post, PASSWORD, register, type AuthData, type Registered } from './support/auth';
-import { describeMysqlOnly } from './support/backend';
 import { startTestApp, type TestApp } from './support/test-app';
 import { startThrowawayRedis, type ThrowawayRedis } from './support/throwaway-redis';
 
@@ -10,7 +9,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * fails closed with 503 while Redis is away, and works again, without a restart, once it is
  * back. (The embedded store cannot go away, so this only runs against MariaDB + Redis.)
  */
-describeMysqlOnly('authentication while Redis is unreachable', () => {
+describe('authentication while Redis is unreachable', () => {
   let redis: ThrowawayRedis;
   let t: TestApp;
 

@@ -1,5 +1,4 @@
 import { bearer, json, login, post, register, type AuthData, type Registered } from './support/auth';
-import { describeMysqlOnly } from './support/backend';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sessionIdOfAccessToken } from './support/tokens';
 
@@ -9,7 +8,7 @@ import { sessionIdOfAccessToken } from './support/tokens';
  * be enforced by the other on the very next request. (The embedded store is per-process, so
  * this only runs against MariaDB + Redis.)
  */
-describeMysqlOnly('two API instances sharing MariaDB and Redis', () => {
+describe('two API instances sharing MariaDB and Redis', () => {
   let a: TestApp;
   let b: TestApp;
   let owner: Registered;

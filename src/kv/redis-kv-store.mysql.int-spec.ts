@@ -1,10 +1,9 @@
 import Redis from 'ioredis';
-import { TEST_BACKEND, TEST_REDIS_URL, uniqueSuffix } from '../../test/support/backend';
+import { TEST_REDIS_URL, uniqueSuffix } from '../../test/support/backend';
 import { describeKeyValueStoreContract, MOVE_VALUE } from './kv-store.contract';
 import { RedisKeyValueStore } from './redis-kv-store';
 
 // The adapter does not depend on the backend mode; the embedded run needs no Redis at all.
-const describeRedis = TEST_BACKEND === 'embedded' ? describe.skip : describe;
 
 /** Every key under `prefix`, found with SCAN so a big shared Redis is never blocked by KEYS. */
 async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
@@ -18,7 +17,7 @@ async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
   return found;
 }
 
-describeRedis('RedisKeyValueStore against a real Redis', () => {
+describe('RedisKeyValueStore against a real Redis', () => {
   // A unique prefix per run: runs on a shared Redis never collide, and cleanup finds every key.
   const keyPrefix = `test:kv:${uniqueSuffix()}:`;
   let raw: Redis;
