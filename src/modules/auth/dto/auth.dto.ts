@@ -38,6 +38,7 @@ export class RegisterDto {
   organization!: RegisterOrganizationDto;
 
   @ApiProperty({ example: 'owner@acme.test' })
+  @Transform(trim)
   @IsEmail()
   @MaxLength(320)
   email!: string;

@@ -11,6 +11,7 @@ const ROLE_NAME = /^[a-z][a-z0-9_-]{1,63}$/;
 
 export class CreateUserDto {
   @ApiProperty({ example: 'staff@acme.test' })
+  @Transform(trim)
   @IsEmail()
   @MaxLength(320)
   email!: string;
