@@ -1,7 +1,42 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
+import type { OpenAPIObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import { ErrorCode } from '../src/http/error-codes';
 import { generateOpenApiDocument } from '../src/openapi';
 import { readJson } from './support/http';
+import { type ApiOperation, apiOperations, nestRoutes, resolveSchema } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
+
+const LIST_OPERATIONS = [
+  'GET /api/audit-logs',
+  'GET /api/organizations',
+  'GET /api/products',
+  'GET /api/users',
+];
+/** Handlers that answer `data: null`. */
+const NULL_DATA_OPERATIONS = [
+  'DELETE /api/auth/sessions/:id',
+  'DELETE /api/products/:id',
+  'DELETE /api/roles/:id',
+  'DELETE /api/users/:id',
+  'POST /api/auth/logout',
+];
+const ERROR_BODY_REQUIRED = ['success', 'error', 'message', 'statusCode', 'requestId'];
+
+type Schema = SchemaObject | ReferenceObject | undefined;
+
+/** The JSON schema of a response, if it has an application/json body. */
+function responseSchema(operation: ApiOperation, status: string): Schema {
+  const response = operation.operation.responses[status] as
+    { content?: Record<string, { schema?: Schema }> } | undefined;
+  return response?.content?.['application/json']?.schema;
+}
+
+/** Follows $ref and single-part allOf wrappers (`{ allOf: [{ $ref }], description }`). */
+function deref(doc: OpenAPIObject, schema: Schema): SchemaObject | undefined {
+  if (!schema) return undefined;
+  if ('$ref' in schema) return deref(doc, doc.components?.schemas?.[schema.$ref.split('/').pop()!]);
+  if (schema.allOf?.length === 1 && !schema.enum) return deref(doc, schema.allOf[0]);
+  return schema;
+}
 
 /** Issue 2 §1: Swagger UI at /api/docs, the OpenAPI document at /api/docs-json, both working under our CSP. */
 describe('API documentation', () => {
@@ -54,6 +89,129 @@ describe('API documentation', () => {
     expect(document.components?.securitySchemes).toHaveProperty('bearer');
     // The envelope is part of the contract the description documents.
     expect(document.info.description).toMatch(/requestId/);
+  });
+
+  describe('documents the envelopes, errors and access of every operation (issue 4 §6)', () => {
+    let doc: OpenAPIObject;
+    let operations: ApiOperation[];
+    let publicKeys: Set<string>;
+
+    beforeAll(async () => {
+      doc = await readJson<OpenAPIObject>(await t.request('/api/docs-json'));
+      operations = apiOperations(doc).filter((operation) => operation.key !== 'GET /health');
+      const routes = nestRoutes(t.app);
+      publicKeys = new Set(routes.filter((route) => route.access.public).map((route) => route.key));
+      // Every controller route is in the document, so the checks below cover all of them.
+      const documented = new Set(apiOperations(doc).map((operation) => operation.key));
+      expect(routes.map((route) => route.key).filter((key) => !documented.has(key))).toEqual([]);
+      expect(operations.length).toBeGreaterThan(20);
+    });
+
+    it('wraps every success response in { success, data, message }', () => {
+      const problems: string[] = [];
+      for (const operation of operations) {
+        const statuses = Object.keys(operation.operation.responses).filter((status) =>
+          /^2\d\d$/.test(status),
+        );
+        if (statuses.length !== 1) {
+          problems.push(`${operation.key}: ${statuses.length} success responses`);
+          continue;
+        }
+        const schema = resolveSchema(doc, responseSchema(operation, statuses[0]));
+        const properties = Object.keys(schema?.properties ?? {});
+        for (const field of ['success', 'data', 'message']) {
+          if (!properties.includes(field) || !schema?.required?.includes(field)) {
+            problems.push(`${operation.key}: no required \`${field}\``);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('documents pagination on the list operations, and only there', () => {
+      for (const operation of operations) {
+        const status = operation.method === 'POST' ? '201' : '200';
+        const schema = resolveSchema(doc, responseSchema(operation, status));
+        const paginated = LIST_OPERATIONS.includes(operation.key);
+        expect({
+          key: operation.key,
+          pagination: 'pagination' in (schema?.properties ?? {}),
+        }).toEqual({ key: operation.key, pagination: paginated });
+        if (!paginated) continue;
+        expect(schema?.required).toContain('pagination');
+        expect(deref(doc, schema?.properties?.data)?.type).toBe('array');
+        expect(
+          Object.keys(deref(doc, schema?.properties?.pagination)?.properties ?? {}).sort(),
+        ).toEqual(['limit', 'page', 'total', 'totalPages']);
+      }
+    });
+
+    it('documents data: null for the handlers that return nothing', () => {
+      for (const key of NULL_DATA_OPERATIONS) {
+        const operation = operations.find((candidate) => candidate.key === key);
+        expect({ key, found: operation !== undefined }).toEqual({ key, found: true });
+        const schema = resolveSchema(doc, responseSchema(operation!, '200'));
+        expect({ key, data: deref(doc, schema?.properties?.data) }).toMatchObject({
+          key,
+          data: { nullable: true, enum: [null] },
+        });
+      }
+    });
+
+    it('gives every error response the error envelope, with the stable error codes', () => {
+      const problems: string[] = [];
+      for (const operation of operations) {
+        for (const status of Object.keys(operation.operation.responses)) {
+          if (!/^[45]\d\d$/.test(status)) continue;
+          const schema = resolveSchema(doc, responseSchema(operation, status));
+          const missing = ERROR_BODY_REQUIRED.filter((field) => !schema?.required?.includes(field));
+          if (missing.length > 0)
+            problems.push(`${operation.key} ${status}: lacks ${missing.join(', ')}`);
+        }
+      }
+      expect(problems).toEqual([]);
+      const errorBody = deref(doc, { $ref: '#/components/schemas/ErrorBodyDto' });
+      expect(deref(doc, errorBody?.properties?.error)?.enum).toEqual(Object.values(ErrorCode));
+      expect(deref(doc, errorBody?.properties?.details)?.type).toBe('array');
+    });
+
+    it('documents 401, 403 and x-access on every operation that is not public', () => {
+      const problems: string[] = [];
+      for (const operation of operations) {
+        if (publicKeys.has(operation.key)) continue;
+        for (const status of ['401', '403']) {
+          const required = resolveSchema(doc, responseSchema(operation, status))?.required ?? [];
+          if (!ERROR_BODY_REQUIRED.every((field) => required.includes(field))) {
+            problems.push(`${operation.key}: no ${status} error envelope`);
+          }
+        }
+        const access = (operation.operation as unknown as Record<string, unknown>)['x-access'];
+        if (typeof access !== 'object' || access === null) {
+          problems.push(`${operation.key}: no x-access`);
+        }
+        if (!JSON.stringify(operation.operation.security).includes('bearer')) {
+          problems.push(`${operation.key}: no bearer security`);
+        }
+      }
+      expect(problems).toEqual([]);
+      // Not vacuous: the sign-in routes are public, everything else was checked.
+      expect(publicKeys).toContain('POST /api/auth/login');
+      expect(
+        operations.filter((operation) => !publicKeys.has(operation.key)).length,
+      ).toBeGreaterThan(20);
+    });
+
+    it('declares the bearer and refresh-cookie security schemes', () => {
+      const schemes = doc.components?.securitySchemes ?? {};
+      expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+      expect(schemes['refresh-cookie']).toMatchObject({
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'refresh_token',
+      });
+      const refresh = operations.find((operation) => operation.key === 'POST /api/auth/refresh');
+      expect(refresh?.operation.security).toEqual([{ 'refresh-cookie': [] }]);
+    });
   });
 
   it('serves the same document that `npm run openapi` writes without any backend', async () => {

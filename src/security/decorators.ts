@@ -1,19 +1,23 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { type Principal, RequestContext, type TenantRef } from '../context/request-context';
+import { ApiErrorResponse } from '../http/api-docs';
 import type { Permission } from './permissions';
 
 export const REQUIRED_PERMISSIONS = 'security:permissions';
 export const REQUIRED_ROLES = 'security:roles';
 export const AUTHENTICATED_ONLY = 'security:authenticated';
 
-/** Every protected route documents its bearer scheme, its requirement and its 401/403 answers in Swagger. */
+/**
+ * Every protected route documents its bearer scheme, its requirement and its 401/403 answers
+ * (in the error envelope) in Swagger.
+ */
 function documented(requirement: string, extension: Record<string, unknown>) {
   return applyDecorators(
     ApiBearerAuth('bearer'),
     ApiExtension('x-access', extension),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token (UNAUTHORIZED)' }),
-    ApiForbiddenResponse({ description: `${requirement} (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)` }),
+    ApiErrorResponse(401, 'Missing, invalid, expired or revoked access token (UNAUTHORIZED)'),
+    ApiErrorResponse(403, `${requirement} (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)`),
   );
 }
 

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { PaginatedResult } from '../../http/envelope';
 import { Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
@@ -14,8 +15,8 @@ export class AuditLogsController {
   @Get()
   @Permissions(PERMISSIONS.AUDIT_READ)
   @ApiOperation({ summary: 'Security events and administrative changes of your organization (needs audit.read)' })
-  @ApiResponse({ status: 200, type: [AuditLogDto], description: 'With pagination, newest first by default' })
-  @ApiForbiddenResponse()
+  @ApiEnvelope(AuditLogDto, { paginated: true, description: 'One page, with pagination, newest first by default' })
+  @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100), order, action, userId, from or to')
   async list(@Query() query: ListAuditLogsQueryDto): Promise<PaginatedResult<AuditLogDto>> {
     const [rows, total] = await this.logs.findPage({
       ...query,

@@ -1,26 +1,30 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCookieAuth,
-  ApiHeader,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { Principal, TenantRef } from '../../context/request-context';
+import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
+import { ErrorCode } from '../../http/error-codes';
 import { Authenticated, CurrentTenant, CurrentUser } from '../../security/decorators';
 import { Public } from '../../security/public.decorator';
 import { type IssuedSession, AuthService } from './auth.service';
-import { AuthResultDto, MeResponseDto, SessionResponseDto, type TokensDto, UserResponseDto } from './dto/auth-response.dto';
+import {
+  AuthResultDto,
+  MeResponseDto,
+  PasswordChangedDto,
+  SessionResponseDto,
+  SessionsEndedDto,
+  type TokensDto,
+  UserResponseDto,
+} from './dto/auth-response.dto';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { SessionService } from './session.service';
 import { assertCsrfSafe, clearRefreshCookie, CSRF_HEADER, REFRESH_COOKIE, setRefreshCookie } from './refresh-cookie';
+
+const InvalidCredentials = (description: string) =>
+  ApiErrorResponse(401, { description, code: ErrorCode.INVALID_CREDENTIALS, message: 'Invalid email or password' });
 
 @ApiTags('auth')
 @Controller('auth')
@@ -46,9 +50,10 @@ export class AuthController {
   @Public({ tenant: false })
   @ResponseMessage('Organization registered')
   @ApiOperation({ summary: 'Create an organization and its first user (admin); signs the user in' })
-  @ApiResponse({ status: 201, type: AuthResultDto })
-  @ApiConflictResponse({ description: 'Subdomain already taken (CONFLICT)' })
-  @ApiTooManyRequestsResponse({ description: 'Too many registrations from this IP' })
+  @ApiEnvelope(AuthResultDto, { status: 201 })
+  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field (a weak or common password, a reserved subdomain)')
+  @ApiErrorResponse(409, { description: 'Subdomain already taken (CONFLICT)', message: 'The subdomain "acme" is already taken' })
+  @ApiErrorResponse(429, 'Too many registrations from this IP (TOO_MANY_REQUESTS); see Retry-After')
   async register(@Body() dto: RegisterDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResultDto> {
     const { session, organization } = await this.auth.register(dto);
     return {
@@ -64,9 +69,15 @@ export class AuthController {
   @ResponseMessage('Logged in')
   @ApiOperation({ summary: 'Sign in to the organization named by the subdomain or X-Tenant-ID' })
   @ApiHeader({ name: 'X-Tenant-ID', required: false, description: 'Organization id or subdomain (or use the subdomain of Host)' })
-  @ApiResponse({ status: 200, type: AuthResultDto })
-  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS: same answer for a wrong password, an unknown email and a disabled account' })
-  @ApiTooManyRequestsResponse({ description: 'Locked after too many failures, or too many attempts from this IP; see Retry-After' })
+  @ApiEnvelope(AuthResultDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID')
+  @InvalidCredentials('INVALID_CREDENTIALS: same answer for a wrong password, an unknown email and a disabled account')
+  @ApiErrorResponse(404, {
+    description: 'TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization',
+    code: ErrorCode.TENANT_NOT_FOUND,
+    message: 'Organization not found',
+  })
+  @ApiErrorResponse(429, 'Locked after too many failures, or too many attempts from this IP (TOO_MANY_REQUESTS); see Retry-After')
   async login(
     @Body() dto: LoginDto,
     @CurrentTenant() tenant: TenantRef | undefined,
@@ -85,8 +96,10 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
   @ApiOperation({ summary: 'Platform superuser sign-in (no tenant); the token only reaches superuser routes' })
-  @ApiResponse({ status: 200, type: AuthResultDto })
-  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS' })
+  @ApiEnvelope(AuthResultDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
+  @InvalidCredentials('INVALID_CREDENTIALS')
+  @ApiErrorResponse(429, 'Locked after too many failures (TOO_MANY_REQUESTS); see Retry-After')
   async superuserLogin(@Body() dto: LoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResultDto> {
     const session = await this.auth.superuserLogin(dto);
     return {
@@ -107,8 +120,17 @@ export class AuthController {
   })
   @ApiCookieAuth('refresh-cookie')
   @ApiHeader({ name: CSRF_HEADER, required: false, description: 'Required (value 1) when the cookie is used' })
-  @ApiResponse({ status: 200, type: AuthResultDto })
-  @ApiUnauthorizedResponse({ description: 'Unknown, expired or reused refresh token (reuse ends the session)' })
+  @ApiEnvelope(AuthResultDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
+  @ApiErrorResponse(401, {
+    description: 'UNAUTHORIZED: unknown, expired or reused refresh token (reuse ends the session)',
+    message: 'Invalid or expired refresh token',
+  })
+  @ApiErrorResponse(403, {
+    description: 'CSRF_REJECTED: the cookie was sent without `X-CSRF-Protection: 1`, or from an origin not allowed',
+    code: ErrorCode.CSRF_REJECTED,
+    message: 'Cookie-authenticated requests need the header X-CSRF-Protection: 1',
+  })
   async refresh(
     @Body() dto: RefreshDto,
     @Req() request: FastifyRequest,
@@ -129,6 +151,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
   @ApiOperation({ summary: 'Revoke this access token, end this session and clear the refresh cookie' })
+  @ApiEnvelope(null)
   async logout(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<null> {
     await this.auth.logout(principal);
     clearRefreshCookie(reply, this.config);
@@ -140,7 +163,8 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out everywhere')
   @ApiOperation({ summary: 'End every session of the current user' })
-  async logoutAll(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ sessionsEnded: number }> {
+  @ApiEnvelope(SessionsEndedDto)
+  async logoutAll(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionsEndedDto> {
     const sessionsEnded = await this.auth.logoutAll(principal);
     clearRefreshCookie(reply, this.config);
     return { sessionsEnded };
@@ -149,7 +173,7 @@ export class AuthController {
   @Get('me')
   @Authenticated({ platform: true })
   @ApiOperation({ summary: 'The current user and organization (from the session cache)' })
-  @ApiResponse({ status: 200, type: MeResponseDto })
+  @ApiEnvelope(MeResponseDto)
   me(@CurrentUser() principal: Principal): MeResponseDto {
     return { user: UserResponseDto.from(principal.identity), organization: principal.identity.organization };
   }
@@ -157,7 +181,7 @@ export class AuthController {
   @Get('sessions')
   @Authenticated({ platform: true })
   @ApiOperation({ summary: "The current user's sessions" })
-  @ApiResponse({ status: 200, type: [SessionResponseDto] })
+  @ApiEnvelope(SessionResponseDto, { isArray: true })
   async listSessions(@CurrentUser() principal: Principal): Promise<SessionResponseDto[]> {
     const sessions = await this.sessions.listForUser(principal.userId);
     return sessions.map((session) => SessionResponseDto.from(session, principal.sessionId));
@@ -167,6 +191,9 @@ export class AuthController {
   @Authenticated({ platform: true })
   @ResponseMessage('Session ended')
   @ApiOperation({ summary: 'End one of your sessions' })
+  @ApiEnvelope(null)
+  @ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID')
+  @ApiErrorResponse(404, { description: 'NOT_FOUND: no such session of yours', message: 'Session not found' })
   async endSession(@CurrentUser() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
     await this.auth.endSession(principal, id);
     return null;
@@ -177,7 +204,14 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Password changed')
   @ApiOperation({ summary: 'Change the password; every other session ends' })
-  async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<{ otherSessionsEnded: number }> {
+  @ApiEnvelope(PasswordChangedDto)
+  @ApiErrorResponse(400, {
+    description: 'INVALID_CREDENTIALS: the current password is wrong; VALIDATION_ERROR: a weak, common or unchanged new password',
+    code: ErrorCode.INVALID_CREDENTIALS,
+    message: 'The current password is wrong',
+  })
+  @ApiErrorResponse(429, 'Too many wrong current passwords (TOO_MANY_REQUESTS); see Retry-After')
+  async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<PasswordChangedDto> {
     const otherSessionsEnded = await this.auth.changePassword(principal, dto.currentPassword, dto.newPassword);
     return { otherSessionsEnded };
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, Permissions, Roles } from '../../security/decorators';
 import { PERMISSIONS, SUPERUSER_ROLE } from '../../security/permissions';
@@ -14,7 +15,7 @@ export class OrganizationsController {
   @Get('current')
   @Authenticated()
   @ApiOperation({ summary: 'Your organization (any authenticated user)' })
-  @ApiResponse({ status: 200, type: OrganizationDto })
+  @ApiEnvelope(OrganizationDto)
   current(): Promise<OrganizationDto> {
     return this.organizations.current();
   }
@@ -23,8 +24,8 @@ export class OrganizationsController {
   @Permissions(PERMISSIONS.ORGANIZATION_UPDATE)
   @ResponseMessage('Organization updated')
   @ApiOperation({ summary: 'Rename your organization or change its settings (needs organization.update)' })
-  @ApiResponse({ status: 200, type: OrganizationDto })
-  @ApiForbiddenResponse()
+  @ApiEnvelope(OrganizationDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   updateCurrent(@Body() dto: UpdateOrganizationDto): Promise<OrganizationDto> {
     return this.organizations.updateCurrent(dto);
   }
@@ -32,8 +33,8 @@ export class OrganizationsController {
   @Get()
   @Roles(SUPERUSER_ROLE)
   @ApiOperation({ summary: 'Every organization (platform superuser only)' })
-  @ApiResponse({ status: 200, type: [OrganizationDto], description: 'With pagination' })
-  @ApiForbiddenResponse({ description: 'Not the superuser' })
+  @ApiEnvelope(OrganizationDto, { paginated: true })
+  @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100) or order')
   list(@Query() query: ListOrganizationsQueryDto): Promise<PaginatedResult<OrganizationDto>> {
     return this.organizations.list(query.page, query.limit, query.order);
   }
@@ -42,9 +43,9 @@ export class OrganizationsController {
   @Roles(SUPERUSER_ROLE)
   @ResponseMessage('Organization status changed')
   @ApiOperation({ summary: 'Suspend or reactivate an organization (platform superuser only); suspension ends its sessions' })
-  @ApiResponse({ status: 200, type: OrganizationDto })
-  @ApiNotFoundResponse()
-  @ApiForbiddenResponse({ description: 'Not the superuser' })
+  @ApiEnvelope(OrganizationDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID')
+  @ApiErrorResponse(404, { description: 'NOT_FOUND: no such organization', message: 'Organization not found' })
   setStatus(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateOrganizationStatusDto): Promise<OrganizationDto> {
     return this.organizations.setStatus(id, dto.status);
   }

@@ -12,29 +12,16 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
+import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
+import { ErrorCode } from '../../http/error-codes';
 import { CurrentUser, Permissions } from '../../security/decorators';
 import { type Permission, PERMISSIONS } from '../../security/permissions';
 import { CreateProductDto } from './dto/create-product.dto';
 import { ListProductsQueryDto } from './dto/list-products-query.dto';
-import {
-  ProductDeletedEnvelopeDto,
-  ProductEnvelopeDto,
-  ProductPageEnvelopeDto,
-  ProductsErrorDto,
-} from './dto/product-envelopes.dto';
-import type { ProductResponseDto } from './dto/product-response.dto';
+import { ProductResponseDto } from './dto/product-response.dto';
 import { UpdateProductDto } from './dto/update-product.dto';
 import { ProductsService } from './products.service';
 
@@ -57,15 +44,16 @@ function RequiresPermission(permission: Permission, summary: string, description
 const ProductIdParam = () =>
   ApiParam({ name: 'id', format: 'uuid', description: "The product's id" });
 const InvalidId = () =>
-  ApiBadRequestResponse({
-    type: ProductsErrorDto,
+  ApiErrorResponse(400, {
     description: 'BAD_REQUEST: the id is not a UUID',
+    code: ErrorCode.BAD_REQUEST,
+    message: 'Validation failed (uuid is expected)',
   });
 const NotFound = () =>
-  ApiNotFoundResponse({
-    type: ProductsErrorDto,
+  ApiErrorResponse(404, {
     description:
       "NOT_FOUND: no such product in the caller's organization (another organization's id included)",
+    message: 'Product not found',
   });
 
 @ApiTags('products')
@@ -79,12 +67,11 @@ export class ProductsController {
     "List the organization's products",
     'Paginated, sortable by an allowlisted field, searchable in name and SKU (%, _ and quotes are literal), filterable by status and price range.',
   )
-  @ApiOkResponse({ type: ProductPageEnvelopeDto })
-  @ApiBadRequestResponse({
-    type: ProductsErrorDto,
-    description:
-      'VALIDATION_ERROR: bad page, limit (1-100), sort, order, status or price bounds; unknown query parameters',
-  })
+  @ApiEnvelope(ProductResponseDto, { paginated: true })
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR: bad page, limit (1-100), sort, order, status or price bounds; unknown query parameters',
+  )
   list(@Query() query: ListProductsQueryDto): Promise<PaginatedResult<ProductResponseDto>> {
     return this.products.list(query);
   }
@@ -92,7 +79,7 @@ export class ProductsController {
   @Get(':id')
   @RequiresPermission(PERMISSIONS.PRODUCTS_READ, 'Get one product')
   @ProductIdParam()
-  @ApiOkResponse({ type: ProductEnvelopeDto })
+  @ApiEnvelope(ProductResponseDto)
   @InvalidId()
   @NotFound()
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ProductResponseDto> {
@@ -106,16 +93,12 @@ export class ProductsController {
     'The price is a JSON string such as "19.99"; JSON numbers are refused.',
   )
   @ResponseMessage('Product created')
-  @ApiCreatedResponse({ type: ProductEnvelopeDto })
-  @ApiBadRequestResponse({
-    type: ProductsErrorDto,
-    description:
-      'VALIDATION_ERROR, with details per field; also for fields the client may not set (organizationId, id, createdAt, ...)',
-  })
-  @ApiConflictResponse({
-    type: ProductsErrorDto,
-    description: 'CONFLICT: the SKU is already used in this organization',
-  })
+  @ApiEnvelope(ProductResponseDto, { status: 201 })
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR, with details per field; also for fields the client may not set (organizationId, id, createdAt, ...)',
+  )
+  @ApiErrorResponse(409, 'CONFLICT: the SKU is already used in this organization')
   create(
     @Body() dto: CreateProductDto,
     @CurrentUser() principal: Principal,
@@ -131,16 +114,13 @@ export class ProductsController {
   )
   @ResponseMessage('Product updated')
   @ProductIdParam()
-  @ApiOkResponse({ type: ProductEnvelopeDto })
-  @ApiBadRequestResponse({
-    type: ProductsErrorDto,
-    description: 'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID',
-  })
+  @ApiEnvelope(ProductResponseDto)
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID',
+  )
   @NotFound()
-  @ApiConflictResponse({
-    type: ProductsErrorDto,
-    description: 'CONFLICT: the new SKU is already used in this organization',
-  })
+  @ApiErrorResponse(409, 'CONFLICT: the new SKU is already used in this organization')
   update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateProductDto,
@@ -158,7 +138,7 @@ export class ProductsController {
   )
   @ResponseMessage('Product deleted')
   @ProductIdParam()
-  @ApiOkResponse({ type: ProductDeletedEnvelopeDto })
+  @ApiEnvelope(null)
   @InvalidId()
   @NotFound()
   async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<null> {

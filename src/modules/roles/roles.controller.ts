@@ -1,14 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
+import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
 import { CurrentUser, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
 import { CreateRoleDto, RoleDto, UpdateRoleDto } from './dto/roles.dto';
 import { RolesService } from './roles.service';
 
+const InvalidId = () => ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID');
+const NotFound = () => ApiErrorResponse(404, { description: 'NOT_FOUND: no such role in your organization', message: 'Role not found' });
+const CANNOT_GRANT = 'You can only grant permissions you hold: anything else is 403 FORBIDDEN.';
+
 @ApiTags('roles')
-@ApiForbiddenResponse({ description: 'Needs roles.manage; you can only grant permissions you hold' })
 @Permissions(PERMISSIONS.ROLES_MANAGE)
 @Controller('roles')
 export class RolesController {
@@ -16,34 +20,40 @@ export class RolesController {
 
   @Get()
   @ApiOperation({ summary: 'Roles of your organization (needs roles.manage)' })
-  @ApiResponse({ status: 200, type: [RoleDto] })
+  @ApiEnvelope(RoleDto, { isArray: true })
   list(): Promise<RoleDto[]> {
     return this.roles.list();
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One role (needs roles.manage)' })
-  @ApiResponse({ status: 200, type: RoleDto })
-  @ApiNotFoundResponse()
+  @ApiEnvelope(RoleDto)
+  @InvalidId()
+  @NotFound()
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<RoleDto> {
     return this.roles.get(id);
   }
 
   @Post()
   @ResponseMessage('Role created')
-  @ApiOperation({ summary: 'Create a custom role (needs roles.manage)' })
-  @ApiResponse({ status: 201, type: RoleDto })
-  @ApiConflictResponse({ description: 'Name taken' })
+  @ApiOperation({ summary: 'Create a custom role (needs roles.manage)', description: CANNOT_GRANT })
+  @ApiEnvelope(RoleDto, { status: 201 })
+  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), e.g. an unknown permission')
+  @ApiErrorResponse(409, 'CONFLICT: a role with this name already exists')
   create(@Body() dto: CreateRoleDto, @CurrentUser() principal: Principal): Promise<RoleDto> {
     return this.roles.create(dto, principal);
   }
 
   @Patch(':id')
   @ResponseMessage('Role updated')
-  @ApiOperation({ summary: 'Rename or change permissions (built-in roles keep their names; admin keeps every permission)' })
-  @ApiResponse({ status: 200, type: RoleDto })
-  @ApiNotFoundResponse()
-  @ApiConflictResponse()
+  @ApiOperation({
+    summary: 'Rename or change permissions (built-in roles keep their names; admin keeps every permission)',
+    description: CANNOT_GRANT,
+  })
+  @ApiEnvelope(RoleDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID')
+  @NotFound()
+  @ApiErrorResponse(409, 'CONFLICT: the name is taken, a built-in role cannot be renamed, or admin would lose a permission')
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateRoleDto, @CurrentUser() principal: Principal): Promise<RoleDto> {
     return this.roles.update(id, dto, principal);
   }
@@ -52,8 +62,10 @@ export class RolesController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Role deleted')
   @ApiOperation({ summary: 'Delete a custom role that nobody holds (needs roles.manage)' })
-  @ApiNotFoundResponse()
-  @ApiConflictResponse({ description: 'Built-in, or still assigned' })
+  @ApiEnvelope(null)
+  @InvalidId()
+  @NotFound()
+  @ApiErrorResponse(409, 'CONFLICT: the role is built-in, or still assigned to users')
   async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
     await this.roles.remove(id);
     return null;

@@ -1,22 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
+import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, CurrentUser, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
 import { CreateUserDto, ListUsersQueryDto, UpdateProfileDto, UpdateUserDto, UserDto } from './dto/users.dto';
 import { UsersService } from './users.service';
 
+const InvalidId = () => ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID');
+const NotFound = () => ApiErrorResponse(404, { description: 'NOT_FOUND: no such user in your organization', message: 'User not found' });
+const CannotGrant = () => ApiErrorResponse(403, 'FORBIDDEN: the roles would grant a permission you do not hold');
+
 @ApiTags('users')
-@ApiForbiddenResponse({ description: 'Missing permission, or X-Tenant-ID / subdomain naming another organization' })
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
@@ -24,7 +20,7 @@ export class UsersController {
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: 'Your own profile (any authenticated user)' })
-  @ApiResponse({ status: 200, type: UserDto })
+  @ApiEnvelope(UserDto)
   me(@CurrentUser() principal: Principal): Promise<UserDto> {
     return this.users.get(principal.userId);
   }
@@ -33,7 +29,8 @@ export class UsersController {
   @Authenticated()
   @ResponseMessage('Profile updated')
   @ApiOperation({ summary: 'Edit your own names; roles and status cannot be changed here' })
-  @ApiResponse({ status: 200, type: UserDto })
+  @ApiEnvelope(UserDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field; also for roles, status or any other field not allowed here')
   updateMe(@CurrentUser() principal: Principal, @Body() dto: UpdateProfileDto): Promise<UserDto> {
     return this.users.updateProfile(principal, dto);
   }
@@ -41,7 +38,8 @@ export class UsersController {
   @Get()
   @Permissions(PERMISSIONS.USERS_READ)
   @ApiOperation({ summary: 'Users of your organization (needs users.read)' })
-  @ApiResponse({ status: 200, type: [UserDto], description: 'With pagination' })
+  @ApiEnvelope(UserDto, { paginated: true })
+  @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100), sort, order, role or status')
   list(@Query() query: ListUsersQueryDto): Promise<PaginatedResult<UserDto>> {
     return this.users.list(query);
   }
@@ -49,8 +47,9 @@ export class UsersController {
   @Get(':id')
   @Permissions(PERMISSIONS.USERS_READ)
   @ApiOperation({ summary: 'One user (needs users.read)' })
-  @ApiResponse({ status: 200, type: UserDto })
-  @ApiNotFoundResponse({ description: 'No such user in your organization' })
+  @ApiEnvelope(UserDto)
+  @InvalidId()
+  @NotFound()
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
     return this.users.get(id);
   }
@@ -59,9 +58,10 @@ export class UsersController {
   @Permissions(PERMISSIONS.USERS_CREATE)
   @ResponseMessage('User created')
   @ApiOperation({ summary: 'Create a user with roles (needs users.create; you can only grant permissions you hold)' })
-  @ApiResponse({ status: 201, type: UserDto })
-  @ApiBadRequestResponse({ description: 'Validation failed or unknown role' })
-  @ApiConflictResponse({ description: 'Email already used in this organization' })
+  @ApiEnvelope(UserDto, { status: 201 })
+  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), including an unknown role')
+  @CannotGrant()
+  @ApiErrorResponse(409, 'CONFLICT: the email is already used in this organization')
   create(@Body() dto: CreateUserDto, @CurrentUser() principal: Principal): Promise<UserDto> {
     return this.users.create(dto, principal);
   }
@@ -70,9 +70,11 @@ export class UsersController {
   @Permissions(PERMISSIONS.USERS_UPDATE)
   @ResponseMessage('User updated')
   @ApiOperation({ summary: 'Change names, roles or status (needs users.update); applies on the next request' })
-  @ApiResponse({ status: 200, type: UserDto })
-  @ApiNotFoundResponse({ description: 'No such user in your organization' })
-  @ApiConflictResponse({ description: 'Would leave the organization without an active admin' })
+  @ApiEnvelope(UserDto)
+  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), including an unknown role; or BAD_REQUEST: the id is not a UUID')
+  @CannotGrant()
+  @NotFound()
+  @ApiErrorResponse(409, 'CONFLICT: would leave the organization without an active admin, or a concurrent change won')
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto, @CurrentUser() principal: Principal): Promise<UserDto> {
     return this.users.update(id, dto, principal);
   }
@@ -82,8 +84,10 @@ export class UsersController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('User deactivated')
   @ApiOperation({ summary: 'Deactivate a user and end all their sessions (needs users.delete)' })
-  @ApiNotFoundResponse({ description: 'No such user in your organization' })
-  @ApiConflictResponse({ description: 'The last active admin' })
+  @ApiEnvelope(null)
+  @InvalidId()
+  @NotFound()
+  @ApiErrorResponse(409, 'CONFLICT: the last active admin of the organization')
   async remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() principal: Principal): Promise<null> {
     await this.users.deactivate(id, principal);
     return null;

@@ -69,3 +69,11 @@ export class SessionResponseDto {
     };
   }
 }
+
+export class SessionsEndedDto {
+  @ApiProperty({ example: 3, description: 'How many sessions ended, this one included' }) sessionsEnded!: number;
+}
+
+export class PasswordChangedDto {
+  @ApiProperty({ example: 2, description: 'How many other sessions ended; this one stays signed in' }) otherSessionsEnded!: number;
+}

@@ -1,0 +1,53 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import type { FieldError } from './app-exception';
+import type { Pagination } from './envelope';
+import { ErrorCode } from './error-codes';
+import type { ErrorBody } from './exception.filter';
+
+/*
+ * Swagger shapes of the envelopes that EnvelopeInterceptor and GlobalExceptionFilter wrap around
+ * every response. Documentation only: nothing is validated or transformed through these classes,
+ * and each one implements the runtime type it documents so the two cannot drift apart.
+ * The decorators that use them are in ./api-docs.ts.
+ */
+
+@ApiSchema({ description: '`pagination` of a list envelope' })
+export class PaginationDto implements Pagination {
+  @ApiProperty({ minimum: 1, example: 1 }) page!: number;
+  @ApiProperty({ minimum: 1, maximum: 100, example: 20 }) limit!: number;
+  @ApiProperty({ minimum: 0, example: 42, description: 'Matching rows over all pages' }) total!: number;
+  @ApiProperty({ minimum: 0, example: 3 }) totalPages!: number;
+}
+
+@ApiSchema({
+  description:
+    'Every successful response (except GET /health). `data` is documented per operation; lists add `pagination`.',
+})
+export class SuccessEnvelopeDto {
+  @ApiProperty({ type: Boolean, enum: [true], example: true }) success!: true;
+  @ApiProperty({ example: 'OK', description: 'Short human-readable outcome' }) message!: string;
+}
+
+@ApiSchema({ description: 'One invalid field of a VALIDATION_ERROR' })
+export class FieldErrorDto implements FieldError {
+  @ApiProperty({ example: 'email', description: 'Dotted path of the field in the request' }) field!: string;
+  @ApiProperty({ type: [String], example: ['email must be an email'] }) messages!: string[];
+}
+
+@ApiSchema({ description: 'Every error response, whatever its status' })
+export class ErrorBodyDto implements ErrorBody {
+  @ApiProperty({ type: Boolean, enum: [false], example: false }) success!: false;
+  @ApiProperty({
+    enum: Object.values(ErrorCode),
+    enumName: 'ErrorCode',
+    example: ErrorCode.VALIDATION_ERROR,
+    description: 'Stable machine-readable code (src/http/error-codes.ts); clients may branch on it',
+  })
+  error!: ErrorCode;
+  @ApiProperty({ example: 'Validation failed' }) message!: string;
+  @ApiProperty({ example: 400, description: 'The HTTP status, repeated' }) statusCode!: number;
+  @ApiProperty({ example: '0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90', description: 'Same as the X-Request-Id header' })
+  requestId!: string;
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'VALIDATION_ERROR only: one entry per invalid field' })
+  details?: FieldErrorDto[];
+}
