@@ -1,21 +1,46 @@
-import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, type TableColumnOptions } from 'typeorm';
+import {
+  type MigrationInterface,
+  type QueryRunner,
+  Table,
+  TableForeignKey,
+  type TableColumnOptions,
+} from 'typeorm';
 
 /** Portable column shapes shared by the tables below (schema-builder API only: runs on MySQL and SQLite). */
-const uuid = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isNullable: nullable });
+const uuid = (name: string, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: '36',
+  isNullable: nullable,
+});
 const id: TableColumnOptions = { ...uuid('id'), isPrimary: true };
-const timestamp = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable: nullable });
+const timestamp = (name: string, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'datetime',
+  precision: 3,
+  isNullable: nullable,
+});
 const text = (name: string, length: number, nullable = false): TableColumnOptions => ({
   name,
   type: 'varchar',
   length: String(length),
   isNullable: nullable,
 });
-const json = (name: string, nullable = true): TableColumnOptions => ({ name, type: 'text', isNullable: nullable });
+const json = (name: string, nullable = true): TableColumnOptions => ({
+  name,
+  type: 'text',
+  isNullable: nullable,
+});
 const audited = [timestamp('created_at'), timestamp('updated_at')];
 const actors = [uuid('created_by', true), uuid('updated_by', true)];
 
 const organizationFk = (onDelete: 'RESTRICT' | 'CASCADE' = 'RESTRICT') =>
-  new TableForeignKey({ columnNames: ['organization_id'], referencedTableName: 'organizations', referencedColumnNames: ['id'], onDelete });
+  new TableForeignKey({
+    columnNames: ['organization_id'],
+    referencedTableName: 'organizations',
+    referencedColumnNames: ['id'],
+    onDelete,
+  });
 
 export class CreateIdentityTables1764086400000 implements MigrationInterface {
   name = 'CreateIdentityTables1764086400000';
@@ -51,7 +76,9 @@ export class CreateIdentityTables1764086400000 implements MigrationInterface {
           ...audited,
           ...actors,
         ],
-        uniques: [{ name: 'uq_users_organization_email', columnNames: ['organization_id', 'email'] }],
+        uniques: [
+          { name: 'uq_users_organization_email', columnNames: ['organization_id', 'email'] },
+        ],
         indices: [{ name: 'idx_users_organization', columnNames: ['organization_id'] }],
         foreignKeys: [organizationFk()],
       }),
@@ -85,9 +112,19 @@ export class CreateIdentityTables1764086400000 implements MigrationInterface {
         ],
         indices: [{ name: 'idx_user_roles_role', columnNames: ['role_id'] }],
         foreignKeys: [
-          new TableForeignKey({ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
+          new TableForeignKey({
+            columnNames: ['user_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          }),
           // RESTRICT: a role that is still assigned cannot be deleted, even by a buggy caller.
-          new TableForeignKey({ columnNames: ['role_id'], referencedTableName: 'roles', referencedColumnNames: ['id'], onDelete: 'RESTRICT' }),
+          new TableForeignKey({
+            columnNames: ['role_id'],
+            referencedTableName: 'roles',
+            referencedColumnNames: ['id'],
+            onDelete: 'RESTRICT',
+          }),
         ],
       }),
     );
@@ -111,8 +148,14 @@ export class CreateIdentityTables1764086400000 implements MigrationInterface {
           timestamp('created_at'),
         ],
         indices: [
-          { name: 'idx_audit_logs_organization_created', columnNames: ['organization_id', 'created_at'] },
-          { name: 'idx_audit_logs_organization_action', columnNames: ['organization_id', 'action'] },
+          {
+            name: 'idx_audit_logs_organization_created',
+            columnNames: ['organization_id', 'created_at'],
+          },
+          {
+            name: 'idx_audit_logs_organization_action',
+            columnNames: ['organization_id', 'action'],
+          },
         ],
         foreignKeys: [organizationFk()],
       }),

@@ -26,7 +26,12 @@ const runs = [
   { name: 'unit', project: 'unit', env: {} },
   { name: 'e2e-mysql', project: 'e2e', env: { TEST_BACKEND: 'mysql' } },
   // Files named *.mysql.*-spec.ts need MariaDB + Redis themselves; the embedded run leaves them out.
-  { name: 'e2e-embedded', project: 'e2e', env: { TEST_BACKEND: 'embedded' }, args: ['--testPathIgnorePatterns', '\\.mysql\\.'] },
+  {
+    name: 'e2e-embedded',
+    project: 'e2e',
+    env: { TEST_BACKEND: 'embedded' },
+    args: ['--testPathIgnorePatterns', '\\.mysql\\.'],
+  },
 ];
 
 /** Newest modification time of the files under `dir`, in ms. */

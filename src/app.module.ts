@@ -22,10 +22,30 @@ import { LoggingModule } from './logging/logging.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: Logger, extraImports: DynamicModule['imports'] = []): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    logger: Logger,
+    extraImports: DynamicModule['imports'] = [],
+  ): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, KvModule, AuditModule, PlatformModule, SecurityModule, TenancyModule, HealthModule, AuthModule, UsersModule, RolesModule, OrganizationsModule, ProductsModule, ...extraImports],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        DatabaseModule,
+        KvModule,
+        AuditModule,
+        PlatformModule,
+        SecurityModule,
+        TenancyModule,
+        HealthModule,
+        AuthModule,
+        UsersModule,
+        RolesModule,
+        OrganizationsModule,
+        ProductsModule,
+        ...extraImports,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

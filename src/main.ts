@@ -19,7 +19,9 @@ async function bootstrap(): Promise<void> {
   const warning = embeddedModeWarning(config);
   if (warning) logger.warn(warning);
   if (config.jwt.secretGenerated) {
-    logger.warn('JWT_SECRET is not set: using a random secret for this boot; tokens die with the process.');
+    logger.warn(
+      'JWT_SECRET is not set: using a random secret for this boot; tokens die with the process.',
+    );
   }
 
   let closing = false;
@@ -48,10 +50,15 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', shutdown);
 
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, docs: `/api/docs` }, `API listening on ${config.host}:${config.port}`);
+  logger.info(
+    { port: config.port, docs: `/api/docs` },
+    `API listening on ${config.host}:${config.port}`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(`Boot failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Boot failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -35,7 +35,10 @@ describe('GET /api/audit-logs', () => {
 
   it('records a role change with before and after values, filterable by action and user', async () => {
     const staff = await createUser(t, acme, ['staff']);
-    const changed = await call(t, 'PATCH', `/api/users/${staff.id}`, { token: acme.owner.token, body: { roles: ['client'] } });
+    const changed = await call(t, 'PATCH', `/api/users/${staff.id}`, {
+      token: acme.owner.token,
+      body: { roles: ['client'] },
+    });
     expect(changed.status).toBe(200);
 
     const page = await logs(acme, '?action=user.roles.changed');
@@ -51,14 +54,19 @@ describe('GET /api/audit-logs', () => {
 
     const byOwner = await logs(acme, `?userId=${acme.owner.id}&limit=100`);
     expect(byOwner.data.every((row) => row.userId === acme.owner.id)).toBe(true);
-    expect(byOwner.data.map((row) => row.action)).toEqual(expect.arrayContaining(['auth.registered', 'user.created', 'user.roles.changed']));
+    expect(byOwner.data.map((row) => row.action)).toEqual(
+      expect.arrayContaining(['auth.registered', 'user.created', 'user.roles.changed']),
+    );
   });
 
   it('filters by date range and never shows another organization’s rows', async () => {
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect((await logs(acme, `?from=${encodeURIComponent(future)}`)).data).toHaveLength(0);
     const past = new Date(Date.now() - 3_600_000).toISOString();
-    const all = await logs(acme, `?from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}&limit=100`);
+    const all = await logs(
+      acme,
+      `?from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}&limit=100`,
+    );
     expect(all.pagination.total).toBe(all.data.length);
     expect(all.data.length).toBeGreaterThan(0);
 
@@ -69,8 +77,12 @@ describe('GET /api/audit-logs', () => {
   });
 
   it('refuses malformed filters and users without audit.read', async () => {
-    expect((await call(t, 'GET', '/api/audit-logs?from=yesterday', { token: acme.owner.token })).status).toBe(400);
-    expect((await call(t, 'GET', '/api/audit-logs?userId=42', { token: acme.owner.token })).status).toBe(400);
+    expect(
+      (await call(t, 'GET', '/api/audit-logs?from=yesterday', { token: acme.owner.token })).status,
+    ).toBe(400);
+    expect(
+      (await call(t, 'GET', '/api/audit-logs?userId=42', { token: acme.owner.token })).status,
+    ).toBe(400);
     const staff = await createUser(t, acme, ['staff']);
     expect((await call(t, 'GET', '/api/audit-logs', { token: staff.token })).status).toBe(403);
   });

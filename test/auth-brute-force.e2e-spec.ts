@@ -1,7 +1,15 @@
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { User } from '../src/modules/users/user.entity';
-import { json, login, newSubdomain, post, PASSWORD, register, type Registered } from './support/auth';
+import {
+  json,
+  login,
+  newSubdomain,
+  post,
+  PASSWORD,
+  register,
+  type Registered,
+} from './support/auth';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const WRONG = 'Wrong-Pass-for-tests';
@@ -9,9 +17,21 @@ const WINDOW_SECONDS = 900; // LOGIN_FAILURE_WINDOW default: 15m
 const MAX_FAILURES = 5; // LOGIN_MAX_FAILURES default
 
 /** The parts of an error body that must not tell the cases apart (requestId differs per request). */
-async function errorShape(response: Response): Promise<{ status: number; keys: string[]; error?: string; message: string; statusCode?: number }> {
+async function errorShape(response: Response): Promise<{
+  status: number;
+  keys: string[];
+  error?: string;
+  message: string;
+  statusCode?: number;
+}> {
   const body = await json(response);
-  return { status: response.status, keys: Object.keys(body).sort(), error: body.error, message: body.message, statusCode: body.statusCode };
+  return {
+    status: response.status,
+    keys: Object.keys(body).sort(),
+    error: body.error,
+    message: body.message,
+    statusCode: body.statusCode,
+  };
 }
 
 function retryAfter(response: Response): number {
@@ -41,7 +61,11 @@ describe('login lockout and enumeration', () => {
     const seconds = retryAfter(locked);
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThanOrEqual(WINDOW_SECONDS);
-    expect(await json(locked)).toMatchObject({ success: false, error: 'TOO_MANY_REQUESTS', statusCode: 429 });
+    expect(await json(locked)).toMatchObject({
+      success: false,
+      error: 'TOO_MANY_REQUESTS',
+      statusCode: 429,
+    });
 
     const rightPassword = await login(t, owner.organization.subdomain, owner.email, owner.password);
     expect(rightPassword.status).toBe(429);
@@ -50,9 +74,14 @@ describe('login lockout and enumeration', () => {
 
     // Counted per organization and email: the same email elsewhere, and other users here, are unaffected.
     const colleague = await register(t, { email: owner.email });
-    expect((await login(t, colleague.organization.subdomain, owner.email, owner.password)).status).toBe(200);
+    expect(
+      (await login(t, colleague.organization.subdomain, owner.email, owner.password)).status,
+    ).toBe(200);
     // The lockout is a security event.
-    const rows = await t.app.get(DataSource).getRepository(AuditLog).find({ where: { action: 'auth.login.locked', organizationId: owner.organization.id } });
+    const rows = await t.app
+      .get(DataSource)
+      .getRepository(AuditLog)
+      .find({ where: { action: 'auth.login.locked', organizationId: owner.organization.id } });
     expect(rows).toHaveLength(1);
   });
 
@@ -101,13 +130,26 @@ describe('login lockout and enumeration', () => {
     const tenant = owner.organization.subdomain;
 
     const disabled = await register(t, { subdomain: newSubdomain('disabled') });
-    await t.app.get(DataSource).getRepository(User).update({ id: disabled.user.id }, { status: 'disabled' });
+    await t.app
+      .get(DataSource)
+      .getRepository(User)
+      .update({ id: disabled.user.id }, { status: 'disabled' });
 
     const wrongPassword = await login(t, tenant, owner.email, WRONG);
     const unknownEmail = await login(t, tenant, `ghost@${tenant}.test`, WRONG);
     const unknownEmailRightPassword = await login(t, tenant, `ghost@${tenant}.test`, PASSWORD);
-    const disabledRightPassword = await login(t, disabled.organization.subdomain, disabled.email, disabled.password);
-    const disabledWrongPassword = await login(t, disabled.organization.subdomain, disabled.email, WRONG);
+    const disabledRightPassword = await login(
+      t,
+      disabled.organization.subdomain,
+      disabled.email,
+      disabled.password,
+    );
+    const disabledWrongPassword = await login(
+      t,
+      disabled.organization.subdomain,
+      disabled.email,
+      WRONG,
+    );
 
     const reference = await errorShape(wrongPassword);
     expect(reference).toEqual({
@@ -118,19 +160,32 @@ describe('login lockout and enumeration', () => {
       statusCode: 401,
     });
     expect(reference.message).not.toMatch(/disabled|exist|unknown|not found/i);
-    for (const response of [unknownEmail, unknownEmailRightPassword, disabledRightPassword, disabledWrongPassword]) {
+    for (const response of [
+      unknownEmail,
+      unknownEmailRightPassword,
+      disabledRightPassword,
+      disabledWrongPassword,
+    ]) {
       expect(await errorShape(response)).toEqual(reference);
       expect(response.headers.getSetCookie()).toEqual([]);
     }
     // Headers do not give it away either.
-    const headerNames = (response: Response) => [...response.headers.keys()].filter((name) => !['date', 'x-request-id', 'content-length'].includes(name)).sort();
+    const headerNames = (response: Response) =>
+      [...response.headers.keys()]
+        .filter((name) => !['date', 'x-request-id', 'content-length'].includes(name))
+        .sort();
     expect(headerNames(unknownEmail)).toEqual(headerNames(wrongPassword));
     expect(headerNames(disabledRightPassword)).toEqual(headerNames(wrongPassword));
   });
 
   it('refuses a login without email or password as a validation error, not as a credentials check', async () => {
     const owner = await register(t);
-    const response = await post(t, '/api/auth/login', { email: owner.email }, { 'x-tenant-id': owner.organization.subdomain });
+    const response = await post(
+      t,
+      '/api/auth/login',
+      { email: owner.email },
+      { 'x-tenant-id': owner.organization.subdomain },
+    );
     expect(response.status).toBe(400);
     expect((await json(response)).error).toBe('VALIDATION_ERROR');
   });
@@ -183,7 +238,13 @@ describe('per-IP rate limit of login and register', () => {
       const response = await post(
         t,
         '/api/auth/register',
-        { organization: { name: 'Too many', subdomain }, email: `a@${subdomain}.test`, password: PASSWORD, firstName: 'A', lastName: 'B' },
+        {
+          organization: { name: 'Too many', subdomain },
+          email: `a@${subdomain}.test`,
+          password: PASSWORD,
+          firstName: 'A',
+          lastName: 'B',
+        },
         { 'x-forwarded-for': '203.0.113.77' },
       );
       expect(response.status).toBe(429);
@@ -205,8 +266,14 @@ describe('per-IP rate limit of login and register', () => {
 
     it('counts per forwarded client address', async () => {
       const attempt = (client: string) =>
-        post(t, '/api/auth/login', { email: owner.email, password: owner.password }, { 'x-tenant-id': owner.organization.subdomain, 'x-forwarded-for': client });
-      for (let index = 1; index <= 3; index += 1) expect((await attempt('203.0.113.10')).status).toBe(200);
+        post(
+          t,
+          '/api/auth/login',
+          { email: owner.email, password: owner.password },
+          { 'x-tenant-id': owner.organization.subdomain, 'x-forwarded-for': client },
+        );
+      for (let index = 1; index <= 3; index += 1)
+        expect((await attempt('203.0.113.10')).status).toBe(200);
       expect((await attempt('203.0.113.10')).status).toBe(429);
       expect((await attempt('203.0.113.11')).status).toBe(200);
     });

@@ -26,11 +26,18 @@ describe('authentication flow', () => {
     expect(setCookie).toMatch(/SameSite=Strict/i);
     expect(setCookie).toMatch(/Path=\/api\/auth/);
 
-    const me = await t.request('/api/auth/me', { headers: bearer(loggedIn.data.tokens.accessToken) });
+    const me = await t.request('/api/auth/me', {
+      headers: bearer(loggedIn.data.tokens.accessToken),
+    });
     expect(me.status).toBe(200);
     expect((await json<AuthData>(me)).data.user.email).toBe(owner.email);
 
-    const refreshed = await post(t, '/api/auth/refresh', {}, { cookie: `refresh_token=${refreshCookie}`, 'x-csrf-protection': '1' });
+    const refreshed = await post(
+      t,
+      '/api/auth/refresh',
+      {},
+      { cookie: `refresh_token=${refreshCookie}`, 'x-csrf-protection': '1' },
+    );
     expect(refreshed.status).toBe(200);
     const rotatedCookie = cookieValue(refreshed, 'refresh_token');
     expect(rotatedCookie).toBeDefined();
@@ -42,8 +49,16 @@ describe('authentication flow', () => {
     expect(logout.headers.getSetCookie().join(';')).toMatch(/refresh_token=;/);
 
     expect((await t.request('/api/auth/me', { headers: bearer(newAccess) })).status).toBe(401);
-    expect((await t.request('/api/auth/me', { headers: bearer(loggedIn.data.tokens.accessToken) })).status).toBe(401);
-    const again = await post(t, '/api/auth/refresh', {}, { cookie: `refresh_token=${rotatedCookie}`, 'x-csrf-protection': '1' });
+    expect(
+      (await t.request('/api/auth/me', { headers: bearer(loggedIn.data.tokens.accessToken) }))
+        .status,
+    ).toBe(401);
+    const again = await post(
+      t,
+      '/api/auth/refresh',
+      {},
+      { cookie: `refresh_token=${rotatedCookie}`, 'x-csrf-protection': '1' },
+    );
     expect(again.status).toBe(401);
   });
 });

@@ -30,13 +30,26 @@ describe('access token attacks', () => {
   const now = () => Math.floor(Date.now() / 1000);
 
   /** The claims of a live session with a fresh jti and lifetime, changed as asked. */
-  function claims(changes: Record<string, unknown> = {}, without: string[] = []): Record<string, unknown> {
-    const payload: Record<string, unknown> = { ...live, jti: randomUUID(), iat: now(), exp: now() + 600, ...changes };
+  function claims(
+    changes: Record<string, unknown> = {},
+    without: string[] = [],
+  ): Record<string, unknown> {
+    const payload: Record<string, unknown> = {
+      ...live,
+      jti: randomUUID(),
+      iat: now(),
+      exp: now() + 600,
+      ...changes,
+    };
     for (const key of without) delete payload[key];
     return payload;
   }
 
-  function signed(payload: Record<string, unknown>, key: string | Buffer = secret, algorithm: Algorithm = 'HS256'): string {
+  function signed(
+    payload: Record<string, unknown>,
+    key: string | Buffer = secret,
+    algorithm: Algorithm = 'HS256',
+  ): string {
     return sign(payload, key, { algorithm });
   }
 
@@ -56,7 +69,10 @@ describe('access token attacks', () => {
     expect(live.aud).toBe('saas-api');
     expect((await me(owner.tokens.accessToken)).status).toBe(200);
     expect((await me(signed(claims()))).status).toBe(200);
-    expect((await me(handcraftedJwt({ alg: 'HS256', typ: 'JWT' }, claims(), { hmac: 'sha256', secret }))).status).toBe(200);
+    expect(
+      (await me(handcraftedJwt({ alg: 'HS256', typ: 'JWT' }, claims(), { hmac: 'sha256', secret })))
+        .status,
+    ).toBe(200);
   });
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -65,17 +81,25 @@ describe('access token attacks', () => {
   const attacks: [string, () => string][] = [
     ['alg none, unsigned', () => handcraftedJwt({ alg: 'none', typ: 'JWT' }, claims(), 'unsigned')],
     ['alg None, unsigned', () => handcraftedJwt({ alg: 'None', typ: 'JWT' }, claims(), 'unsigned')],
-    ['alg none with a valid HS256 signature', () => {
-      const [, , signature] = signed(claims()).split('.');
-      return `${handcraftedJwt({ alg: 'none', typ: 'JWT' }, claims(), 'unsigned')}${signature}`;
-    }],
+    [
+      'alg none with a valid HS256 signature',
+      () => {
+        const [, , signature] = signed(claims()).split('.');
+        return `${handcraftedJwt({ alg: 'none', typ: 'JWT' }, claims(), 'unsigned')}${signature}`;
+      },
+    ],
     ['HS512 signed with the right secret', () => signed(claims(), secret, 'HS512')],
     ['HS384 signed with the right secret', () => signed(claims(), secret, 'HS384')],
     ['RS256 signed with an attacker key', () => signed(claims(), rsaPem, 'RS256')],
-    ['RS256 header over an HMAC signature made with the secret', () =>
-      handcraftedJwt({ alg: 'RS256', typ: 'JWT' }, claims(), { hmac: 'sha256', secret })],
+    [
+      'RS256 header over an HMAC signature made with the secret',
+      () => handcraftedJwt({ alg: 'RS256', typ: 'JWT' }, claims(), { hmac: 'sha256', secret }),
+    ],
     ['wrong secret', () => signed(claims(), 'another-secret-that-is-at-least-32-characters-long')],
-    ['tampered organizationId, original signature', () => tampered({ organizationId: other.organization.id })],
+    [
+      'tampered organizationId, original signature',
+      () => tampered({ organizationId: other.organization.id }),
+    ],
     ['tampered roles, original signature', () => tampered({ roles: ['admin', 'superadmin'] })],
     ['tampered sub, original signature', () => tampered({ sub: other.user.id })],
     ['expired', () => signed(claims({ iat: now() - 3600, exp: now() - 60 }))],
@@ -107,7 +131,9 @@ describe('access token attacks', () => {
   });
 
   it('refuses a token sent with another scheme than Bearer', async () => {
-    const response = await t.request('/api/auth/me', { headers: { authorization: `Token ${owner.tokens.accessToken}` } });
+    const response = await t.request('/api/auth/me', {
+      headers: { authorization: `Token ${owner.tokens.accessToken}` },
+    });
     expect(response.status).toBe(401);
   });
 

@@ -1,4 +1,12 @@
-import { bearer, json, login, post, register, type AuthData, type Registered } from './support/auth';
+import {
+  bearer,
+  json,
+  login,
+  post,
+  register,
+  type AuthData,
+  type Registered,
+} from './support/auth';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sessionIdOfAccessToken } from './support/tokens';
 
@@ -15,7 +23,10 @@ describe('two API instances sharing MariaDB and Redis', () => {
 
   beforeAll(async () => {
     a = await startTestApp({ env: { AUTH_IP_RATE_LIMIT: '1000' } });
-    b = await startTestApp({ database: a.database, env: { REDIS_KEY_PREFIX: a.config.redis.keyPrefix, AUTH_IP_RATE_LIMIT: '1000' } });
+    b = await startTestApp({
+      database: a.database,
+      env: { REDIS_KEY_PREFIX: a.config.redis.keyPrefix, AUTH_IP_RATE_LIMIT: '1000' },
+    });
     owner = await register(a);
   });
   afterAll(async () => {
@@ -28,13 +39,20 @@ describe('two API instances sharing MariaDB and Redis', () => {
     expect(b.config.redis.keyPrefix).toBe(a.config.redis.keyPrefix);
   });
 
-  async function signIn(on: TestApp, who: { organization: { subdomain: string }; email: string }, password: string): Promise<AuthData['tokens']> {
-    const response = await login(on, who.organization.subdomain, who.email, password, { refreshTokenInBody: true });
+  async function signIn(
+    on: TestApp,
+    who: { organization: { subdomain: string }; email: string },
+    password: string,
+  ): Promise<AuthData['tokens']> {
+    const response = await login(on, who.organization.subdomain, who.email, password, {
+      refreshTokenInBody: true,
+    });
     expect(response.status).toBe(200);
     return (await json<AuthData>(response)).data.tokens;
   }
 
-  const me = (on: TestApp, accessToken: string) => on.request('/api/auth/me', { headers: bearer(accessToken) });
+  const me = (on: TestApp, accessToken: string) =>
+    on.request('/api/auth/me', { headers: bearer(accessToken) });
 
   it('a session started on A works on B, and a refresh token issued by A rotates on B', async () => {
     const tokens = await signIn(a, owner, owner.password);
@@ -45,7 +63,9 @@ describe('two API instances sharing MariaDB and Redis', () => {
     // inside it, A hands out the very successor B did.
     const replay = await post(a, '/api/auth/refresh', { refreshToken: tokens.refreshToken });
     expect(replay.status).toBe(200);
-    expect((await json<AuthData>(replay)).data.tokens.refreshToken).toBe((await json<AuthData>(rotated)).data.tokens.refreshToken);
+    expect((await json<AuthData>(replay)).data.tokens.refreshToken).toBe(
+      (await json<AuthData>(rotated)).data.tokens.refreshToken,
+    );
   });
 
   it('a logout on A is refused on B at once', async () => {
@@ -53,13 +73,18 @@ describe('two API instances sharing MariaDB and Redis', () => {
     expect((await me(b, tokens.accessToken)).status).toBe(200);
     expect((await post(a, '/api/auth/logout', {}, bearer(tokens.accessToken))).status).toBe(200);
     expect((await me(b, tokens.accessToken)).status).toBe(401);
-    expect((await post(b, '/api/auth/refresh', { refreshToken: tokens.refreshToken })).status).toBe(401);
+    expect((await post(b, '/api/auth/refresh', { refreshToken: tokens.refreshToken })).status).toBe(
+      401,
+    );
   });
 
   it('ending a session on B is refused on A at once', async () => {
     const keep = await signIn(b, owner, owner.password);
     const doomed = await signIn(a, owner, owner.password);
-    const ended = await b.request(`/api/auth/sessions/${sessionIdOfAccessToken(doomed.accessToken)}`, { method: 'DELETE', headers: bearer(keep.accessToken) });
+    const ended = await b.request(
+      `/api/auth/sessions/${sessionIdOfAccessToken(doomed.accessToken)}`,
+      { method: 'DELETE', headers: bearer(keep.accessToken) },
+    );
     expect(ended.status).toBe(200);
     expect((await me(a, doomed.accessToken)).status).toBe(401);
     expect((await me(a, keep.accessToken)).status).toBe(200);
@@ -84,18 +109,32 @@ describe('two API instances sharing MariaDB and Redis', () => {
       const created = await post(
         a,
         '/api/users',
-        { email, password: staffPassword, firstName: 'Grace', lastName: 'Hopper', roles: ['staff'] },
+        {
+          email,
+          password: staffPassword,
+          firstName: 'Grace',
+          lastName: 'Hopper',
+          roles: ['staff'],
+        },
         bearer(admin),
       );
       expect(created.status).toBe(201);
-      staff = { id: (await json<{ id: string }>(created)).data.id, email, organization: owner.organization };
+      staff = {
+        id: (await json<{ id: string }>(created)).data.id,
+        email,
+        organization: owner.organization,
+      };
     });
 
     it('a role change made through A is enforced by B on the next request', async () => {
       const tokens = await signIn(b, staff, staffPassword);
       // Warm B's view: the staff role holds users.read.
-      expect((await b.request('/api/users', { headers: bearer(tokens.accessToken) })).status).toBe(200);
-      expect((await json<AuthData>(await me(b, tokens.accessToken))).data.user.roles).toEqual(['staff']);
+      expect((await b.request('/api/users', { headers: bearer(tokens.accessToken) })).status).toBe(
+        200,
+      );
+      expect((await json<AuthData>(await me(b, tokens.accessToken))).data.user.roles).toEqual([
+        'staff',
+      ]);
 
       const changed = await a.request(`/api/users/${staff.id}`, {
         method: 'PATCH',
@@ -107,7 +146,9 @@ describe('two API instances sharing MariaDB and Redis', () => {
       const refused = await b.request('/api/users', { headers: bearer(tokens.accessToken) });
       expect(refused.status).toBe(403);
       expect((await json(refused)).error).toBe('FORBIDDEN');
-      expect((await json<AuthData>(await me(b, tokens.accessToken))).data.user.roles).toEqual(['client']);
+      expect((await json<AuthData>(await me(b, tokens.accessToken))).data.user.roles).toEqual([
+        'client',
+      ]);
 
       // And back: granting is seen just as fast.
       const restored = await a.request(`/api/users/${staff.id}`, {
@@ -116,7 +157,9 @@ describe('two API instances sharing MariaDB and Redis', () => {
         body: JSON.stringify({ roles: ['staff'] }),
       });
       expect(restored.status).toBe(200);
-      expect((await b.request('/api/users', { headers: bearer(tokens.accessToken) })).status).toBe(200);
+      expect((await b.request('/api/users', { headers: bearer(tokens.accessToken) })).status).toBe(
+        200,
+      );
     });
 
     it('disabling the user through A locks them out of B at once', async () => {
@@ -129,8 +172,12 @@ describe('two API instances sharing MariaDB and Redis', () => {
       });
       expect(disabled.status).toBe(200);
       expect((await me(b, tokens.accessToken)).status).toBe(401);
-      expect((await post(b, '/api/auth/refresh', { refreshToken: tokens.refreshToken })).status).toBe(401);
-      expect((await login(b, staff.organization.subdomain, staff.email, staffPassword)).status).toBe(401);
+      expect(
+        (await post(b, '/api/auth/refresh', { refreshToken: tokens.refreshToken })).status,
+      ).toBe(401);
+      expect(
+        (await login(b, staff.organization.subdomain, staff.email, staffPassword)).status,
+      ).toBe(401);
     });
   });
 });

@@ -1,4 +1,13 @@
-import { bearer, json, login, post, PASSWORD, register, type AuthData, type Registered } from './support/auth';
+import {
+  bearer,
+  json,
+  login,
+  post,
+  PASSWORD,
+  register,
+  type AuthData,
+  type Registered,
+} from './support/auth';
 import { startTestApp, type TestApp } from './support/test-app';
 import { startThrowawayRedis, type ThrowawayRedis } from './support/throwaway-redis';
 
@@ -32,7 +41,10 @@ describe('authentication while Redis is unreachable', () => {
   }
 
   /** Retries until Redis answers again (ioredis reconnects with a backoff of at most 2 s). */
-  async function untilAvailable<T extends { status: number }>(attempt: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  async function untilAvailable<T extends { status: number }>(
+    attempt: () => Promise<T>,
+    timeoutMs = 10_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const result = await attempt();
@@ -52,10 +64,18 @@ describe('authentication while Redis is unreachable', () => {
 
     // A valid token cannot be checked against the blacklist and session: refused, not let through.
     await expectUnavailable(await t.request('/api/auth/me', { headers: bearer(accessToken) }));
-    await expectUnavailable(await t.request('/api/auth/sessions', { headers: bearer(accessToken) }));
-    await expectUnavailable(await login(t, owner.organization.subdomain, owner.email, owner.password));
-    await expectUnavailable(await login(t, owner.organization.subdomain, owner.email, 'Wrong-Pass-for-tests'));
-    await expectUnavailable(await post(t, '/api/auth/refresh', { refreshToken: `${'0'.repeat(36)}.${'A'.repeat(43)}` }));
+    await expectUnavailable(
+      await t.request('/api/auth/sessions', { headers: bearer(accessToken) }),
+    );
+    await expectUnavailable(
+      await login(t, owner.organization.subdomain, owner.email, owner.password),
+    );
+    await expectUnavailable(
+      await login(t, owner.organization.subdomain, owner.email, 'Wrong-Pass-for-tests'),
+    );
+    await expectUnavailable(
+      await post(t, '/api/auth/refresh', { refreshToken: `${'0'.repeat(36)}.${'A'.repeat(43)}` }),
+    );
     await expectUnavailable(await post(t, '/api/auth/logout', {}, bearer(accessToken)));
     const signup = await post(t, '/api/auth/register', {
       organization: { name: 'During outage', subdomain: `${owner.organization.subdomain}-x` },
@@ -73,7 +93,9 @@ describe('authentication while Redis is unreachable', () => {
     await redis.start();
 
     // This throwaway Redis keeps nothing, so every session is gone: the old token is refused (fail closed).
-    const afterRestart = await untilAvailable(() => t.request('/api/auth/me', { headers: bearer(accessToken) }));
+    const afterRestart = await untilAvailable(() =>
+      t.request('/api/auth/me', { headers: bearer(accessToken) }),
+    );
     expect(afterRestart.status).toBe(401);
 
     const healthy = await untilAvailable(() => t.request('/health'));
@@ -86,6 +108,8 @@ describe('authentication while Redis is unreachable', () => {
     expect(me.status).toBe(200);
     expect((await json<AuthData>(me)).data.user.email).toBe(again.email);
     // The user registered before the outage still exists in the database and can sign in again.
-    expect((await login(t, owner.organization.subdomain, owner.email, owner.password)).status).toBe(200);
+    expect((await login(t, owner.organization.subdomain, owner.email, owner.password)).status).toBe(
+      200,
+    );
   });
 });

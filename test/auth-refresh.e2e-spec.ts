@@ -1,6 +1,15 @@
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
-import { bearer, cookieValue, json, login, post, register, type AuthData, type Registered } from './support/auth';
+import {
+  bearer,
+  cookieValue,
+  json,
+  login,
+  post,
+  register,
+  type AuthData,
+  type Registered,
+} from './support/auth';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sessionIdOfAccessToken } from './support/tokens';
 
@@ -14,7 +23,9 @@ interface BodyTokens {
 
 /** Logs in as a non-browser client: the refresh token comes back in the body. */
 async function loginInBody(t: TestApp, owner: Registered): Promise<BodyTokens> {
-  const response = await login(t, owner.organization.subdomain, owner.email, owner.password, { refreshTokenInBody: true });
+  const response = await login(t, owner.organization.subdomain, owner.email, owner.password, {
+    refreshTokenInBody: true,
+  });
   expect(response.status).toBe(200);
   expect(response.headers.getSetCookie()).toEqual([]);
   const { tokens } = (await json<AuthData>(response)).data;
@@ -54,7 +65,9 @@ describe('refresh token rotation', () => {
 
   it('20 parallel refreshes of one token leave at most one live successor', async () => {
     const start = await loginInBody(t, owner);
-    const responses = await Promise.all(Array.from({ length: 20 }, () => refreshInBody(t, start.refreshToken)));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => refreshInBody(t, start.refreshToken)),
+    );
     const statuses = responses.map((response) => response.status);
     expect(statuses.every((status) => status === 200 || status === 401)).toBe(true);
 
@@ -65,7 +78,9 @@ describe('refresh token rotation', () => {
     expect(distinct).toHaveLength(1);
     expect(distinct[0]).not.toBe(start.refreshToken);
     // Every answer is for the same session.
-    const sessionIds = new Set(successors.map((tokens) => sessionIdOfAccessToken(tokens.accessToken)));
+    const sessionIds = new Set(
+      successors.map((tokens) => sessionIdOfAccessToken(tokens.accessToken)),
+    );
     expect([...sessionIds]).toEqual([sessionIdOfAccessToken(start.accessToken)]);
 
     // Exactly one token can still refresh: the successor, which rotates normally.
@@ -123,13 +138,20 @@ describe('refresh token rotation', () => {
       return cookie!;
     }
 
-    function cookieRefresh(cookie: string, headers: Record<string, string> = {}): Promise<Response> {
+    function cookieRefresh(
+      cookie: string,
+      headers: Record<string, string> = {},
+    ): Promise<Response> {
       return post(t, '/api/auth/refresh', {}, { cookie: `refresh_token=${cookie}`, ...headers });
     }
 
     it('refuses a cookie refresh without X-CSRF-Protection: 1, and the token stays usable', async () => {
       const cookie = await cookieLogin();
-      const attempts: Record<string, string>[] = [{}, { 'x-csrf-protection': '0' }, { 'x-csrf-protection': 'true' }];
+      const attempts: Record<string, string>[] = [
+        {},
+        { 'x-csrf-protection': '0' },
+        { 'x-csrf-protection': 'true' },
+      ];
       for (const headers of attempts) {
         const response = await cookieRefresh(cookie, headers);
         expect(response.status).toBe(403);
@@ -144,7 +166,12 @@ describe('refresh token rotation', () => {
 
     it('refuses a cookie refresh from a foreign Origin even with the header', async () => {
       const cookie = await cookieLogin();
-      for (const origin of ['https://evil.example', 'https://app.example.com.evil.example', 'null', 'http://app.example.com']) {
+      for (const origin of [
+        'https://evil.example',
+        'https://app.example.com.evil.example',
+        'null',
+        'http://app.example.com',
+      ]) {
         const response = await cookieRefresh(cookie, { 'x-csrf-protection': '1', origin });
         expect(response.status).toBe(403);
         expect((await json(response)).error).toBe('CSRF_REJECTED');
@@ -154,25 +181,36 @@ describe('refresh token rotation', () => {
 
     it('accepts a cookie refresh from an origin listed in CORS_ORIGINS and answers it with CORS headers', async () => {
       const cookie = await cookieLogin();
-      const response = await cookieRefresh(cookie, { 'x-csrf-protection': '1', origin: ALLOWED_ORIGIN });
+      const response = await cookieRefresh(cookie, {
+        'x-csrf-protection': '1',
+        origin: ALLOWED_ORIGIN,
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
       expect(response.headers.get('access-control-allow-credentials')).toBe('true');
       const rotated = cookieValue(response, 'refresh_token');
       expect(rotated).toBeDefined();
       expect(rotated).not.toBe(cookie);
-      expect((await me(t, (await json<AuthData>(response)).data.tokens.accessToken)).status).toBe(200);
+      expect((await me(t, (await json<AuthData>(response)).data.tokens.accessToken)).status).toBe(
+        200,
+      );
     });
 
     it('lets the preflight of an allowed origin through and gives a foreign origin no CORS grant', async () => {
       const preflight = (origin: string) =>
         t.request('/api/auth/refresh', {
           method: 'OPTIONS',
-          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-csrf-protection' },
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type,x-csrf-protection',
+          },
         });
       const allowed = await preflight(ALLOWED_ORIGIN);
       expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
-      expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-csrf-protection');
+      expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+        'x-csrf-protection',
+      );
       const foreign = await preflight('https://evil.example');
       expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     });
@@ -208,7 +246,9 @@ describe('refresh token reuse after the grace window', () => {
     expect((await me(t, start.accessToken)).status).toBe(401);
     // Other sessions of the user are untouched.
     expect((await me(t, owner.tokens.accessToken)).status).toBe(200);
-    const sessions = await t.request('/api/auth/sessions', { headers: bearer(owner.tokens.accessToken) });
+    const sessions = await t.request('/api/auth/sessions', {
+      headers: bearer(owner.tokens.accessToken),
+    });
     const listed = (await json<{ id: string }[]>(sessions)).data.map((session) => session.id);
     expect(listed).not.toContain(sessionId);
 

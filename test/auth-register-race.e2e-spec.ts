@@ -31,21 +31,30 @@ describe('concurrent registrations of one subdomain', () => {
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(49);
-    const conflicts = await Promise.all(responses.filter((response) => response.status === 409).map((response) => json(response)));
-    for (const body of conflicts) expect(body).toMatchObject({ success: false, error: 'CONFLICT', statusCode: 409 });
+    const conflicts = await Promise.all(
+      responses.filter((response) => response.status === 409).map((response) => json(response)),
+    );
+    for (const body of conflicts)
+      expect(body).toMatchObject({ success: false, error: 'CONFLICT', statusCode: 409 });
 
     const dataSource = t.app.get(DataSource);
-    const organizations = await dataSource.getRepository(Organization).find({ where: { subdomain } });
+    const organizations = await dataSource
+      .getRepository(Organization)
+      .find({ where: { subdomain } });
     expect(organizations).toHaveLength(1);
     // Nothing half-created by the losers: one user and one set of built-in roles for the winner.
     const organizationId = organizations[0].id;
     expect(await dataSource.getRepository(User).count({ where: { organizationId } })).toBe(1);
-    const roleNames = (await dataSource.getRepository(Role).find({ where: { organizationId } })).map((role) => role.name).sort();
+    const roleNames = (await dataSource.getRepository(Role).find({ where: { organizationId } }))
+      .map((role) => role.name)
+      .sort();
     expect(new Set(roleNames).size).toBe(roleNames.length);
     expect(roleNames).toContain('admin');
 
     const winner = responses[statuses.indexOf(201)];
-    expect((await json<{ organization: { id: string } }>(winner)).data.organization.id).toBe(organizationId);
+    expect((await json<{ organization: { id: string } }>(winner)).data.organization.id).toBe(
+      organizationId,
+    );
   });
 
   it('a taken subdomain gives 409 afterwards too, and a reserved one 400', async () => {

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { bearer, json, login, newSubdomain, post, register, type AuthData, type Registered } from './support/auth';
+import {
+  bearer,
+  json,
+  login,
+  newSubdomain,
+  post,
+  register,
+  type AuthData,
+  type Registered,
+} from './support/auth';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sessionIdOfAccessToken } from './support/tokens';
 
@@ -26,7 +35,11 @@ describe('sessions, logout everywhere and password changes', () => {
     await t.close();
   });
 
-  async function signIn(owner: Registered, userAgent: string, password = owner.password): Promise<Device> {
+  async function signIn(
+    owner: Registered,
+    userAgent: string,
+    password = owner.password,
+  ): Promise<Device> {
     const response = await post(
       t,
       '/api/auth/login',
@@ -35,17 +48,26 @@ describe('sessions, logout everywhere and password changes', () => {
     );
     expect(response.status).toBe(200);
     const { tokens } = (await json<AuthData>(response)).data;
-    return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken!, sessionId: sessionIdOfAccessToken(tokens.accessToken) };
+    return {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken!,
+      sessionId: sessionIdOfAccessToken(tokens.accessToken),
+    };
   }
 
   const me = (device: Device) => t.request('/api/auth/me', { headers: bearer(device.accessToken) });
-  const refresh = (device: Device) => post(t, '/api/auth/refresh', { refreshToken: device.refreshToken });
+  const refresh = (device: Device) =>
+    post(t, '/api/auth/refresh', { refreshToken: device.refreshToken });
   const listSessions = async (device: Device) => {
     const response = await t.request('/api/auth/sessions', { headers: bearer(device.accessToken) });
     expect(response.status).toBe(200);
     return (await json<SessionView[]>(response)).data;
   };
-  const endSession = (device: Device, id: string) => t.request(`/api/auth/sessions/${id}`, { method: 'DELETE', headers: bearer(device.accessToken) });
+  const endSession = (device: Device, id: string) =>
+    t.request(`/api/auth/sessions/${id}`, {
+      method: 'DELETE',
+      headers: bearer(device.accessToken),
+    });
 
   it('lists both sessions of two logins, marking the caller current', async () => {
     const owner = await register(t);
@@ -55,12 +77,19 @@ describe('sessions, logout everywhere and password changes', () => {
     const fromLaptop = await listSessions(laptop);
     const ids = fromLaptop.map((session) => session.id);
     expect(ids).toEqual(expect.arrayContaining([laptop.sessionId, phone.sessionId]));
-    expect(fromLaptop.filter((session) => session.current).map((session) => session.id)).toEqual([laptop.sessionId]);
-    expect(fromLaptop.find((session) => session.id === phone.sessionId)).toMatchObject({ userAgent: 'phone-app/2.0', current: false });
+    expect(fromLaptop.filter((session) => session.current).map((session) => session.id)).toEqual([
+      laptop.sessionId,
+    ]);
+    expect(fromLaptop.find((session) => session.id === phone.sessionId)).toMatchObject({
+      userAgent: 'phone-app/2.0',
+      current: false,
+    });
     expect(fromLaptop.find((session) => session.id === laptop.sessionId)?.ip).toBeTruthy();
 
     const fromPhone = await listSessions(phone);
-    expect(fromPhone.filter((session) => session.current).map((session) => session.id)).toEqual([phone.sessionId]);
+    expect(fromPhone.filter((session) => session.current).map((session) => session.id)).toEqual([
+      phone.sessionId,
+    ]);
   });
 
   it('DELETE /sessions/:id ends that session at once: its access token and refresh token stop working', async () => {
@@ -73,7 +102,9 @@ describe('sessions, logout everywhere and password changes', () => {
     expect(ended.status).toBe(200);
     expect((await me(phone)).status).toBe(401);
     expect((await refresh(phone)).status).toBe(401);
-    expect((await listSessions(laptop)).map((session) => session.id)).not.toContain(phone.sessionId);
+    expect((await listSessions(laptop)).map((session) => session.id)).not.toContain(
+      phone.sessionId,
+    );
     expect((await me(laptop)).status).toBe(200);
     // Ending it twice: it no longer exists.
     expect((await endSession(laptop, phone.sessionId)).status).toBe(404);
@@ -108,19 +139,30 @@ describe('sessions, logout everywhere and password changes', () => {
 
     const response = await post(t, '/api/auth/logout-all', {}, bearer(devices[0].accessToken));
     expect(response.status).toBe(200);
-    expect((await json<{ sessionsEnded: number }>(response)).data.sessionsEnded).toBeGreaterThanOrEqual(4);
+    expect(
+      (await json<{ sessionsEnded: number }>(response)).data.sessionsEnded,
+    ).toBeGreaterThanOrEqual(4);
     for (const device of devices) {
       expect((await me(device)).status).toBe(401);
       expect((await refresh(device)).status).toBe(401);
     }
-    expect((await t.request('/api/auth/me', { headers: bearer(owner.tokens.accessToken) })).status).toBe(401);
+    expect(
+      (await t.request('/api/auth/me', { headers: bearer(owner.tokens.accessToken) })).status,
+    ).toBe(401);
     // Nobody else is affected.
-    expect((await t.request('/api/auth/me', { headers: bearer(other.tokens.accessToken) })).status).toBe(200);
+    expect(
+      (await t.request('/api/auth/me', { headers: bearer(other.tokens.accessToken) })).status,
+    ).toBe(200);
   });
 
   describe('change-password', () => {
     const changePassword = (device: Device, currentPassword: string, newPassword: string) =>
-      post(t, '/api/auth/change-password', { currentPassword, newPassword }, bearer(device.accessToken));
+      post(
+        t,
+        '/api/auth/change-password',
+        { currentPassword, newPassword },
+        bearer(device.accessToken),
+      );
 
     it('refuses a wrong current password with 400 and changes nothing', async () => {
       const owner = await register(t);
@@ -129,7 +171,9 @@ describe('sessions, logout everywhere and password changes', () => {
       const response = await changePassword(device, 'Not-the-current-one-1', 'Brand-new-pass-4821');
       expect(response.status).toBe(400);
       expect((await me(other)).status).toBe(200);
-      expect((await login(t, owner.organization.subdomain, owner.email, owner.password)).status).toBe(200);
+      expect(
+        (await login(t, owner.organization.subdomain, owner.email, owner.password)).status,
+      ).toBe(200);
     });
 
     it('refuses a weak new password with 400 VALIDATION_ERROR', async () => {
@@ -142,7 +186,9 @@ describe('sessions, logout everywhere and password changes', () => {
         expect(body.error).toBe('VALIDATION_ERROR');
         expect(body.details?.map((detail) => detail.field)).toContain('newPassword');
       }
-      expect((await login(t, owner.organization.subdomain, owner.email, owner.password)).status).toBe(200);
+      expect(
+        (await login(t, owner.organization.subdomain, owner.email, owner.password)).status,
+      ).toBe(200);
     });
 
     it('ends every other session, keeps the current one, and only the new password logs in', async () => {
@@ -153,17 +199,27 @@ describe('sessions, logout everywhere and password changes', () => {
 
       const response = await changePassword(current, owner.password, newPassword);
       expect(response.status).toBe(200);
-      expect((await json<{ otherSessionsEnded: number }>(response)).data.otherSessionsEnded).toBeGreaterThanOrEqual(2);
+      expect(
+        (await json<{ otherSessionsEnded: number }>(response)).data.otherSessionsEnded,
+      ).toBeGreaterThanOrEqual(2);
 
       expect((await me(current)).status).toBe(200);
       expect((await me(other)).status).toBe(401);
       expect((await refresh(other)).status).toBe(401);
-      expect((await t.request('/api/auth/me', { headers: bearer(owner.tokens.accessToken) })).status).toBe(401);
-      expect((await listSessions(current)).map((session) => session.id)).toEqual([current.sessionId]);
+      expect(
+        (await t.request('/api/auth/me', { headers: bearer(owner.tokens.accessToken) })).status,
+      ).toBe(401);
+      expect((await listSessions(current)).map((session) => session.id)).toEqual([
+        current.sessionId,
+      ]);
       expect((await refresh(current)).status).toBe(200);
 
-      expect((await login(t, owner.organization.subdomain, owner.email, owner.password)).status).toBe(401);
-      expect((await login(t, owner.organization.subdomain, owner.email, newPassword)).status).toBe(200);
+      expect(
+        (await login(t, owner.organization.subdomain, owner.email, owner.password)).status,
+      ).toBe(401);
+      expect((await login(t, owner.organization.subdomain, owner.email, newPassword)).status).toBe(
+        200,
+      );
     });
   });
 
@@ -228,7 +284,9 @@ describe('sessions, logout everywhere and password changes', () => {
       expect(loggedIn.status).toBe(200);
       const loggedInText = await loggedIn.text();
       const accessToken = (JSON.parse(loggedInText) as { data: AuthData }).data.tokens.accessToken;
-      const meText = await (await t.request('/api/auth/me', { headers: bearer(accessToken) })).text();
+      const meText = await (
+        await t.request('/api/auth/me', { headers: bearer(accessToken) })
+      ).text();
       const wrong = await (await login(t, subdomain, email, `${password}-wrong`)).text();
 
       for (const text of [registeredText, loggedInText, meText, wrong]) {

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { AuthKeys } from '../src/modules/auth/auth-keys';
 import { KV_STORE, type KeyValueStore } from '../src/kv/kv-store';
-import { bearer, json, login, post, register, type AuthData, type Registered } from './support/auth';
+import {
+  bearer,
+  json,
+  login,
+  post,
+  register,
+  type AuthData,
+  type Registered,
+} from './support/auth';
 import { startTestApp, type TestApp } from './support/test-app';
 import { decodeClaims } from './support/tokens';
 
@@ -15,8 +23,10 @@ async function dumpStore(t: TestApp, kv: KeyValueStore): Promise<Map<string, str
   const dump = new Map<string, string>();
   if (kv.kind === 'memory') {
     // Test-only peek into the in-process store's private map.
-    const entries = (kv as unknown as { entries: Map<string, { value: string | Set<string> }> }).entries;
-    for (const [key, entry] of entries) dump.set(key, typeof entry.value === 'string' ? entry.value : [...entry.value].join(','));
+    const entries = (kv as unknown as { entries: Map<string, { value: string | Set<string> }> })
+      .entries;
+    for (const [key, entry] of entries)
+      dump.set(key, typeof entry.value === 'string' ? entry.value : [...entry.value].join(','));
     return dump;
   }
   const prefix = t.config.redis.keyPrefix;
@@ -28,7 +38,8 @@ async function dumpStore(t: TestApp, kv: KeyValueStore): Promise<Map<string, str
       cursor = next;
       for (const key of keys) {
         const type = await client.type(key);
-        const value = type === 'set' ? (await client.smembers(key)).join(',') : ((await client.get(key)) ?? '');
+        const value =
+          type === 'set' ? (await client.smembers(key)).join(',') : ((await client.get(key)) ?? '');
         dump.set(key.slice(prefix.length), value);
       }
     } while (cursor !== '0');
@@ -52,7 +63,9 @@ describe('what the key-value store holds for authentication', () => {
     await t.close();
   });
 
-  async function signIn(userAgent = 'storage-test/1.0'): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
+  async function signIn(
+    userAgent = 'storage-test/1.0',
+  ): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
     const response = await post(
       t,
       '/api/auth/login',
@@ -61,12 +74,18 @@ describe('what the key-value store holds for authentication', () => {
     );
     expect(response.status).toBe(200);
     const { tokens } = (await json<AuthData>(response)).data;
-    return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken!, expiresIn: tokens.expiresIn };
+    return {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken!,
+      expiresIn: tokens.expiresIn,
+    };
   }
 
   it('issues an HS256 access token with every required claim and the configured lifetime', async () => {
     const { accessToken, expiresIn } = await signIn();
-    const header = JSON.parse(Buffer.from(accessToken.split('.')[0], 'base64url').toString()) as Record<string, unknown>;
+    const header = JSON.parse(
+      Buffer.from(accessToken.split('.')[0], 'base64url').toString(),
+    ) as Record<string, unknown>;
     expect(header.alg).toBe('HS256');
     const claims = decodeClaims(accessToken);
     expect(claims).toMatchObject({
@@ -102,8 +121,16 @@ describe('what the key-value store holds for authentication', () => {
     expect(refreshTtl).toBeGreaterThan(REFRESH_TTL - 60);
     expect(refreshTtl).toBeLessThanOrEqual(REFRESH_TTL);
 
-    const session = JSON.parse((await kv.get(AuthKeys.session(sessionId)))!) as Record<string, unknown>;
-    expect(session).toMatchObject({ id: sessionId, userId: owner.user.id, organizationId: owner.organization.id, userAgent: 'device-one/1.0' });
+    const session = JSON.parse((await kv.get(AuthKeys.session(sessionId)))!) as Record<
+      string,
+      unknown
+    >;
+    expect(session).toMatchObject({
+      id: sessionId,
+      userId: owner.user.id,
+      organizationId: owner.organization.id,
+      userAgent: 'device-one/1.0',
+    });
     expect(session.ip).toBeTruthy();
     expect(session.createdAt).toEqual(expect.any(Number));
     expect(session.lastUsedAt).toEqual(expect.any(Number));
@@ -158,10 +185,17 @@ describe('what the key-value store holds for authentication', () => {
   });
 
   it('keeps failed-login counters without the email in clear', async () => {
-    const response = await login(t, owner.organization.subdomain, owner.email, 'Wrong-Pass-for-tests');
+    const response = await login(
+      t,
+      owner.organization.subdomain,
+      owner.email,
+      'Wrong-Pass-for-tests',
+    );
     expect(response.status).toBe(401);
     const dump = await dumpStore(t, kv);
-    const failedKeys = [...dump.keys()].filter((key) => key.startsWith(`system:auth:failed:${owner.organization.id}:`));
+    const failedKeys = [...dump.keys()].filter((key) =>
+      key.startsWith(`system:auth:failed:${owner.organization.id}:`),
+    );
     expect(failedKeys).toHaveLength(1);
     for (const [key, value] of dump) {
       if (key.startsWith('system:auth:failed:')) {

@@ -1,5 +1,12 @@
 import { call } from './support/routes';
-import { createSuperuser, createTenant, logIn, WALK_ENV, type Account, type Tenant } from './support/tenants';
+import {
+  createSuperuser,
+  createTenant,
+  logIn,
+  WALK_ENV,
+  type Account,
+  type Tenant,
+} from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** Issue 4 §1-2: the platform superuser stands outside tenants and suspends or reactivates them. */
@@ -27,12 +34,27 @@ describe('platform superuser', () => {
     expect(ids).toEqual(expect.arrayContaining([acme.id, globex.id]));
     expect(body.pagination.total).toBeGreaterThanOrEqual(2);
 
-    expect((await call(t, 'GET', '/api/organizations', { token: acme.owner.token })).status).toBe(403);
-    expect((await call(t, 'PATCH', `/api/organizations/${globex.id}`, { token: acme.owner.token, body: { status: 'suspended' } })).status).toBe(403);
+    expect((await call(t, 'GET', '/api/organizations', { token: acme.owner.token })).status).toBe(
+      403,
+    );
+    expect(
+      (
+        await call(t, 'PATCH', `/api/organizations/${globex.id}`, {
+          token: acme.owner.token,
+          body: { status: 'suspended' },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('cannot act inside an organization', async () => {
-    for (const path of ['/api/users', '/api/products', '/api/roles', '/api/organizations/current', '/api/users/me']) {
+    for (const path of [
+      '/api/users',
+      '/api/products',
+      '/api/roles',
+      '/api/organizations/current',
+      '/api/users/me',
+    ]) {
       const response = await call(t, 'GET', path, { token: root.token });
       expect({ path, status: response.status }).toEqual({ path, status: 403 });
     }
@@ -43,7 +65,10 @@ describe('platform superuser', () => {
     const member = await logIn(t, acme.owner);
     expect((await call(t, 'GET', '/api/users', { token: member.token })).status).toBe(200);
 
-    const suspended = await call(t, 'PATCH', `/api/organizations/${acme.id}`, { token: root.token, body: { status: 'suspended' } });
+    const suspended = await call(t, 'PATCH', `/api/organizations/${acme.id}`, {
+      token: root.token,
+      body: { status: 'suspended' },
+    });
     expect(suspended.status).toBe(200);
     expect((suspended.body as { data: { status: string } }).data.status).toBe('suspended');
 
@@ -57,16 +82,31 @@ describe('platform superuser', () => {
     // The other tenant is untouched.
     expect((await call(t, 'GET', '/api/users', { token: globex.owner.token })).status).toBe(200);
 
-    const reactivated = await call(t, 'PATCH', `/api/organizations/${acme.id}`, { token: root.token, body: { status: 'active' } });
+    const reactivated = await call(t, 'PATCH', `/api/organizations/${acme.id}`, {
+      token: root.token,
+      body: { status: 'active' },
+    });
     expect(reactivated.status).toBe(200);
     const back = await logIn(t, acme.owner);
     expect((await call(t, 'GET', '/api/users', { token: back.token })).status).toBe(200);
   });
 
   it('refuses an invalid status and an unknown organization', async () => {
-    expect((await call(t, 'PATCH', `/api/organizations/${acme.id}`, { token: root.token, body: { status: 'deleted' } })).status).toBe(400);
     expect(
-      (await call(t, 'PATCH', '/api/organizations/00000000-0000-4000-8000-000000000000', { token: root.token, body: { status: 'active' } })).status,
+      (
+        await call(t, 'PATCH', `/api/organizations/${acme.id}`, {
+          token: root.token,
+          body: { status: 'deleted' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(t, 'PATCH', '/api/organizations/00000000-0000-4000-8000-000000000000', {
+          token: root.token,
+          body: { status: 'active' },
+        })
+      ).status,
     ).toBe(404);
   });
 });

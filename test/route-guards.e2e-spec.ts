@@ -53,7 +53,8 @@ function errorEnvelopeProblem(result: CallResult, status: number, code: string):
   if (body.statusCode !== status) return `statusCode ${String(body.statusCode)}`;
   if (typeof body.message !== 'string' || !body.message) return 'no message';
   if (typeof body.requestId !== 'string' || !body.requestId) return 'no requestId';
-  if (body.requestId !== result.headers['x-request-id']) return 'requestId differs from X-Request-Id';
+  if (body.requestId !== result.headers['x-request-id'])
+    return 'requestId differs from X-Request-Id';
   return null;
 }
 
@@ -82,26 +83,41 @@ describe('route guards: every route declares its access', () => {
 
   it('reads the routes of the app (sanity check of the walk itself)', () => {
     const keys = routes.map((route) => route.key);
-    expect(keys).toEqual(expect.arrayContaining(['GET /health', 'GET /api/auth/me', 'GET /api/users/:id', 'POST /api/roles']));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'GET /health',
+        'GET /api/auth/me',
+        'GET /api/users/:id',
+        'POST /api/roles',
+      ]),
+    );
     expect(guarded.length).toBeGreaterThan(15);
   });
 
   it('every route has @Public() or a permission, role or @Authenticated() requirement', () => {
-    const undeclared = routes.filter((route) => !declaresAccess(route.access)).map((route) => `${route.key} (${route.handler})`);
+    const undeclared = routes
+      .filter((route) => !declaresAccess(route.access))
+      .map((route) => `${route.key} (${route.handler})`);
     expect(undeclared).toEqual([]);
   });
 
   it('requirements name permissions and roles that exist', () => {
     const roles = [...Object.keys(BUILT_IN_ROLES), SUPERUSER_ROLE];
     const unknown = guarded.flatMap((route) => [
-      ...route.access.permissions.filter((code) => !(ALL_PERMISSIONS as readonly string[]).includes(code)).map((code) => `${route.key}: permission ${code}`),
-      ...route.access.roles.filter((role) => !roles.includes(role)).map((role) => `${route.key}: role ${role}`),
+      ...route.access.permissions
+        .filter((code) => !(ALL_PERMISSIONS as readonly string[]).includes(code))
+        .map((code) => `${route.key}: permission ${code}`),
+      ...route.access.roles
+        .filter((role) => !roles.includes(role))
+        .map((role) => `${route.key}: role ${role}`),
     ]);
     expect(unknown).toEqual([]);
   });
 
   it('the public routes are exactly the reviewed list', () => {
-    expect(routes.filter((route) => route.access.public).map((route) => route.key)).toEqual([...PUBLIC_ROUTES].sort());
+    expect(routes.filter((route) => route.access.public).map((route) => route.key)).toEqual(
+      [...PUBLIC_ROUTES].sort(),
+    );
   });
 
   it('the router, the controllers and the OpenAPI document list the same routes', () => {
@@ -113,7 +129,10 @@ describe('route guards: every route declares its access', () => {
     // Nothing answers that Nest's guard does not see, apart from the listed plugin routes;
     // HEAD is Fastify's automatic twin of a GET and goes through the same handler and guard.
     const outside = [...routerKeys].filter(
-      (key) => !nestKeys.includes(key) && !nestKeys.includes(key.replace(/^HEAD /, 'GET ')) && !OUTSIDE_NEST.some((pattern) => pattern.test(key)),
+      (key) =>
+        !nestKeys.includes(key) &&
+        !nestKeys.includes(key.replace(/^HEAD /, 'GET ')) &&
+        !OUTSIDE_NEST.some((pattern) => pattern.test(key)),
     );
     expect(outside).toEqual([]);
     // The OpenAPI document, which the isolation walk reads, hides no route and invents none.
@@ -125,7 +144,10 @@ describe('route guards: every route declares its access', () => {
     const problems: string[] = [];
     for (const route of guarded) {
       const path = requestPath(route);
-      const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : { organizationId: 'x', roles: ['admin'] };
+      const body =
+        route.method === 'GET' || route.method === 'DELETE'
+          ? undefined
+          : { organizationId: 'x', roles: ['admin'] };
       const result = await call(t, route.method, path, { body });
       const problem = errorEnvelopeProblem(result, 401, 'UNAUTHORIZED');
       if (problem) problems.push(`${problem}: ${describeCall(route.method, path, result)}`);
@@ -148,20 +170,36 @@ describe('route guards: every route declares its access', () => {
       ['garbage', 'Bearer garbage'],
       ['three garbage segments', 'Bearer a.b.c'],
       ['empty bearer', 'Bearer '],
-      ['another scheme', `Basic ${Buffer.from(`${owner.owner.email}:${owner.owner.password}`).toString('base64')}`],
+      [
+        'another scheme',
+        `Basic ${Buffer.from(`${owner.owner.email}:${owner.owner.password}`).toString('base64')}`,
+      ],
       ['token without scheme', owner.owner.token],
-      ['signed with another secret', `Bearer ${handcraftedJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, jti: randomUUID() }, { hmac: 'sha256', secret: `${secret}x` })}`],
-      ['alg none', `Bearer ${handcraftedJwt({ alg: 'none', typ: 'JWT' }, { ...claims, jti: randomUUID() }, 'unsigned')}`],
-      ['expired', `Bearer ${handcraftedJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, jti: randomUUID(), iat: now - 3600, exp: now - 60 }, { hmac: 'sha256', secret })}`],
+      [
+        'signed with another secret',
+        `Bearer ${handcraftedJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, jti: randomUUID() }, { hmac: 'sha256', secret: `${secret}x` })}`,
+      ],
+      [
+        'alg none',
+        `Bearer ${handcraftedJwt({ alg: 'none', typ: 'JWT' }, { ...claims, jti: randomUUID() }, 'unsigned')}`,
+      ],
+      [
+        'expired',
+        `Bearer ${handcraftedJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, jti: randomUUID(), iat: now - 3600, exp: now - 60 }, { hmac: 'sha256', secret })}`,
+      ],
       ['revoked (after logout)', `Bearer ${revoked}`],
     ];
     const problems: string[] = [];
     for (const route of guarded) {
       const path = requestPath(route);
       for (const [name, authorization] of credentials) {
-        const result = await call(t, route.method, path, { authorization, body: route.method === 'GET' || route.method === 'DELETE' ? undefined : {} });
+        const result = await call(t, route.method, path, {
+          authorization,
+          body: route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+        });
         const problem = errorEnvelopeProblem(result, 401, 'UNAUTHORIZED');
-        if (problem) problems.push(`${name}: ${problem}: ${describeCall(route.method, path, result)}`);
+        if (problem)
+          problems.push(`${name}: ${problem}: ${describeCall(route.method, path, result)}`);
       }
     }
     expect(problems).toEqual([]);
@@ -219,17 +257,31 @@ describe('route guards: the check catches a route that declares nothing', () => 
 
   it('finds exactly the undeclared probe routes', () => {
     const undeclared = nestRoutes(t.app).filter((route) => !declaresAccess(route.access));
-    expect(undeclared.map((route) => route.key)).toEqual(['GET /api/guard-probe/forgotten', 'POST /api/guard-probe/forgotten']);
+    expect(undeclared.map((route) => route.key)).toEqual([
+      'GET /api/guard-probe/forgotten',
+      'POST /api/guard-probe/forgotten',
+    ]);
   });
 
   it('and AccessGuard refuses them even to an admin (deny by default)', async () => {
     for (const method of ['GET', 'POST']) {
-      const result = await call(t, method, '/api/guard-probe/forgotten', { token: owner.owner.token, body: method === 'POST' ? {} : undefined });
-      expect({ method, status: result.status, error: (result.body as { error?: string }).error }).toEqual({ method, status: 403, error: 'FORBIDDEN' });
+      const result = await call(t, method, '/api/guard-probe/forgotten', {
+        token: owner.owner.token,
+        body: method === 'POST' ? {} : undefined,
+      });
+      expect({
+        method,
+        status: result.status,
+        error: (result.body as { error?: string }).error,
+      }).toEqual({ method, status: 403, error: 'FORBIDDEN' });
       expect(result.text).not.toContain('should never be served');
     }
-    expect((await call(t, 'GET', '/api/guard-probe/declared', { token: owner.owner.token })).status).toBe(200);
-    expect((await call(t, 'GET', '/api/guard-probe/needs-audit', { token: owner.owner.token })).status).toBe(200);
+    expect(
+      (await call(t, 'GET', '/api/guard-probe/declared', { token: owner.owner.token })).status,
+    ).toBe(200);
+    expect(
+      (await call(t, 'GET', '/api/guard-probe/needs-audit', { token: owner.owner.token })).status,
+    ).toBe(200);
     expect((await call(t, 'GET', '/api/guard-probe/declared')).status).toBe(401);
     expect((await call(t, 'GET', '/api/guard-probe/open')).status).toBe(200);
   });

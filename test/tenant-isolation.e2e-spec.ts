@@ -73,7 +73,10 @@ describe('tenant isolation over every route', () => {
 
   const accessOf = (operation: ApiOperation): RouteAccess => {
     const found = access.get(operation.key);
-    if (!found) throw new Error(`${operation.key} is in the OpenAPI document but not among the controllers' routes`);
+    if (!found)
+      throw new Error(
+        `${operation.key} is in the OpenAPI document but not among the controllers' routes`,
+      );
     return found;
   };
   const isPublic = (operation: ApiOperation) => Boolean(accessOf(operation).public);
@@ -94,12 +97,23 @@ describe('tenant isolation over every route', () => {
   }
 
   /** GET a route without path parameters; a paginated one is read page by page (limit 100). */
-  async function readAll(account: Account, operation: ApiOperation, query: Record<string, string> = {}): Promise<Read> {
+  async function readAll(
+    account: Account,
+    operation: ApiOperation,
+    query: Record<string, string> = {},
+  ): Promise<Read> {
     const pageable = operation.queryParams.some((parameter) => parameter.name === 'limit');
     if (!pageable) {
       const search = new URLSearchParams(query).toString();
-      const result = await call(t, 'GET', operation.path + (search ? `?${search}` : ''), { token: account.token });
-      return { key: operation.key, status: result.status, text: result.text, data: (result.body as { data?: unknown } | null)?.data };
+      const result = await call(t, 'GET', operation.path + (search ? `?${search}` : ''), {
+        token: account.token,
+      });
+      return {
+        key: operation.key,
+        status: result.status,
+        text: result.text,
+        data: (result.body as { data?: unknown } | null)?.data,
+      };
     }
     const items: unknown[] = [];
     const texts: string[] = [];
@@ -108,9 +122,17 @@ describe('tenant isolation over every route', () => {
       const search = new URLSearchParams({ ...query, limit: '100', page: String(page) }).toString();
       const result = await call(t, 'GET', `${operation.path}?${search}`, { token: account.token });
       texts.push(result.text);
-      const body = result.body as { data?: unknown[]; pagination?: { total: number; totalPages: number } } | null;
+      const body = result.body as {
+        data?: unknown[];
+        pagination?: { total: number; totalPages: number };
+      } | null;
       if (result.status !== 200 || !body?.pagination || !Array.isArray(body.data)) {
-        return { key: operation.key, status: result.status, text: texts.join('\n'), data: body?.data };
+        return {
+          key: operation.key,
+          status: result.status,
+          text: texts.join('\n'),
+          data: body?.data,
+        };
       }
       items.push(...body.data);
       total = body.pagination.total;
@@ -121,7 +143,13 @@ describe('tenant isolation over every route', () => {
 
   /** The GET routes without path parameters that an organization's admin may call. */
   const readableOperations = () =>
-    operations.filter((operation) => operation.method === 'GET' && operation.pathParams.length === 0 && !isPublic(operation) && adminMayCall(operation));
+    operations.filter(
+      (operation) =>
+        operation.method === 'GET' &&
+        operation.pathParams.length === 0 &&
+        !isPublic(operation) &&
+        adminMayCall(operation),
+    );
 
   /** Everything the organization's admin can read, route by route. */
   async function snapshot(account: Account): Promise<Snapshot> {
@@ -144,12 +172,15 @@ describe('tenant isolation over every route', () => {
   }
 
   const leaks = (text: string, traces: Set<string>, except: string[] = []): string[] =>
-    [...traces].filter((trace) => !except.includes(trace) && text.toLowerCase().includes(trace.toLowerCase()));
+    [...traces].filter(
+      (trace) => !except.includes(trace) && text.toLowerCase().includes(trace.toLowerCase()),
+    );
 
   const problemOf = (result: CallResult, status: number, code: string): string | null => {
     const body = result.body as { success?: boolean; error?: string; requestId?: string } | null;
     if (result.status !== status) return `expected ${status} ${code}`;
-    if (body?.success !== false || body.error !== code || !body.requestId) return `expected the ${code} error envelope`;
+    if (body?.success !== false || body.error !== code || !body.requestId)
+      return `expected the ${code} error envelope`;
     return null;
   };
 
@@ -168,7 +199,14 @@ describe('tenant isolation over every route', () => {
       const user = await createUser(t, tenant, ['staff']);
       const role = await createRole(t, tenant, ['products.read', 'users.read']);
       const product = hasProducts() ? await createProduct(t, tenant) : undefined;
-      rows[name] = { user: user.id, role: role.id, roleName: role.name, product: product?.id, sku: product?.sku, session: tenant.owner.sessionId };
+      rows[name] = {
+        user: user.id,
+        role: role.id,
+        roleName: role.name,
+        product: product?.id,
+        sku: product?.sku,
+        session: tenant.owner.sessionId,
+      };
     }
   });
   afterAll(async () => {
@@ -177,20 +215,36 @@ describe('tenant isolation over every route', () => {
 
   it('reads the routes from the OpenAPI document (sanity check of the walk itself)', () => {
     expect(operations.length).toBeGreaterThan(20);
-    expect(operations.filter((operation) => operation.pathParams.length > 0).length).toBeGreaterThanOrEqual(5);
-    expect(readableOperations().map((operation) => operation.key)).toEqual(expect.arrayContaining(['GET /api/users', 'GET /api/roles', 'GET /api/audit-logs']));
+    expect(
+      operations.filter((operation) => operation.pathParams.length > 0).length,
+    ).toBeGreaterThanOrEqual(5);
+    expect(readableOperations().map((operation) => operation.key)).toEqual(
+      expect.arrayContaining(['GET /api/users', 'GET /api/roles', 'GET /api/audit-logs']),
+    );
   });
 
   it("lists, counts and totals hold only the caller's rows, whatever the filters", async () => {
     const bTraces = await tracesOf(b);
     // Control: B's own reads do show B's rows, so their absence from A's reads means something.
-    const bRows = [rows.b.user, rows.b.role, rows.b.session, ...(rows.b.product ? [rows.b.product] : [])];
+    const bRows = [
+      rows.b.user,
+      rows.b.role,
+      rows.b.session,
+      ...(rows.b.product ? [rows.b.product] : []),
+    ];
     expect(bRows.filter((id) => !bTraces.has(id))).toEqual([]);
-    const aRows = [rows.a.user, rows.a.role, rows.a.session, ...(rows.a.product ? [rows.a.product] : [])];
+    const aRows = [
+      rows.a.user,
+      rows.a.role,
+      rows.a.session,
+      ...(rows.a.product ? [rows.a.product] : []),
+    ];
 
     const problems: string[] = [];
     const aSeen = new Set<string>();
-    for (const operation of operations.filter((op) => op.method === 'GET' && op.pathParams.length === 0 && !isPublic(op))) {
+    for (const operation of operations.filter(
+      (op) => op.method === 'GET' && op.pathParams.length === 0 && !isPublic(op),
+    )) {
       if (!adminMayCall(operation)) {
         const refused = await call(t, 'GET', operation.path, { token: a.owner.token });
         const problem = problemOf(refused, 403, 'FORBIDDEN');
@@ -206,26 +260,44 @@ describe('tenant isolation over every route', () => {
       const leaked = leaks(read.text, bTraces);
       if (leaked.length) problems.push(`${operation.key} shows B's ${leaked.join(', ')}`);
       if (read.items) {
-        if (read.total !== read.items.length) problems.push(`${operation.key}: pagination.total ${read.total} but ${read.items.length} rows`);
+        if (read.total !== read.items.length)
+          problems.push(
+            `${operation.key}: pagination.total ${read.total} but ${read.items.length} rows`,
+          );
         const foreign = read.items.filter((item) => {
           const organizationId = (item as { organizationId?: unknown }).organizationId;
           return organizationId !== undefined && organizationId !== a.id;
         });
-        if (foreign.length) problems.push(`${operation.key}: ${foreign.length} rows of another organizationId`);
+        if (foreign.length)
+          problems.push(`${operation.key}: ${foreign.length} rows of another organizationId`);
       }
 
       // A query string cannot pick the tenant either: unknown parameters are refused.
       if (operation.queryParams.length > 0) {
         for (const name of ['organizationId', 'tenantId']) {
-          const sneaky = await call(t, 'GET', `${operation.path}?${name}=${b.id}`, { token: a.owner.token });
+          const sneaky = await call(t, 'GET', `${operation.path}?${name}=${b.id}`, {
+            token: a.owner.token,
+          });
           const problem = problemOf(sneaky, 400, 'VALIDATION_ERROR');
-          if (problem) problems.push(`${problem}: ${describeCall('GET', `${operation.path}?${name}=…`, sneaky)}`);
+          if (problem)
+            problems.push(
+              `${problem}: ${describeCall('GET', `${operation.path}?${name}=…`, sneaky)}`,
+            );
         }
       }
 
       // Every free-text or id filter, given B's values: nothing of B comes back.
-      const filters = operation.queryParams.filter((parameter) => !['page', 'limit', 'order', 'sort'].includes(parameter.name));
-      const values = [b.marker, b.owner.email, b.id, rows.b.user, rows.b.roleName, ...(rows.b.sku ? [rows.b.sku] : [])];
+      const filters = operation.queryParams.filter(
+        (parameter) => !['page', 'limit', 'order', 'sort'].includes(parameter.name),
+      );
+      const values = [
+        b.marker,
+        b.owner.email,
+        b.id,
+        rows.b.user,
+        rows.b.roleName,
+        ...(rows.b.sku ? [rows.b.sku] : []),
+      ];
       for (const filter of filters) {
         for (const value of values) {
           const filtered = await readAll(a.owner, operation, { [filter.name]: value });
@@ -233,8 +305,10 @@ describe('tenant isolation over every route', () => {
           if (filtered.status === 400) continue; // the value does not fit the filter (a uuid, a date, an enum)
           if (filtered.status !== 200) problems.push(`${where} -> ${filtered.status}`);
           const leakedByFilter = leaks(filtered.text, bTraces);
-          if (leakedByFilter.length) problems.push(`${where} shows B's ${leakedByFilter.join(', ')}`);
-          if (filtered.items && filtered.total !== filtered.items.length) problems.push(`${where}: total ${filtered.total} but ${filtered.items.length} rows`);
+          if (leakedByFilter.length)
+            problems.push(`${where} shows B's ${leakedByFilter.join(', ')}`);
+          if (filtered.items && filtered.total !== filtered.items.length)
+            problems.push(`${where}: total ${filtered.total} but ${filtered.items.length} rows`);
         }
       }
     }
@@ -244,10 +318,16 @@ describe('tenant isolation over every route', () => {
   });
 
   it("another organization's id is a 404 on every route with a path parameter, and B's rows stay as they were", async () => {
-    const walked = operations.filter((operation) => operation.pathParams.length > 0 && !isPublic(operation));
+    const walked = operations.filter(
+      (operation) => operation.pathParams.length > 0 && !isPublic(operation),
+    );
     // B's rows first (one fresh row per call, so a DELETE that got through cannot hide a PATCH that did).
     const foreign = new Map<string, Record<string, string>>();
-    for (const operation of walked) foreign.set(operation.key, await freshPathValues(operation.path, { t, tenant: b, caller: b.owner }));
+    for (const operation of walked)
+      foreign.set(
+        operation.key,
+        await freshPathValues(operation.path, { t, tenant: b, caller: b.owner }),
+      );
     const bTraces = await tracesOf(b);
     const before = await snapshot(b.owner);
 
@@ -258,16 +338,28 @@ describe('tenant isolation over every route', () => {
       const body = operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined;
       const result = await call(t, operation.method, path, { token: a.owner.token, body });
       // A route A's admin may not call at all (superuser only) refuses before looking anything up.
-      const problem = adminMayCall(operation) ? problemOf(result, 404, 'NOT_FOUND') : problemOf(result, 403, 'FORBIDDEN');
+      const problem = adminMayCall(operation)
+        ? problemOf(result, 404, 'NOT_FOUND')
+        : problemOf(result, 403, 'FORBIDDEN');
       if (problem) problems.push(`${problem}: ${describeCall(operation.method, path, result)}`);
       const leaked = leaks(result.text, bTraces, Object.values(values));
-      if (leaked.length) problems.push(`${operation.key} with B's id shows B's ${leaked.join(', ')}`);
+      if (leaked.length)
+        problems.push(`${operation.key} with B's id shows B's ${leaked.join(', ')}`);
 
       // Control: the same call on a row of A's own reaches the row (the 404 above came from scoping).
-      const ownPath = fillPath(operation.path, await freshPathValues(operation.path, { t, tenant: a, caller: a.owner }));
-      const own = await call(t, operation.method, ownPath, { token: a.owner.token, body: operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined });
-      const expectedOwn = adminMayCall(operation) ? own.status >= 200 && own.status < 300 : own.status === 403;
-      if (!expectedOwn) problems.push(`control on A's own row: ${describeCall(operation.method, ownPath, own)}`);
+      const ownPath = fillPath(
+        operation.path,
+        await freshPathValues(operation.path, { t, tenant: a, caller: a.owner }),
+      );
+      const own = await call(t, operation.method, ownPath, {
+        token: a.owner.token,
+        body: operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined,
+      });
+      const expectedOwn = adminMayCall(operation)
+        ? own.status >= 200 && own.status < 300
+        : own.status === 403;
+      if (!expectedOwn)
+        problems.push(`control on A's own row: ${describeCall(operation.method, ownPath, own)}`);
     }
     expect(problems).toEqual([]);
     expect(await snapshot(b.owner)).toEqual(before);
@@ -275,13 +367,27 @@ describe('tenant isolation over every route', () => {
   });
 
   it('organizationId, roles, id or createdAt in a body are refused (400) and change nothing', async () => {
-    const written = operations.filter((operation) => operation.bodySchema && ['POST', 'PUT', 'PATCH'].includes(operation.method));
+    const written = operations.filter(
+      (operation) => operation.bodySchema && ['POST', 'PUT', 'PATCH'].includes(operation.method),
+    );
     const plans: { operation: ApiOperation; path: string; token?: string }[] = [];
     for (const operation of written) {
       const routeAccess = accessOf(operation);
-      const token = routeAccess.public ? undefined : adminMayCall(operation) ? a.owner.token : routeAccess.roles.includes('superuser') ? superuser.token : null;
-      if (token === null) throw new Error(`${operation.key}: no caller for its role requirement ${routeAccess.roles.join(', ')}`);
-      const path = fillPath(operation.path, await freshPathValues(operation.path, { t, tenant: a, caller: a.owner }));
+      const token = routeAccess.public
+        ? undefined
+        : adminMayCall(operation)
+          ? a.owner.token
+          : routeAccess.roles.includes('superuser')
+            ? superuser.token
+            : null;
+      if (token === null)
+        throw new Error(
+          `${operation.key}: no caller for its role requirement ${routeAccess.roles.join(', ')}`,
+        );
+      const path = fillPath(
+        operation.path,
+        await freshPathValues(operation.path, { t, tenant: a, caller: a.owner }),
+      );
       plans.push({ operation, path, token });
     }
     const beforeA = await snapshot(a.owner);
@@ -293,13 +399,24 @@ describe('tenant isolation over every route', () => {
       const schema = operation.bodySchema ?? {};
       const base = exampleBody(doc, schema);
       // The injected field at the top level, and inside each nested object (register's organization).
-      const targets: { prefix: string; properties: string[]; inject: (field: string, value: unknown) => Record<string, unknown> }[] = [
-        { prefix: '', properties: Object.keys(schema.properties ?? {}), inject: (field, value) => ({ ...base, [field]: value }) },
+      const targets: {
+        prefix: string;
+        properties: string[];
+        inject: (field: string, value: unknown) => Record<string, unknown>;
+      }[] = [
+        {
+          prefix: '',
+          properties: Object.keys(schema.properties ?? {}),
+          inject: (field, value) => ({ ...base, [field]: value }),
+        },
       ];
       for (const [property, value] of Object.entries(base)) {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
         const nested = schema.properties?.[property];
-        const nestedSchema = nested && '$ref' in nested ? doc.components?.schemas?.[nested.$ref.split('/').pop() ?? ''] : nested;
+        const nestedSchema =
+          nested && '$ref' in nested
+            ? doc.components?.schemas?.[nested.$ref.split('/').pop() ?? '']
+            : nested;
         if (!nestedSchema || '$ref' in nestedSchema || !nestedSchema.properties) continue;
         targets.push({
           prefix: `${property}.`,
@@ -322,7 +439,9 @@ describe('tenant isolation over every route', () => {
             problems.push(`${where}: ${problem}: ${describeCall(operation.method, path, result)}`);
             continue;
           }
-          const fields = ((result.body as { details?: { field: string }[] }).details ?? []).map((detail) => detail.field);
+          const fields = ((result.body as { details?: { field: string }[] }).details ?? []).map(
+            (detail) => detail.field,
+          );
           // Only the injected field is wrong: the rest of the body was valid, so it is what was refused.
           if (fields.length === 0 || fields.some((name) => name !== `${target.prefix}${field}`)) {
             problems.push(`${where}: details name ${JSON.stringify(fields)}`);
@@ -340,8 +459,15 @@ describe('tenant isolation over every route', () => {
     const session = await logIn(t, a.owner);
     const plans: { operation: ApiOperation; path: string; body?: Record<string, unknown> }[] = [];
     for (const operation of operations.filter((op) => !isPublic(op))) {
-      const path = fillPath(operation.path, await freshPathValues(operation.path, { t, tenant: a, caller: session }));
-      plans.push({ operation, path, body: operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined });
+      const path = fillPath(
+        operation.path,
+        await freshPathValues(operation.path, { t, tenant: a, caller: session }),
+      );
+      plans.push({
+        operation,
+        path,
+        body: operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined,
+      });
     }
     const beforeA = await snapshot(a.owner);
     const beforeB = await snapshot(b.owner);
@@ -349,23 +475,53 @@ describe('tenant isolation over every route', () => {
     const naming: [string, { headers?: Record<string, string>; host?: string }][] = [
       ["X-Tenant-ID: B's subdomain", { headers: { 'x-tenant-id': b.subdomain } }],
       ["X-Tenant-ID: B's id", { headers: { 'x-tenant-id': b.id } }],
-      ["X-Tenant-ID: B's subdomain in capitals", { headers: { 'x-tenant-id': b.subdomain.toUpperCase() } }],
+      [
+        "X-Tenant-ID: B's subdomain in capitals",
+        { headers: { 'x-tenant-id': b.subdomain.toUpperCase() } },
+      ],
       ["Host: B's subdomain", { host: `${b.subdomain}.localhost` }],
       ["Host: B's subdomain in capitals", { host: `${b.subdomain.toUpperCase()}.localhost` }],
     ];
     const problems: string[] = [];
     for (const { operation, path, body } of plans) {
       for (const [name, options] of naming) {
-        const result = await call(t, operation.method, path, { token: session.token, body, ...options });
+        const result = await call(t, operation.method, path, {
+          token: session.token,
+          body,
+          ...options,
+        });
         const problem = problemOf(result, 403, 'TENANT_MISMATCH');
-        if (problem) problems.push(`${name}: ${problem}: ${describeCall(operation.method, path, result)}`);
+        if (problem)
+          problems.push(`${name}: ${problem}: ${describeCall(operation.method, path, result)}`);
       }
     }
     expect(problems).toEqual([]);
     // Controls: naming one's own organization, either way, is fine (and X-Tenant-ID wins over Host).
-    expect((await call(t, 'GET', '/api/auth/me', { token: session.token, headers: { 'x-tenant-id': a.subdomain } })).status).toBe(200);
-    expect((await call(t, 'GET', '/api/auth/me', { token: session.token, host: `${a.subdomain}.localhost` })).status).toBe(200);
-    expect((await call(t, 'GET', '/api/auth/me', { token: session.token, host: `${b.subdomain}.localhost`, headers: { 'x-tenant-id': a.subdomain } })).status).toBe(200);
+    expect(
+      (
+        await call(t, 'GET', '/api/auth/me', {
+          token: session.token,
+          headers: { 'x-tenant-id': a.subdomain },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(t, 'GET', '/api/auth/me', {
+          token: session.token,
+          host: `${a.subdomain}.localhost`,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(t, 'GET', '/api/auth/me', {
+          token: session.token,
+          host: `${b.subdomain}.localhost`,
+          headers: { 'x-tenant-id': a.subdomain },
+        })
+      ).status,
+    ).toBe(200);
     expect(await snapshot(a.owner)).toEqual(beforeA);
     expect(await snapshot(b.owner)).toEqual(beforeB);
   });

@@ -50,7 +50,9 @@ describe('tenant-scoped repositories', () => {
     await asTenant(a, async () => {
       expect(await users.findById(b.user.id)).toBeNull();
       expect((await users.findById(a.user.id))?.id).toBe(a.user.id);
-      expect((await users.findByIds([a.user.id, b.user.id])).map((user) => user.id)).toEqual([a.user.id]);
+      expect((await users.findByIds([a.user.id, b.user.id])).map((user) => user.id)).toEqual([
+        a.user.id,
+      ]);
       expect(await users.findByEmailWithCredentials(b.email)).toBeNull();
       expect(await users.count()).toBe(1);
       const rows = await users.queryBuilder('user').getMany();
@@ -62,9 +64,13 @@ describe('tenant-scoped repositories', () => {
     await asTenant(a, async () => {
       expect(await users.update(b.user.id, { firstName: 'Mallory' })).toBe(false);
       expect(await users.delete(b.user.id)).toBe(false);
-      await expect(users.update(a.user.id, { organizationId: b.organization.id } as never)).rejects.toBeInstanceOf(CrossTenantWriteError);
       await expect(
-        users.insert(Object.assign(new User(), { organizationId: b.organization.id, email: 'planted@x.test' })),
+        users.update(a.user.id, { organizationId: b.organization.id } as never),
+      ).rejects.toBeInstanceOf(CrossTenantWriteError);
+      await expect(
+        users.insert(
+          Object.assign(new User(), { organizationId: b.organization.id, email: 'planted@x.test' }),
+        ),
       ).rejects.toBeInstanceOf(CrossTenantWriteError);
     });
     const foreign = await asTenant(b, () => users.findById(b.user.id));
@@ -77,7 +83,9 @@ describe('tenant-scoped repositories', () => {
   });
 
   it('crosses tenants only inside the named, audited system scope', async () => {
-    const total = await t.app.get(SystemScope).run('test: count users of every tenant', () => users.count());
+    const total = await t.app
+      .get(SystemScope)
+      .run('test: count users of every tenant', () => users.count());
     expect(total).toBeGreaterThanOrEqual(2);
     const audit = await t.app
       .get(DataSource)

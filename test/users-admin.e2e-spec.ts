@@ -11,7 +11,10 @@ interface UserRow {
   status: string;
   roles: string[];
 }
-type Page = { data: UserRow[]; pagination: { page: number; limit: number; total: number; totalPages: number } };
+type Page = {
+  data: UserRow[];
+  pagination: { page: number; limit: number; total: number; totalPages: number };
+};
 
 /** Issue 4 §2: user administration inside the caller's organization. */
 describe('user administration', () => {
@@ -52,8 +55,12 @@ describe('user administration', () => {
 
     const ascending = (await list('?sort=email&order=asc')).data.map((user) => user.email);
     expect(ascending).toEqual([...ascending].sort());
-    expect((await call(t, 'GET', '/api/users?sort=passwordHash', { token: acme.owner.token })).status).toBe(400);
-    expect((await call(t, 'GET', '/api/users?limit=101', { token: acme.owner.token })).status).toBe(400);
+    expect(
+      (await call(t, 'GET', '/api/users?sort=passwordHash', { token: acme.owner.token })).status,
+    ).toBe(400);
+    expect((await call(t, 'GET', '/api/users?limit=101', { token: acme.owner.token })).status).toBe(
+      400,
+    );
   });
 
   it('creates users with normalized unique emails and never returns password data', async () => {
@@ -64,33 +71,61 @@ describe('user administration', () => {
     });
     expect(created.status).toBe(201);
     expect(created.text).not.toMatch(/password/i);
-    expect((created.body as { data: UserRow }).data.email).toBe(`new.person@${acme.subdomain}.test`);
+    expect((created.body as { data: UserRow }).data.email).toBe(
+      `new.person@${acme.subdomain}.test`,
+    );
     const again = await call(t, 'POST', '/api/users', {
       token: acme.owner.token,
-      body: { email: `new.person@${acme.subdomain}.test`, password: PASSWORD, firstName: 'X', lastName: 'Y', roles: [] },
+      body: {
+        email: `new.person@${acme.subdomain}.test`,
+        password: PASSWORD,
+        firstName: 'X',
+        lastName: 'Y',
+        roles: [],
+      },
     });
     expect(again.status).toBe(409);
     const unknownRole = await call(t, 'POST', '/api/users', {
       token: acme.owner.token,
-      body: { email: `other@${acme.subdomain}.test`, password: PASSWORD, firstName: 'X', lastName: 'Y', roles: ['wizard'] },
+      body: {
+        email: `other@${acme.subdomain}.test`,
+        password: PASSWORD,
+        firstName: 'X',
+        lastName: 'Y',
+        roles: ['wizard'],
+      },
     });
     expect(unknownRole.status).toBe(400);
   });
 
   it('lets users edit their own names but never their roles or status', async () => {
     const staff = await createUser(t, acme, ['staff']);
-    const renamed = await call(t, 'PATCH', '/api/users/me', { token: staff.token, body: { firstName: 'Renamed' } });
+    const renamed = await call(t, 'PATCH', '/api/users/me', {
+      token: staff.token,
+      body: { firstName: 'Renamed' },
+    });
     expect(renamed.status).toBe(200);
     expect((renamed.body as { data: UserRow }).data.firstName).toBe('Renamed');
-    expect((await call(t, 'PATCH', '/api/users/me', { token: staff.token, body: { roles: ['admin'] } })).status).toBe(400);
-    expect((await call(t, 'PATCH', '/api/users/me', { token: staff.token, body: { status: 'active' } })).status).toBe(400);
+    expect(
+      (await call(t, 'PATCH', '/api/users/me', { token: staff.token, body: { roles: ['admin'] } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await call(t, 'PATCH', '/api/users/me', { token: staff.token, body: { status: 'active' } }))
+        .status,
+    ).toBe(400);
     const me = await call(t, 'GET', '/api/users/me', { token: staff.token });
-    expect((me.body as { data: UserRow }).data).toMatchObject({ firstName: 'Renamed', roles: ['staff'] });
+    expect((me.body as { data: UserRow }).data).toMatchObject({
+      firstName: 'Renamed',
+      roles: ['staff'],
+    });
   });
 
   it('DELETE deactivates the user and ends their sessions; the row stays', async () => {
     const client = await createUser(t, acme, ['client']);
-    expect((await call(t, 'DELETE', `/api/users/${client.id}`, { token: acme.owner.token })).status).toBe(200);
+    expect(
+      (await call(t, 'DELETE', `/api/users/${client.id}`, { token: acme.owner.token })).status,
+    ).toBe(200);
     expect((await call(t, 'GET', '/api/products', { token: client.token })).status).toBe(401);
     const row = await call(t, 'GET', `/api/users/${client.id}`, { token: acme.owner.token });
     expect((row.body as { data: UserRow }).data.status).toBe('disabled');

@@ -30,13 +30,17 @@ export interface CreatedApp {
 const contextOf = new WeakMap<FastifyRequest, ContextStore>();
 
 /** Builds the fully configured application without listening, for main.ts, tests and scripts alike. */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<CreatedApp> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<CreatedApp> {
   const logger = createLogger(config, options.logDestination);
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(request.headers['x-request-id']),
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
+      requestIdFrom(request.headers['x-request-id']),
     return503OnClosing: true,
   });
   const fastify = adapter.getInstance();
@@ -44,7 +48,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    const store: ContextStore = { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] };
+    const store: ContextStore = {
+      requestId: request.id,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+    };
     contextOf.set(request, store);
     RequestContext.run(store, done);
   });
@@ -68,13 +76,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     done();
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, options.extraImports), adapter, {
-    logger: new PinoNestLogger(logger),
-    preview: options.preview,
-    abortOnError: false,
-    // JSON only (installJsonParser): form posts get 415, which also closes a classic CSRF vector.
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, logger, options.extraImports),
+    adapter,
+    {
+      logger: new PinoNestLogger(logger),
+      preview: options.preview,
+      abortOnError: false,
+      // JSON only (installJsonParser): form posts get 415, which also closes a classic CSRF vector.
+      bodyParser: false,
+    },
+  );
 
   app.setGlobalPrefix('api', { exclude: ['health'] });
   await app.register(fastifyCookie);
@@ -102,10 +114,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   app.enableCors({
     // Only listed origins get CORS headers; others get none, so browsers block them.
-    origin: (origin, callback) => callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
+    origin: (origin, callback) =>
+      callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
     credentials: true,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id', 'X-Tenant-ID', 'X-CSRF-Protection'],
+    allowedHeaders: [
+      'Content-Type',
+      'Authorization',
+      'X-Request-Id',
+      'X-Tenant-ID',
+      'X-CSRF-Protection',
+    ],
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });

@@ -20,7 +20,14 @@ export function installJsonParser(fastify: FastifyInstance): void {
     }
     void parse(request, text, (error: Error | null, value?: unknown) => {
       if (error) {
-        done(new AppException(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_JSON, 'The request body is not valid JSON'), undefined);
+        done(
+          new AppException(
+            HttpStatus.BAD_REQUEST,
+            ErrorCode.MALFORMED_JSON,
+            'The request body is not valid JSON',
+          ),
+          undefined,
+        );
       } else {
         done(null, value);
       }

@@ -13,7 +13,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .addCookieAuth('refresh_token', { type: 'apiKey', in: 'cookie', name: 'refresh_token' }, 'refresh-cookie')
+    .addCookieAuth(
+      'refresh_token',
+      { type: 'apiKey', in: 'cookie', name: 'refresh_token' },
+      'refresh-cookie',
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { ENV_SCHEMA, type EnvKey, type EnvVarSpec, type LogLevel, type ParsedEnv, type TrustProxy } from './env.schema';
+import {
+  ENV_SCHEMA,
+  type EnvKey,
+  type EnvVarSpec,
+  type LogLevel,
+  type ParsedEnv,
+  type TrustProxy,
+} from './env.schema';
 
 export type DatabaseConfig =
   | { type: 'mysql'; url: string; poolSize: number; runMigrations: boolean }
@@ -117,6 +124,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     shutdownTimeoutMs: (values.SHUTDOWN_TIMEOUT ?? 10) * 1000,
     tenantBaseDomain: values.TENANT_BASE_DOMAIN ?? 'localhost',
     embedded: database.kind === 'sqlite' || redisUrl === null,
-    superuser: { email: values.SUPERUSER_EMAIL ?? null, password: values.SUPERUSER_PASSWORD ?? null },
+    superuser: {
+      email: values.SUPERUSER_EMAIL ?? null,
+      password: values.SUPERUSER_PASSWORD ?? null,
+    },
   };
 }

@@ -50,21 +50,22 @@ function boolean(raw: string): Parsed<boolean> {
   return fail(`must be true or false, got "${raw}"`);
 }
 
-export type DatabaseUrl =
-  | { kind: 'mysql'; url: string }
-  | { kind: 'sqlite'; path: string };
+export type DatabaseUrl = { kind: 'mysql'; url: string } | { kind: 'sqlite'; path: string };
 
 function databaseUrl(raw: string): Parsed<DatabaseUrl> {
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length);
-    return path ? ok({ kind: 'sqlite', path }) : fail('sqlite: needs a file path, e.g. sqlite:./data/app.sqlite');
+    return path
+      ? ok({ kind: 'sqlite', path })
+      : fail('sqlite: needs a file path, e.g. sqlite:./data/app.sqlite');
   }
   try {
     const url = new URL(raw);
     if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
       return fail('must start with mysql:// (or sqlite: for an embedded file)');
     }
-    if (!url.pathname || url.pathname === '/') return fail('must name a database, e.g. mysql://user:pass@host:3306/app');
+    if (!url.pathname || url.pathname === '/')
+      return fail('must name a database, e.g. mysql://user:pass@host:3306/app');
     url.protocol = 'mysql:';
     return ok({ kind: 'mysql', url: url.toString() });
   } catch {
@@ -84,12 +85,16 @@ function redisUrl(raw: string): Parsed<string> {
 }
 
 function origins(raw: string): Parsed<string[]> {
-  const list = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   for (const item of list) {
     if (item === '*') return fail('"*" is not allowed: list the exact origins');
     try {
       const url = new URL(item);
-      if (url.origin !== item) return fail(`"${item}" is not an origin (scheme://host[:port], no path)`);
+      if (url.origin !== item)
+        return fail(`"${item}" is not an origin (scheme://host[:port], no path)`);
     } catch {
       return fail(`"${item}" is not a valid origin`);
     }
@@ -103,13 +108,17 @@ export type TrustProxy = false | number | string[];
 function trustProxy(raw: string): Parsed<TrustProxy> {
   const value = raw.trim();
   if (value === 'false' || value === '') return ok(false);
-  if (value === 'true') return fail('"true" would trust any client-supplied X-Forwarded-For; name the proxy addresses or a hop count');
+  if (value === 'true')
+    return fail(
+      '"true" would trust any client-supplied X-Forwarded-For; name the proxy addresses or a hop count',
+    );
   if (/^\d+$/.test(value)) return ok(Number(value));
   const list = value.split(',').map((item) => item.trim());
   for (const item of list) {
     const [address, prefix] = item.split('/');
     const family = isIP(address);
-    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    const prefixOk =
+      prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
     if (!family || !prefixOk) return fail(`"${item}" is not an IP address or CIDR range`);
   }
   return ok(list);
@@ -117,7 +126,9 @@ function trustProxy(raw: string): Parsed<TrustProxy> {
 
 function byteSize(raw: string): Parsed<number> {
   const bytes = parseByteSize(raw);
-  return bytes === null ? fail(`must be a size such as 1048576, 512kb or 1mb, got "${raw}"`) : ok(bytes);
+  return bytes === null
+    ? fail(`must be a size such as 1048576, 512kb or 1mb, got "${raw}"`)
+    : ok(bytes);
 }
 
 function secret(raw: string): Parsed<string> {
@@ -146,90 +157,147 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const ENV_SCHEMA = {
   NODE_ENV: {
-    description: 'development, test or production. Production requires DATABASE_URL, REDIS_URL and JWT_SECRET.',
+    description:
+      'development, test or production. Production requires DATABASE_URL, REDIS_URL and JWT_SECRET.',
     default: 'development',
     parse: oneOf('development', 'test', 'production'),
   },
   HOST: { description: 'Interface the HTTP server binds to.', default: '0.0.0.0', parse: text },
   PORT: { description: 'HTTP port.', default: '3000', parse: integer(0, 65535) },
   DATABASE_URL: {
-    description: 'mysql://user:pass@host:3306/db for MySQL 8 / MariaDB. Unset: embedded SQLite file ./data/app.sqlite (or sqlite:PATH).',
+    description:
+      'mysql://user:pass@host:3306/db for MySQL 8 / MariaDB. Unset: embedded SQLite file ./data/app.sqlite (or sqlite:PATH).',
     parse: databaseUrl,
   },
-  DB_POOL_SIZE: { description: 'MySQL connection pool size per instance.', default: '10', parse: integer(1, 500) },
+  DB_POOL_SIZE: {
+    description: 'MySQL connection pool size per instance.',
+    default: '10',
+    parse: integer(1, 500),
+  },
   DB_RUN_MIGRATIONS: {
-    description: 'Apply pending migrations at boot. Default: true for SQLite, false for MySQL (run `npm run migration:run` before serving).',
+    description:
+      'Apply pending migrations at boot. Default: true for SQLite, false for MySQL (run `npm run migration:run` before serving).',
     parse: boolean,
   },
   REDIS_URL: {
-    description: 'redis://[:password@]host:6379[/db]. Unset: in-process key-value store (single instance only).',
+    description:
+      'redis://[:password@]host:6379[/db]. Unset: in-process key-value store (single instance only).',
     parse: redisUrl,
   },
   REDIS_KEY_PREFIX: {
-    description: 'Prefix in front of every key this API writes, so several apps can share one Redis.',
+    description:
+      'Prefix in front of every key this API writes, so several apps can share one Redis.',
     default: 'saas:',
     parse: text,
   },
   JWT_SECRET: {
-    description: 'HS256 signing secret, at least 32 characters. Unset outside production: a random per-boot secret.',
+    description:
+      'HS256 signing secret, at least 32 characters. Unset outside production: a random per-boot secret.',
     parse: secret,
   },
-  JWT_ACCESS_EXPIRES_IN: { description: 'Access token lifetime (15m, 3600s, 7d or seconds).', default: '15m', parse: duration },
-  JWT_REFRESH_EXPIRES_IN: { description: 'Refresh token / session lifetime.', default: '7d', parse: duration },
-  JWT_ISSUER: { description: 'iss claim of issued access tokens, checked on every request.', default: 'saas-api', parse: text },
-  JWT_AUDIENCE: { description: 'aud claim of issued access tokens, checked on every request.', default: 'saas-api', parse: text },
-  BCRYPT_ROUNDS: { description: 'bcrypt cost factor for password hashes.', default: '12', parse: integer(4, 15) },
+  JWT_ACCESS_EXPIRES_IN: {
+    description: 'Access token lifetime (15m, 3600s, 7d or seconds).',
+    default: '15m',
+    parse: duration,
+  },
+  JWT_REFRESH_EXPIRES_IN: {
+    description: 'Refresh token / session lifetime.',
+    default: '7d',
+    parse: duration,
+  },
+  JWT_ISSUER: {
+    description: 'iss claim of issued access tokens, checked on every request.',
+    default: 'saas-api',
+    parse: text,
+  },
+  JWT_AUDIENCE: {
+    description: 'aud claim of issued access tokens, checked on every request.',
+    default: 'saas-api',
+    parse: text,
+  },
+  BCRYPT_ROUNDS: {
+    description: 'bcrypt cost factor for password hashes.',
+    default: '12',
+    parse: integer(4, 15),
+  },
   CORS_ORIGINS: {
-    description: 'Comma-separated allowlist of browser origins (https://app.example.com). Empty: no cross-origin access.',
+    description:
+      'Comma-separated allowlist of browser origins (https://app.example.com). Empty: no cross-origin access.',
     default: '',
     parse: origins,
   },
   TRUST_PROXY: {
-    description: 'false, a hop count, or comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed.',
+    description:
+      'false, a hop count, or comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed.',
     default: 'false',
     parse: trustProxy,
   },
-  LOG_LEVEL: { description: `Log level: ${LOG_LEVELS.join(', ')}.`, default: 'info', parse: oneOf(...LOG_LEVELS) },
-  BODY_LIMIT: { description: 'Largest accepted request body (bytes, or 512kb / 1mb).', default: '1mb', parse: byteSize },
+  LOG_LEVEL: {
+    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    default: 'info',
+    parse: oneOf(...LOG_LEVELS),
+  },
+  BODY_LIMIT: {
+    description: 'Largest accepted request body (bytes, or 512kb / 1mb).',
+    default: '1mb',
+    parse: byteSize,
+  },
   SHUTDOWN_TIMEOUT: {
     description: 'How long SIGTERM waits for in-flight requests before closing anyway.',
     default: '10s',
     parse: duration,
   },
   TENANT_BASE_DOMAIN: {
-    description: 'Base domain for tenant subdomains: with example.com, Host acme.example.com selects tenant acme.',
+    description:
+      'Base domain for tenant subdomains: with example.com, Host acme.example.com selects tenant acme.',
     default: 'localhost',
     parse: hostname,
   },
   REFRESH_REUSE_GRACE: {
-    description: 'Window in which the immediately previous refresh token gets the same successor again instead of revoking the session.',
+    description:
+      'Window in which the immediately previous refresh token gets the same successor again instead of revoking the session.',
     default: '5s',
     parse: duration,
   },
-  SESSION_CACHE_TTL: { description: 'Sliding lifetime of the per-user session cache in Redis.', default: '1h', parse: duration },
+  SESSION_CACHE_TTL: {
+    description: 'Sliding lifetime of the per-user session cache in Redis.',
+    default: '1h',
+    parse: duration,
+  },
   LOGIN_MAX_FAILURES: {
     description: 'Failed logins per organization and email before further attempts get 429.',
     default: '5',
     parse: integer(1, 1000),
   },
-  LOGIN_FAILURE_WINDOW: { description: 'Window in which failed logins are counted (and the lockout lasts).', default: '15m', parse: duration },
+  LOGIN_FAILURE_WINDOW: {
+    description: 'Window in which failed logins are counted (and the lockout lasts).',
+    default: '15m',
+    parse: duration,
+  },
   AUTH_IP_RATE_LIMIT: {
     description: 'Login and register requests allowed per client IP within AUTH_IP_RATE_WINDOW.',
     default: '30',
     parse: integer(1, 1_000_000),
   },
-  AUTH_IP_RATE_WINDOW: { description: 'Window of AUTH_IP_RATE_LIMIT.', default: '1m', parse: duration },
+  AUTH_IP_RATE_WINDOW: {
+    description: 'Window of AUTH_IP_RATE_LIMIT.',
+    default: '1m',
+    parse: duration,
+  },
   HASH_CONCURRENCY: {
-    description: 'bcrypt hashes computed at once per instance; more wait, so logins cannot starve other requests.',
+    description:
+      'bcrypt hashes computed at once per instance; more wait, so logins cannot starve other requests.',
     default: '2',
     parse: integer(1, 64),
   },
   SUPERUSER_EMAIL: {
-    description: 'Email of the platform superuser that `npm run superuser:create` creates or updates (--email wins). Read by that command only.',
+    description:
+      'Email of the platform superuser that `npm run superuser:create` creates or updates (--email wins). Read by that command only.',
     parse: emailAddress,
   },
   SUPERUSER_PASSWORD: {
-    description: 'Password for `npm run superuser:create` (--password wins); must pass the password policy. No default. Read by that command only.',
+    description:
+      'Password for `npm run superuser:create` (--password wins); must pass the password policy. No default. Read by that command only.',
     parse: nonEmpty,
   },
 } satisfies Record<string, EnvVarSpec<unknown>>;

@@ -25,12 +25,19 @@ class DatabaseLifecycle implements OnApplicationShutdown {
         await dataSource.initialize();
         if (config.database.runMigrations) {
           const applied = await dataSource.runMigrations({ transaction: 'each' });
-          if (applied.length > 0) logger.log(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+          if (applied.length > 0)
+            logger.log(
+              `Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`,
+            );
         }
         return dataSource;
       },
     },
-    { provide: DatabaseLifecycle, inject: [DataSource], useFactory: (ds: DataSource) => new DatabaseLifecycle(ds) },
+    {
+      provide: DatabaseLifecycle,
+      inject: [DataSource],
+      useFactory: (ds: DataSource) => new DatabaseLifecycle(ds),
+    },
     TransactionRunner,
   ],
   exports: [DataSource, TransactionRunner],

@@ -24,7 +24,11 @@ export class TransactionRunner {
 export function isUniqueViolation(error: unknown): boolean {
   const source = error as { code?: string; driverError?: { code?: string }; message?: string };
   const code = source.driverError?.code ?? source.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(source.message ?? '');
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed/.test(source.message ?? '')
+  );
 }
 
 /** True when MySQL aborted a transaction to break a deadlock or lock wait: safe to report as a conflict or retry. */

@@ -1,5 +1,10 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { RawResponse } from '../http/envelope';
@@ -34,9 +39,14 @@ export class HealthController {
   @Get()
   @Public({ tenant: false })
   @RawResponse()
-  @ApiOperation({ summary: 'Liveness and dependency check (outside the /api prefix, no authentication)' })
+  @ApiOperation({
+    summary: 'Liveness and dependency check (outside the /api prefix, no authentication)',
+  })
   @ApiOkResponse({ type: HealthResponseDto })
-  @ApiServiceUnavailableResponse({ type: HealthResponseDto, description: 'A dependency does not answer' })
+  @ApiServiceUnavailableResponse({
+    type: HealthResponseDto,
+    description: 'A dependency does not answer',
+  })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponseDto> {
     const [databaseUp, kvUp] = await Promise.all([
       answers(() => this.dataSource.query('SELECT 1')),

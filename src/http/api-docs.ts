@@ -39,7 +39,11 @@ const NULL_DATA: SchemaObject = {
   description: 'Always null',
 };
 
-function defaultDescription(status: number, model: Type<unknown> | null, paginated: boolean): string {
+function defaultDescription(
+  status: number,
+  model: Type<unknown> | null,
+  paginated: boolean,
+): string {
   if (!model) return 'Done; `data` is null';
   if (paginated) return 'One page, with pagination';
   return status === 201 ? 'Created' : 'OK';
@@ -56,7 +60,11 @@ export function ApiEnvelope(model: Type<unknown> | null, options: ApiEnvelopeOpt
   if (paginated) properties.pagination = { $ref: getSchemaPath(PaginationDto) };
 
   return applyDecorators(
-    ApiExtraModels(SuccessEnvelopeDto, ...(paginated ? [PaginationDto] : []), ...(model ? [model] : [])),
+    ApiExtraModels(
+      SuccessEnvelopeDto,
+      ...(paginated ? [PaginationDto] : []),
+      ...(model ? [model] : []),
+    ),
     ApiResponse({
       status,
       description: options.description ?? defaultDescription(status, model, paginated),
@@ -90,9 +98,17 @@ const ERROR_DEFAULTS: Record<ErrorStatus, ErrorDefault> = {
     code: ErrorCode.UNAUTHORIZED,
     message: 'Missing, invalid or revoked access token',
   },
-  403: { description: 'FORBIDDEN', code: ErrorCode.FORBIDDEN, message: 'You do not have permission to do this' },
+  403: {
+    description: 'FORBIDDEN',
+    code: ErrorCode.FORBIDDEN,
+    message: 'You do not have permission to do this',
+  },
   404: { description: 'NOT_FOUND', code: ErrorCode.NOT_FOUND, message: 'Not found' },
-  409: { description: 'CONFLICT', code: ErrorCode.CONFLICT, message: 'Conflicts with the current state' },
+  409: {
+    description: 'CONFLICT',
+    code: ErrorCode.CONFLICT,
+    message: 'Conflicts with the current state',
+  },
   413: {
     description: 'PAYLOAD_TOO_LARGE: the body exceeds the size limit',
     code: ErrorCode.PAYLOAD_TOO_LARGE,
@@ -109,7 +125,8 @@ const ERROR_DEFAULTS: Record<ErrorStatus, ErrorDefault> = {
     message: 'Too many attempts; try again later',
   },
   503: {
-    description: 'SERVICE_UNAVAILABLE: the database or Redis does not answer; retry after Retry-After seconds',
+    description:
+      'SERVICE_UNAVAILABLE: the database or Redis does not answer; retry after Retry-After seconds',
     code: ErrorCode.SERVICE_UNAVAILABLE,
     message: 'A backing service is unavailable; try again shortly',
   },
@@ -126,7 +143,8 @@ export interface ApiErrorOptions {
 
 /** One error status of a route, documented with the error envelope (ErrorBodyDto). */
 export function ApiErrorResponse(status: ErrorStatus, options: ApiErrorOptions | string = {}) {
-  const { description, code, message } = typeof options === 'string' ? { description: options } : options;
+  const { description, code, message } =
+    typeof options === 'string' ? { description: options } : options;
   const defaults = ERROR_DEFAULTS[status];
   const example: ErrorBodyDto = {
     success: false,
@@ -145,7 +163,14 @@ export function ApiErrorResponse(status: ErrorStatus, options: ApiErrorOptions |
     type: ErrorBodyDto,
     example,
     ...(retryAfter
-      ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } }
+      ? {
+          headers: {
+            'Retry-After': {
+              description: 'Seconds to wait before retrying',
+              schema: { type: 'integer' },
+            },
+          },
+        }
       : {}),
   });
 }

@@ -15,7 +15,8 @@ import type { ErrorBody } from './exception.filter';
 export class PaginationDto implements Pagination {
   @ApiProperty({ minimum: 1, example: 1 }) page!: number;
   @ApiProperty({ minimum: 1, maximum: 100, example: 20 }) limit!: number;
-  @ApiProperty({ minimum: 0, example: 42, description: 'Matching rows over all pages' }) total!: number;
+  @ApiProperty({ minimum: 0, example: 42, description: 'Matching rows over all pages' })
+  total!: number;
   @ApiProperty({ minimum: 0, example: 3 }) totalPages!: number;
 }
 
@@ -30,7 +31,8 @@ export class SuccessEnvelopeDto {
 
 @ApiSchema({ description: 'One invalid field of a VALIDATION_ERROR' })
 export class FieldErrorDto implements FieldError {
-  @ApiProperty({ example: 'email', description: 'Dotted path of the field in the request' }) field!: string;
+  @ApiProperty({ example: 'email', description: 'Dotted path of the field in the request' })
+  field!: string;
   @ApiProperty({ type: [String], example: ['email must be an email'] }) messages!: string[];
 }
 
@@ -46,8 +48,14 @@ export class ErrorBodyDto implements ErrorBody {
   error!: ErrorCode;
   @ApiProperty({ example: 'Validation failed' }) message!: string;
   @ApiProperty({ example: 400, description: 'The HTTP status, repeated' }) statusCode!: number;
-  @ApiProperty({ example: '0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90', description: 'Same as the X-Request-Id header' })
+  @ApiProperty({
+    example: '0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90',
+    description: 'Same as the X-Request-Id header',
+  })
   requestId!: string;
-  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'VALIDATION_ERROR only: one entry per invalid field' })
+  @ApiPropertyOptional({
+    type: [FieldErrorDto],
+    description: 'VALIDATION_ERROR only: one entry per invalid field',
+  })
   details?: FieldErrorDto[];
 }

@@ -17,7 +17,12 @@ export class PaginatedResult<T> {
   ) {}
 
   get pagination(): Pagination {
-    return { page: this.page, limit: this.limit, total: this.total, totalPages: Math.ceil(this.total / this.limit) };
+    return {
+      page: this.page,
+      limit: this.limit,
+      total: this.total,
+      totalPages: Math.ceil(this.total / this.limit),
+    };
   }
 }
 

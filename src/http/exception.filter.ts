@@ -1,4 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Inject,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { KvUnavailableError } from '../kv/kv-store';
@@ -36,7 +43,9 @@ const DATABASE_DOWN_CODES = new Set([
 
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code;
+  const code =
+    (error as { code?: unknown }).code ??
+    (error as { driverError?: { code?: unknown } }).driverError?.code;
   return typeof code === 'string' && DATABASE_DOWN_CODES.has(code);
 }
 
@@ -52,8 +61,14 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     const rendered = this.render(exception, request);
 
     if (rendered.status >= 500) {
-      const log = rendered.status === 503 ? this.logger.warn.bind(this.logger) : this.logger.error.bind(this.logger);
-      log({ requestId: request.id, err: exception, method: request.method, path: request.url }, rendered.message);
+      const log =
+        rendered.status === 503
+          ? this.logger.warn.bind(this.logger)
+          : this.logger.error.bind(this.logger);
+      log(
+        { requestId: request.id, err: exception, method: request.method, path: request.url },
+        rendered.message,
+      );
     }
     if (reply.sent) return;
 
@@ -86,11 +101,17 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       const status: number = exception.getStatus();
       // Nest's router answers an unknown route with NotFoundException('Cannot GET /x').
       if (status === 404 && exception.message.startsWith('Cannot ')) {
-        return { status, code: ErrorCode.NOT_FOUND, message: `Route ${request.method} ${request.url.split('?')[0]} not found` };
+        return {
+          status,
+          code: ErrorCode.NOT_FOUND,
+          message: `Route ${request.method} ${request.url.split('?')[0]} not found`,
+        };
       }
       return {
         status,
-        code: DEFAULT_CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.BAD_REQUEST),
+        code:
+          DEFAULT_CODE_BY_STATUS[status] ??
+          (status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.BAD_REQUEST),
         message: status >= 500 ? 'Internal server error' : exception.message,
       };
     }
@@ -102,6 +123,10 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         headers: { 'retry-after': '5' },
       };
     }
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, code: ErrorCode.INTERNAL_ERROR, message: 'Internal server error' };
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      code: ErrorCode.INTERNAL_ERROR,
+      message: 'Internal server error',
+    };
   }
 }

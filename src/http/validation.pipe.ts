@@ -1,4 +1,10 @@
-import { type ArgumentMetadata, HttpStatus, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  HttpStatus,
+  Injectable,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
 import { AppException, type FieldError } from './app-exception';
 import { ErrorCode } from './error-codes';
 
@@ -27,14 +33,24 @@ export class AppValidationPipe extends ValidationPipe {
       transformOptions: { enableImplicitConversion: false },
       validationError: { target: false, value: false },
       exceptionFactory: (errors) =>
-        new AppException(HttpStatus.BAD_REQUEST, ErrorCode.VALIDATION_ERROR, 'Validation failed', flatten(errors)),
+        new AppException(
+          HttpStatus.BAD_REQUEST,
+          ErrorCode.VALIDATION_ERROR,
+          'Validation failed',
+          flatten(errors),
+        ),
     });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const isDtoBody = metadata.type === 'body' && metadata.metatype && !PRIMITIVES.includes(metadata.metatype);
+    const isDtoBody =
+      metadata.type === 'body' && metadata.metatype && !PRIMITIVES.includes(metadata.metatype);
     if (isDtoBody && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.VALIDATION_ERROR, 'The request body must be a JSON object');
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.VALIDATION_ERROR,
+        'The request body must be a JSON object',
+      );
     }
     return super.transform(value, metadata);
   }

@@ -44,11 +44,20 @@ export interface KeyValueStore {
   expire(key: string, ttlSeconds: number): Promise<boolean>;
   getAndDelete(key: string): Promise<string | null>;
   /** Replaces the value only if it is still `expected` (null: only if absent). */
-  compareAndSet(key: string, expected: string | null, next: string, ttlSeconds?: number): Promise<boolean>;
+  compareAndSet(
+    key: string,
+    expected: string | null,
+    next: string,
+    ttlSeconds?: number,
+  ): Promise<boolean>;
   setAdd(key: string, members: string[], ttlSeconds?: number): Promise<number>;
   setRemove(key: string, members: string[]): Promise<number>;
   setMembers(key: string): Promise<string[]>;
-  runScript<R extends ScriptValue>(script: KvScript<R>, keys: string[], args: (string | number)[]): Promise<R>;
+  runScript<R extends ScriptValue>(
+    script: KvScript<R>,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<R>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -22,7 +22,10 @@ class KvLifecycle implements OnApplicationShutdown {
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<KeyValueStore> => {
         if (!config.redis.url) return new MemoryKeyValueStore();
-        const store = new RedisKeyValueStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix });
+        const store = new RedisKeyValueStore({
+          url: config.redis.url,
+          keyPrefix: config.redis.keyPrefix,
+        });
         await store.connect();
         return store;
       },

@@ -121,7 +121,11 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async increment(key: string, ttlSeconds: number): Promise<{ value: number; ttlSeconds: number }> {
-    const [value, ttlMs] = INCREMENT_WITH_TTL.local(this.tx, [key], [String(toMilliseconds(ttlSeconds))]);
+    const [value, ttlMs] = INCREMENT_WITH_TTL.local(
+      this.tx,
+      [key],
+      [String(toMilliseconds(ttlSeconds))],
+    );
     return { value, ttlSeconds: ttlMs / 1000 };
   }
 
@@ -139,7 +143,12 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return value;
   }
 
-  async compareAndSet(key: string, expected: string | null, next: string, ttlSeconds?: number): Promise<boolean> {
+  async compareAndSet(
+    key: string,
+    expected: string | null,
+    next: string,
+    ttlSeconds?: number,
+  ): Promise<boolean> {
     const ttlMs = ttlSeconds === undefined ? '0' : String(toMilliseconds(ttlSeconds));
     const args = [expected ?? '', next, ttlMs, expected === null ? '1' : '0'];
     return COMPARE_AND_SET.local(this.tx, [key], args) === 1;
@@ -161,7 +170,11 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return this.tx.setMembers(key);
   }
 
-  async runScript<R extends ScriptValue>(script: KvScript<R>, keys: string[], args: (string | number)[]): Promise<R> {
+  async runScript<R extends ScriptValue>(
+    script: KvScript<R>,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<R> {
     return script.local(this.tx, keys, args.map(String));
   }
 

@@ -63,8 +63,14 @@ export class RedisKeyValueStore implements KeyValueStore {
       this.client.disconnect();
       const cause = reason ?? error;
       // Duck-typed: socket errors can come from another realm (Jest's sandbox), where instanceof fails.
-      const detail = typeof cause === 'object' && cause !== null && 'message' in cause ? String(cause.message) : String(cause);
-      throw new KvUnavailableError(cause, `Cannot connect to Redis at ${this.location()}: ${detail}`);
+      const detail =
+        typeof cause === 'object' && cause !== null && 'message' in cause
+          ? String(cause.message)
+          : String(cause);
+      throw new KvUnavailableError(
+        cause,
+        `Cannot connect to Redis at ${this.location()}: ${detail}`,
+      );
     } finally {
       this.client.off('error', remember);
     }
@@ -125,7 +131,11 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async increment(key: string, ttlSeconds: number): Promise<{ value: number; ttlSeconds: number }> {
-    const [value, ttlMs] = await this.runScript(INCREMENT_WITH_TTL, [key], [toMilliseconds(ttlSeconds)]);
+    const [value, ttlMs] = await this.runScript(
+      INCREMENT_WITH_TTL,
+      [key],
+      [toMilliseconds(ttlSeconds)],
+    );
     return { value, ttlSeconds: ttlMs / 1000 };
   }
 
@@ -135,14 +145,21 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async expire(key: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.call(() => this.client.pexpire(this.key(key), toMilliseconds(ttlSeconds)))) === 1;
+    return (
+      (await this.call(() => this.client.pexpire(this.key(key), toMilliseconds(ttlSeconds)))) === 1
+    );
   }
 
   getAndDelete(key: string): Promise<string | null> {
     return this.call(() => this.client.getdel(this.key(key)));
   }
 
-  async compareAndSet(key: string, expected: string | null, next: string, ttlSeconds?: number): Promise<boolean> {
+  async compareAndSet(
+    key: string,
+    expected: string | null,
+    next: string,
+    ttlSeconds?: number,
+  ): Promise<boolean> {
     const ttlMs = ttlSeconds === undefined ? 0 : toMilliseconds(ttlSeconds);
     const args = [expected ?? '', next, ttlMs, expected === null ? '1' : '0'];
     return (await this.runScript(COMPARE_AND_SET, [key], args)) === 1;
@@ -170,7 +187,11 @@ export class RedisKeyValueStore implements KeyValueStore {
     return this.call(() => this.client.smembers(this.key(key)));
   }
 
-  async runScript<R extends ScriptValue>(script: KvScript<R>, keys: string[], args: (string | number)[]): Promise<R> {
+  async runScript<R extends ScriptValue>(
+    script: KvScript<R>,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<R> {
     const sha = this.scriptSha(script);
     const prefixedKeys = keys.map((key) => this.key(key));
     return this.call(async () => {
@@ -178,7 +199,12 @@ export class RedisKeyValueStore implements KeyValueStore {
         return (await this.client.evalsha(sha, prefixedKeys.length, ...prefixedKeys, ...args)) as R;
       } catch (error) {
         if (!isReplyError(error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return (await this.client.eval(script.lua, prefixedKeys.length, ...prefixedKeys, ...args)) as R;
+        return (await this.client.eval(
+          script.lua,
+          prefixedKeys.length,
+          ...prefixedKeys,
+          ...args,
+        )) as R;
       }
     });
   }

@@ -86,8 +86,13 @@ describe('createLogger', () => {
 
   it('redacts secrets nested up to three levels deep', () => {
     const { logger, lines, raw } = capture();
-    logger.info({ req: { body: { password: SECRETS[2], profile: { refreshToken: SECRETS[3] } } } }, 'nested');
-    expect(lines[0]).toMatchObject({ req: { body: { password: '[redacted]', profile: { refreshToken: '[redacted]' } } } });
+    logger.info(
+      { req: { body: { password: SECRETS[2], profile: { refreshToken: SECRETS[3] } } } },
+      'nested',
+    );
+    expect(lines[0]).toMatchObject({
+      req: { body: { password: '[redacted]', profile: { refreshToken: '[redacted]' } } },
+    });
     for (const secret of SECRETS.slice(2, 4)) expect(raw[0]).not.toContain(secret);
   });
 

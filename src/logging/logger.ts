@@ -3,7 +3,18 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { RequestContext } from '../context/request-context';
 
-const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'passwordHash', 'password_hash', 'token', 'accessToken', 'refreshToken', 'authorization', 'cookie'];
+const SECRET_KEYS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'password_hash',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'authorization',
+  'cookie',
+];
 
 /**
  * Paths pino replaces with "[redacted]": the secret keys at the top level and up to three
@@ -33,7 +44,10 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
   if (config.env === 'development') {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino(options);

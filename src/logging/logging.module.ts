@@ -6,6 +6,10 @@ import { LOGGER } from './logger';
 @Module({})
 export class LoggingModule {
   static forRoot(logger: Logger): DynamicModule {
-    return { module: LoggingModule, providers: [{ provide: LOGGER, useValue: logger }], exports: [LOGGER] };
+    return {
+      module: LoggingModule,
+      providers: [{ provide: LOGGER, useValue: logger }],
+      exports: [LOGGER],
+    };
   }
 }

@@ -9,7 +9,12 @@ import { ErrorCode } from '../http/error-codes';
 import { LOGGER } from '../logging/logger';
 import { TenantContext } from '../tenancy/tenant-context';
 import { type TenantHint, TenantResolver } from '../tenancy/tenant-resolver.service';
-import { AUTHENTICATED_ONLY, type AuthenticatedOptions, REQUIRED_PERMISSIONS, REQUIRED_ROLES } from './decorators';
+import {
+  AUTHENTICATED_ONLY,
+  type AuthenticatedOptions,
+  REQUIRED_PERMISSIONS,
+  REQUIRED_ROLES,
+} from './decorators';
 import { SUPERUSER_ROLE } from './permissions';
 import { PLATFORM_ID } from '../modules/platform/superuser.entity';
 import { IS_PUBLIC, type PublicOptions } from './public.decorator';
@@ -36,7 +41,10 @@ export class AccessGuard extends AuthGuard('jwt') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const publicOptions = this.reflector.getAllAndOverride<Required<PublicOptions> | undefined>(IS_PUBLIC, targets);
+    const publicOptions = this.reflector.getAllAndOverride<Required<PublicOptions> | undefined>(
+      IS_PUBLIC,
+      targets,
+    );
     const hint = this.tenants.hint(request.headers);
 
     if (publicOptions) {
@@ -44,12 +52,24 @@ export class AccessGuard extends AuthGuard('jwt') {
       return true;
     }
 
-    const permissions = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets);
+    const permissions = this.reflector.getAllAndOverride<string[] | undefined>(
+      REQUIRED_PERMISSIONS,
+      targets,
+    );
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);
-    const authenticatedOnly = this.reflector.getAllAndOverride<Required<AuthenticatedOptions> | undefined>(AUTHENTICATED_ONLY, targets);
+    const authenticatedOnly = this.reflector.getAllAndOverride<
+      Required<AuthenticatedOptions> | undefined
+    >(AUTHENTICATED_ONLY, targets);
     if (!permissions?.length && !roles?.length && !authenticatedOnly) {
-      this.logger.error({ route: `${request.method} ${request.routeOptions.url}` }, 'route declares no access requirement; refused');
-      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, 'This route is not available');
+      this.logger.error(
+        { route: `${request.method} ${request.routeOptions.url}` },
+        'route declares no access requirement; refused',
+      );
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.FORBIDDEN,
+        'This route is not available',
+      );
     }
 
     await super.canActivate(context);
@@ -60,34 +80,63 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (organization.id === PLATFORM_ID) {
       // Superusers act outside every tenant: only superuser routes and tenant-free session routes.
       if (roles?.includes(SUPERUSER_ROLE) || authenticatedOnly?.platform) return true;
-      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, 'Platform accounts cannot act inside an organization');
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.FORBIDDEN,
+        'Platform accounts cannot act inside an organization',
+      );
     }
     TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
 
     if (hint && !this.tenants.names(hint, organization)) {
       const named = await this.tenants.resolve(hint);
-      if (!named) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.TENANT_NOT_FOUND, 'Organization not found');
-      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.TENANT_MISMATCH, 'The token belongs to another organization');
+      if (!named)
+        throw new AppException(
+          HttpStatus.NOT_FOUND,
+          ErrorCode.TENANT_NOT_FOUND,
+          'Organization not found',
+        );
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.TENANT_MISMATCH,
+        'The token belongs to another organization',
+      );
     }
 
-    const missing = (permissions ?? []).filter((permission) => !principal.permissions.includes(permission));
+    const missing = (permissions ?? []).filter(
+      (permission) => !principal.permissions.includes(permission),
+    );
     const roleOk = !roles?.length || roles.some((role) => principal.roles.includes(role));
     if (missing.length > 0 || !roleOk) {
-      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, 'You do not have permission to do this');
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.FORBIDDEN,
+        'You do not have permission to do this',
+      );
     }
     return true;
   }
 
   private async enterHintedTenant(hint: TenantHint): Promise<void> {
     const organization = await this.tenants.resolve(hint);
-    if (!organization) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.TENANT_NOT_FOUND, 'Organization not found');
+    if (!organization)
+      throw new AppException(
+        HttpStatus.NOT_FOUND,
+        ErrorCode.TENANT_NOT_FOUND,
+        'Organization not found',
+      );
     TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
     if (error instanceof Error) throw error;
     if (error) throw new Error('Authentication failed unexpectedly');
-    if (!user) throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, 'Missing, invalid or revoked access token');
+    if (!user)
+      throw new AppException(
+        HttpStatus.UNAUTHORIZED,
+        ErrorCode.UNAUTHORIZED,
+        'Missing, invalid or revoked access token',
+      );
     return user;
   }
 }

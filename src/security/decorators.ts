@@ -1,4 +1,10 @@
-import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  type ExecutionContext,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { type Principal, RequestContext, type TenantRef } from '../context/request-context';
 import { ApiErrorResponse } from '../http/api-docs';
@@ -17,7 +23,10 @@ function documented(requirement: string, extension: Record<string, unknown>) {
     ApiBearerAuth('bearer'),
     ApiExtension('x-access', extension),
     ApiErrorResponse(401, 'Missing, invalid, expired or revoked access token (UNAUTHORIZED)'),
-    ApiErrorResponse(403, `${requirement} (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)`),
+    ApiErrorResponse(
+      403,
+      `${requirement} (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)`,
+    ),
   );
 }
 
@@ -30,7 +39,10 @@ export const Permissions = (...permissions: Permission[]) =>
 
 /** The caller needs at least one of the listed roles. */
 export const Roles = (...roles: string[]) =>
-  applyDecorators(SetMetadata(REQUIRED_ROLES, roles), documented(`Needs role ${roles.join(' or ')}`, { roles }));
+  applyDecorators(
+    SetMetadata(REQUIRED_ROLES, roles),
+    documented(`Needs role ${roles.join(' or ')}`, { roles }),
+  );
 
 export interface AuthenticatedOptions {
   /** Platform superusers may call it too (session endpoints that need no tenant). Default false. */
@@ -44,17 +56,23 @@ export interface AuthenticatedOptions {
 export const Authenticated = (options: AuthenticatedOptions = {}) =>
   applyDecorators(
     SetMetadata(AUTHENTICATED_ONLY, { platform: options.platform ?? false }),
-    documented('Platform accounts outside their allowed routes', { authenticated: true, platform: options.platform ?? false }),
+    documented('Platform accounts outside their allowed routes', {
+      authenticated: true,
+      platform: options.platform ?? false,
+    }),
   );
 
 /** The authenticated principal; the guard guarantees it exists on non-public routes. */
-export const CurrentUser = createParamDecorator((_data: unknown, _context: ExecutionContext): Principal => {
-  const principal = RequestContext.current()?.principal;
-  if (!principal) throw new UnauthorizedException();
-  return principal;
-});
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, _context: ExecutionContext): Principal => {
+    const principal = RequestContext.current()?.principal;
+    if (!principal) throw new UnauthorizedException();
+    return principal;
+  },
+);
 
 /** The tenant of this request (from the token, the subdomain or X-Tenant-ID), if any. */
 export const CurrentTenant = createParamDecorator(
-  (_data: unknown, _context: ExecutionContext): TenantRef | undefined => RequestContext.current()?.tenant,
+  (_data: unknown, _context: ExecutionContext): TenantRef | undefined =>
+    RequestContext.current()?.tenant,
 );

@@ -19,10 +19,12 @@ function loadCommonPasswords(): Set<string> {
 
 /** Returns why a password is refused, or null when it is acceptable. */
 export function passwordProblem(password: string): string | null {
-  if ([...password].length < PASSWORD_MIN_CHARS) return `must be at least ${PASSWORD_MIN_CHARS} characters`;
+  if ([...password].length < PASSWORD_MIN_CHARS)
+    return `must be at least ${PASSWORD_MIN_CHARS} characters`;
   if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
     return `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt ignores anything longer)`;
   }
-  if (loadCommonPasswords().has(password.toLowerCase())) return 'is too common; choose a less guessable password';
+  if (loadCommonPasswords().has(password.toLowerCase()))
+    return 'is too common; choose a less guessable password';
   return null;
 }

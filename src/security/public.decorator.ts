@@ -8,4 +8,5 @@ export interface PublicOptions {
 }
 
 /** Marks a route as reachable without authentication. Everything else is denied by default. */
-export const Public = (options: PublicOptions = {}) => SetMetadata(IS_PUBLIC, { tenant: options.tenant ?? true });
+export const Public = (options: PublicOptions = {}) =>
+  SetMetadata(IS_PUBLIC, { tenant: options.tenant ?? true });

@@ -13,7 +13,11 @@ export class SystemScope {
 
   async run<T>(reason: string, work: () => Promise<T>): Promise<T> {
     if (!reason.trim()) throw new Error('SystemScope.run needs a reason');
-    await this.audit.record({ action: AuditAction.SYSTEM_SCOPE_ENTERED, organizationId: null, metadata: { reason } });
+    await this.audit.record({
+      action: AuditAction.SYSTEM_SCOPE_ENTERED,
+      organizationId: null,
+      metadata: { reason },
+    });
     const parent = RequestContext.current();
     const store: ContextStore = {
       requestId: parent?.requestId ?? `system-${Date.now().toString(36)}`,

@@ -32,7 +32,11 @@ export const TenantContext = {
    */
   run<T>(tenant: TenantRef, work: () => T): T {
     const parent = RequestContext.current();
-    const store: ContextStore = { ...(parent ?? { requestId: `job-${Date.now().toString(36)}` }), tenant, systemScope: undefined };
+    const store: ContextStore = {
+      ...(parent ?? { requestId: `job-${Date.now().toString(36)}` }),
+      tenant,
+      systemScope: undefined,
+    };
     return RequestContext.run(store, work);
   },
 

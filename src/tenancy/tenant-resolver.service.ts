@@ -23,7 +23,8 @@ export class TenantResolver {
   /** X-Tenant-ID wins over the Host subdomain; undefined when the request names no tenant. */
   hint(headers: Record<string, string | string[] | undefined>): TenantHint | undefined {
     const header = headers['x-tenant-id'];
-    if (typeof header === 'string' && header.trim()) return { value: header.trim().toLowerCase(), source: 'header' };
+    if (typeof header === 'string' && header.trim())
+      return { value: header.trim().toLowerCase(), source: 'header' };
     const subdomain = this.subdomainOf(typeof headers.host === 'string' ? headers.host : undefined);
     return subdomain ? { value: subdomain, source: 'subdomain' } : undefined;
   }

@@ -15,7 +15,10 @@ import type { TenantScopedEntity } from './tenant-scoped.entity';
 
 /** Fields a caller can never set or change through the repository. */
 type Managed = 'id' | 'organizationId' | 'createdAt' | 'updatedAt';
-export type TenantScopedChanges<T extends TenantScopedEntity> = Omit<QueryDeepPartialEntity<T>, Managed>;
+export type TenantScopedChanges<T extends TenantScopedEntity> = Omit<
+  QueryDeepPartialEntity<T>,
+  Managed
+>;
 
 export class CrossTenantWriteError extends Error {
   constructor() {
@@ -60,7 +63,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
 
   protected scoped(operation: string, where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
     const tenantId = this.tenantId(operation);
-    return (tenantId === null ? where : { ...where, organizationId: tenantId });
+    return tenantId === null ? where : { ...where, organizationId: tenantId };
   }
 
   protected async findOneScoped(
@@ -73,7 +76,8 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
       const alias = 'entity';
       const query = this.queryBuilder(alias).where(scopedWhere);
       for (const column of options.withSecrets) query.addSelect(`${alias}.${column}`);
-      for (const relation of Object.keys(options.relations ?? {})) query.leftJoinAndSelect(`${alias}.${relation}`, relation);
+      for (const relation of Object.keys(options.relations ?? {}))
+        query.leftJoinAndSelect(`${alias}.${relation}`, relation);
       return query.getOne();
     }
     return this.repository.findOne({ where: scopedWhere, relations: options.relations });
@@ -88,10 +92,15 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
       this.tenantId('findByIds');
       return [];
     }
-    return this.repository.find({ where: this.scoped('findByIds', { id: In(ids) } as FindOptionsWhere<T>) });
+    return this.repository.find({
+      where: this.scoped('findByIds', { id: In(ids) } as FindOptionsWhere<T>),
+    });
   }
 
-  protected async findManyScoped(where: FindOptionsWhere<T>, order?: FindOptionsOrder<T>): Promise<T[]> {
+  protected async findManyScoped(
+    where: FindOptionsWhere<T>,
+    order?: FindOptionsOrder<T>,
+  ): Promise<T[]> {
     return this.repository.find({ where: this.scoped('find', where), order });
   }
 
@@ -103,7 +112,9 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
   queryBuilder(alias: string): SelectQueryBuilder<T> {
     const tenantId = this.tenantId('queryBuilder');
     const query = this.repository.createQueryBuilder(alias);
-    return tenantId === null ? query.where('1 = 1') : query.where(`${alias}.organizationId = :tenantId`, { tenantId });
+    return tenantId === null
+      ? query.where('1 = 1')
+      : query.where(`${alias}.organizationId = :tenantId`, { tenantId });
   }
 
   /** Inserts into the current tenant; an organizationId already set to another tenant is refused. */
@@ -112,7 +123,8 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
     if (tenantId === null) {
       if (!entity.organizationId) throw new CrossTenantWriteError();
     } else {
-      if (entity.organizationId && entity.organizationId !== tenantId) throw new CrossTenantWriteError();
+      if (entity.organizationId && entity.organizationId !== tenantId)
+        throw new CrossTenantWriteError();
       entity.organizationId = tenantId;
     }
     return this.repository.save(entity);
@@ -142,7 +154,9 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
 
   /** Deletes one row of the current tenant; returns false when there is no such row here. */
   async delete(id: string): Promise<boolean> {
-    const result = await this.repository.delete(this.scoped('delete', { id } as FindOptionsWhere<T>));
+    const result = await this.repository.delete(
+      this.scoped('delete', { id } as FindOptionsWhere<T>),
+    );
     return (result.affected ?? 0) > 0;
   }
 }

@@ -15,7 +15,13 @@ export interface ApiBody<T = Record<string, unknown>> {
 }
 
 export interface AuthData {
-  user: { id: string; email: string; roles: string[]; permissions: string[]; organizationId: string };
+  user: {
+    id: string;
+    email: string;
+    roles: string[];
+    permissions: string[];
+    organizationId: string;
+  };
   organization: { id: string; name: string; subdomain: string };
   tokens: { accessToken: string; expiresIn: number; refreshToken?: string; tokenType: string };
 }
@@ -40,8 +46,17 @@ export function cookieValue(response: Response, name: string): string | undefine
   return undefined;
 }
 
-export function post(t: TestApp, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return t.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export function post(
+  t: TestApp,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return t.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 export function bearer(token: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -52,7 +67,10 @@ export function newSubdomain(prefix = 'org'): string {
   return `${prefix}-${uniqueSuffix().replace(/_/g, '-')}`.toLowerCase().slice(0, 40);
 }
 
-export async function register(t: TestApp, options: { subdomain?: string; email?: string; inBody?: boolean } = {}): Promise<Registered> {
+export async function register(
+  t: TestApp,
+  options: { subdomain?: string; email?: string; inBody?: boolean } = {},
+): Promise<Registered> {
   const subdomain = options.subdomain ?? newSubdomain();
   const email = options.email ?? `owner@${subdomain}.test`;
   const response = await post(t, '/api/auth/register', {
@@ -64,10 +82,22 @@ export async function register(t: TestApp, options: { subdomain?: string; email?
     ...(options.inBody ? { refreshTokenInBody: true } : {}),
   });
   const body = await json<AuthData>(response);
-  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(body)}`);
-  return { ...body.data, email, password: PASSWORD, refreshCookie: cookieValue(response, 'refresh_token') };
+  if (response.status !== 201)
+    throw new Error(`register failed: ${response.status} ${JSON.stringify(body)}`);
+  return {
+    ...body.data,
+    email,
+    password: PASSWORD,
+    refreshCookie: cookieValue(response, 'refresh_token'),
+  };
 }
 
-export function login(t: TestApp, tenant: string, email: string, password: string, extra: Record<string, unknown> = {}): Promise<Response> {
+export function login(
+  t: TestApp,
+  tenant: string,
+  email: string,
+  password: string,
+  extra: Record<string, unknown> = {},
+): Promise<Response> {
   return post(t, '/api/auth/login', { email, password, ...extra }, { 'x-tenant-id': tenant });
 }

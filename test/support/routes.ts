@@ -3,8 +3,19 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { OpenAPIObject, OperationObject, ParameterObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
-import { AUTHENTICATED_ONLY, type AuthenticatedOptions, REQUIRED_PERMISSIONS, REQUIRED_ROLES } from '../../src/security/decorators';
+import type {
+  OpenAPIObject,
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  SchemaObject,
+} from '@nestjs/swagger';
+import {
+  AUTHENTICATED_ONLY,
+  type AuthenticatedOptions,
+  REQUIRED_PERMISSIONS,
+  REQUIRED_ROLES,
+} from '../../src/security/decorators';
 import { IS_PUBLIC, type PublicOptions } from '../../src/security/public.decorator';
 import { PASSWORD } from './auth';
 import type { TestApp } from './test-app';
@@ -43,7 +54,12 @@ export function routeKey(method: string, path: string): string {
 
 /** Whether the route states who may call it; AccessGuard refuses every route that does not. */
 export function declaresAccess(access: RouteAccess): boolean {
-  return Boolean(access.public) || access.permissions.length > 0 || access.roles.length > 0 || Boolean(access.authenticated);
+  return (
+    Boolean(access.public) ||
+    access.permissions.length > 0 ||
+    access.roles.length > 0 ||
+    Boolean(access.authenticated)
+  );
 }
 
 function asArray(value: unknown): string[] {
@@ -73,23 +89,36 @@ export function nestRoutes(app: NestFastifyApplication): NestRoute[] {
       const prototype = controller.prototype as Record<string, unknown>;
       for (const name of scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as (...args: unknown[]) => unknown;
-        const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as
+          RequestMethod | undefined;
         if (requestMethod === undefined) continue;
         const method = RequestMethod[requestMethod] as HttpMethod;
-        if (!HTTP_METHODS.includes(method)) throw new Error(`${controller.name}.${name}: @${RequestMethod[requestMethod]} routes are not handled by this helper; extend it`);
+        if (!HTTP_METHODS.includes(method))
+          throw new Error(
+            `${controller.name}.${name}: @${RequestMethod[requestMethod]} routes are not handled by this helper; extend it`,
+          );
         const targets = [handler, controller];
         const access: RouteAccess = {
-          public: reflector.getAllAndOverride<Required<PublicOptions> | undefined>(IS_PUBLIC, targets),
-          permissions: reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [],
+          public: reflector.getAllAndOverride<Required<PublicOptions> | undefined>(
+            IS_PUBLIC,
+            targets,
+          ),
+          permissions:
+            reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [],
           roles: reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? [],
-          authenticated: reflector.getAllAndOverride<Required<AuthenticatedOptions> | undefined>(AUTHENTICATED_ONLY, targets),
+          authenticated: reflector.getAllAndOverride<Required<AuthenticatedOptions> | undefined>(
+            AUTHENTICATED_ONLY,
+            targets,
+          ),
         };
         for (const controllerPath of asArray(Reflect.getMetadata(PATH_METADATA, controller))) {
           for (const handlerPath of asArray(Reflect.getMetadata(PATH_METADATA, handler))) {
             const bare = joinPath(controllerPath, handlerPath);
             // The global prefix has exclusions (health): the router says which form was mounted.
             const candidates = [joinPath('api', bare), bare];
-            const path = candidates.find((candidate) => fastify.hasRoute({ method, url: candidate })) ?? candidates[0];
+            const path =
+              candidates.find((candidate) => fastify.hasRoute({ method, url: candidate })) ??
+              candidates[0];
             const key = routeKey(method, path);
             routes.set(key, { method, path, key, handler: `${controller.name}.${name}`, access });
           }
@@ -121,7 +150,10 @@ export function routerRoutes(app: NestFastifyApplication): RouterRoute[] {
     if (!Number.isInteger(depth)) throw new Error(`Cannot read the router table line: ${line}`);
     stack[depth] = (depth > 0 ? stack[depth - 1] : '') + match[2];
     stack.length = depth + 1;
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) {
+    for (const method of (match[3] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean)) {
       routes.push({ method, path: stack[depth] });
     }
   }
@@ -150,7 +182,10 @@ export async function fetchOpenApi(t: TestApp): Promise<OpenAPIObject> {
   return (await response.json()) as OpenAPIObject;
 }
 
-export function resolveSchema(doc: OpenAPIObject, schema: SchemaObject | ReferenceObject | undefined): SchemaObject | undefined {
+export function resolveSchema(
+  doc: OpenAPIObject,
+  schema: SchemaObject | ReferenceObject | undefined,
+): SchemaObject | undefined {
   if (!schema) return undefined;
   if ('$ref' in schema) {
     const name = schema.$ref.replace('#/components/schemas/', '');
@@ -161,7 +196,11 @@ export function resolveSchema(doc: OpenAPIObject, schema: SchemaObject | Referen
     return {
       ...schema,
       allOf: undefined,
-      properties: Object.assign({}, ...parts.map((part) => part.properties ?? {}), schema.properties ?? {}) as SchemaObject['properties'],
+      properties: Object.assign(
+        {},
+        ...parts.map((part) => part.properties ?? {}),
+        schema.properties ?? {},
+      ) as SchemaObject['properties'],
       required: [...parts.flatMap((part) => part.required ?? []), ...(schema.required ?? [])],
     };
   }
@@ -178,7 +217,10 @@ export function apiOperations(doc: OpenAPIObject): ApiOperation[] {
         (parameter): parameter is ParameterObject => !('$ref' in parameter),
       );
       const path = template.replace(/\{([^}]+)\}/g, ':$1');
-      const requestBody = operation.requestBody && !('$ref' in operation.requestBody) ? operation.requestBody : undefined;
+      const requestBody =
+        operation.requestBody && !('$ref' in operation.requestBody)
+          ? operation.requestBody
+          : undefined;
       operations.push({
         method,
         path,
@@ -214,12 +256,22 @@ export function unique(): string {
  * Every property that has an example or an enum is filled, so a PATCH body changes something.
  * Password fields get the tests' password (`new...` ones a different valid password).
  */
-export function exampleBody(doc: OpenAPIObject, schema: SchemaObject | undefined): Record<string, unknown> {
+export function exampleBody(
+  doc: OpenAPIObject,
+  schema: SchemaObject | undefined,
+): Record<string, unknown> {
   const value = exampleValue(doc, schema, '', true);
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
-function exampleValue(doc: OpenAPIObject, raw: SchemaObject | ReferenceObject | undefined, name: string, required: boolean): unknown {
+function exampleValue(
+  doc: OpenAPIObject,
+  raw: SchemaObject | ReferenceObject | undefined,
+  name: string,
+  required: boolean,
+): unknown {
   const schema = resolveSchema(doc, raw);
   if (!schema) return undefined;
   if (/password/i.test(name)) return /^new/i.test(name) ? `${PASSWORD}-renewed` : PASSWORD;
@@ -228,7 +280,12 @@ function exampleValue(doc: OpenAPIObject, raw: SchemaObject | ReferenceObject | 
     if (schema.example !== undefined && !schema.properties) return schema.example;
     const body: Record<string, unknown> = {};
     for (const [property, propertySchema] of Object.entries(schema.properties ?? {})) {
-      const value = exampleValue(doc, propertySchema, property, (schema.required ?? []).includes(property));
+      const value = exampleValue(
+        doc,
+        propertySchema,
+        property,
+        (schema.required ?? []).includes(property),
+      );
       if (value !== undefined) body[property] = value;
     }
     return body;
@@ -240,14 +297,20 @@ function exampleValue(doc: OpenAPIObject, raw: SchemaObject | ReferenceObject | 
   }
   if (schema.type === 'string') {
     if (schema.format === 'uuid' || schema.format === 'date-time') return undefined;
-    const example = typeof schema.example === 'string' ? schema.example : required ? 'example' : undefined;
+    const example =
+      typeof schema.example === 'string' ? schema.example : required ? 'example' : undefined;
     if (example === undefined || schema.pattern) return example;
     const suffix = unique();
     const at = example.indexOf('@');
-    return at > 0 ? `${example.slice(0, at)}-${suffix}${example.slice(at)}` : `${example}-${suffix}`;
+    return at > 0
+      ? `${example.slice(0, at)}-${suffix}${example.slice(at)}`
+      : `${example}-${suffix}`;
   }
   if (schema.type === 'boolean' || schema.type === 'number' || schema.type === 'integer') {
-    return schema.example ?? (required ? (schema.type === 'boolean' ? false : (schema.minimum ?? 0)) : undefined);
+    return (
+      schema.example ??
+      (required ? (schema.type === 'boolean' ? false : (schema.minimum ?? 0)) : undefined)
+    );
   }
   return schema.example;
 }
@@ -280,32 +343,49 @@ export interface CallOptions {
 const agent = new Agent({ keepAlive: false });
 
 /** One request through node:http, so that any header (Host included) can be set. */
-export function call(t: TestApp, method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+export function call(
+  t: TestApp,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const url = new URL(t.baseUrl + path);
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers: Record<string, string> = {
     ...(options.host ? { host: `${options.host}:${url.port}` } : {}),
-    ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
+    ...(payload !== undefined
+      ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+      : {}),
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
     ...options.headers,
   };
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = text ? JSON.parse(text) : null;
-        } catch {
-          body = null;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
-      });
-    });
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : null;
+          } catch {
+            body = null;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });

@@ -32,8 +32,15 @@ export interface Tenant {
   marker: string;
 }
 
-function expectStatus(result: { status: number; text: string }, expected: number, what: string): void {
-  if (result.status !== expected) throw new Error(`${what}: expected ${expected}, got ${result.status} ${result.text.slice(0, 300)}`);
+function expectStatus(
+  result: { status: number; text: string },
+  expected: number,
+  what: string,
+): void {
+  if (result.status !== expected)
+    throw new Error(
+      `${what}: expected ${expected}, got ${result.status} ${result.text.slice(0, 300)}`,
+    );
 }
 
 export async function createTenant(t: TestApp, label = 'org'): Promise<Tenant> {
@@ -55,12 +62,21 @@ export async function createTenant(t: TestApp, label = 'org'): Promise<Tenant> {
 }
 
 /** A new session of an existing account (a tenant user or a superuser). */
-export async function logIn(t: TestApp, account: Pick<Account, 'email' | 'password' | 'subdomain'>): Promise<Account> {
+export async function logIn(
+  t: TestApp,
+  account: Pick<Account, 'email' | 'password' | 'subdomain'>,
+): Promise<Account> {
   const result = account.subdomain
-    ? await call(t, 'POST', '/api/auth/login', { body: { email: account.email, password: account.password }, headers: { 'x-tenant-id': account.subdomain } })
-    : await call(t, 'POST', '/api/auth/superuser/login', { body: { email: account.email, password: account.password } });
+    ? await call(t, 'POST', '/api/auth/login', {
+        body: { email: account.email, password: account.password },
+        headers: { 'x-tenant-id': account.subdomain },
+      })
+    : await call(t, 'POST', '/api/auth/superuser/login', {
+        body: { email: account.email, password: account.password },
+      });
   expectStatus(result, 200, `login of ${account.email}`);
-  const token = (result.body as { data: { tokens: { accessToken: string }; user: { id: string } } }).data.tokens.accessToken;
+  const token = (result.body as { data: { tokens: { accessToken: string }; user: { id: string } } })
+    .data.tokens.accessToken;
   return {
     id: (result.body as { data: { user: { id: string } } }).data.user.id,
     email: account.email,
@@ -72,28 +88,56 @@ export async function logIn(t: TestApp, account: Pick<Account, 'email' | 'passwo
 }
 
 /** A user of the tenant with these roles, created by its owner and logged in. */
-export async function createUser(t: TestApp, tenant: Tenant, roles: string[], actor: Account = tenant.owner): Promise<Account> {
+export async function createUser(
+  t: TestApp,
+  tenant: Tenant,
+  roles: string[],
+  actor: Account = tenant.owner,
+): Promise<Account> {
   const email = `user-${unique()}@${tenant.subdomain}.test`;
   const created = await call(t, 'POST', '/api/users', {
     token: actor.token,
-    body: { email, password: PASSWORD, firstName: `${tenant.marker} first`, lastName: `${tenant.marker} last`, roles },
+    body: {
+      email,
+      password: PASSWORD,
+      firstName: `${tenant.marker} first`,
+      lastName: `${tenant.marker} last`,
+      roles,
+    },
   });
   expectStatus(created, 201, `POST /api/users ${JSON.stringify(roles)}`);
   return logIn(t, { email, password: PASSWORD, subdomain: tenant.subdomain });
 }
 
-export async function createRole(t: TestApp, tenant: Tenant, permissions: string[], actor: Account = tenant.owner): Promise<{ id: string; name: string }> {
+export async function createRole(
+  t: TestApp,
+  tenant: Tenant,
+  permissions: string[],
+  actor: Account = tenant.owner,
+): Promise<{ id: string; name: string }> {
   const name = `custom-${unique()}`;
-  const created = await call(t, 'POST', '/api/roles', { token: actor.token, body: { name, description: `${tenant.marker} role`, permissions } });
+  const created = await call(t, 'POST', '/api/roles', {
+    token: actor.token,
+    body: { name, description: `${tenant.marker} role`, permissions },
+  });
   expectStatus(created, 201, `POST /api/roles ${JSON.stringify(permissions)}`);
   return { id: (created.body as { data: { id: string } }).data.id, name };
 }
 
-export async function createProduct(t: TestApp, tenant: Tenant, actor: Account = tenant.owner): Promise<{ id: string; sku: string }> {
+export async function createProduct(
+  t: TestApp,
+  tenant: Tenant,
+  actor: Account = tenant.owner,
+): Promise<{ id: string; sku: string }> {
   const sku = `SKU-${unique()}`.toUpperCase();
   const created = await call(t, 'POST', '/api/products', {
     token: actor.token,
-    body: { name: `${tenant.marker} product`, sku, price: '12.50', description: `${tenant.marker} description` },
+    body: {
+      name: `${tenant.marker} product`,
+      sku,
+      price: '12.50',
+      description: `${tenant.marker} description`,
+    },
   });
   expectStatus(created, 201, 'POST /api/products');
   return { id: (created.body as { data: { id: string } }).data.id, sku };
@@ -128,11 +172,16 @@ export const ID_FIXTURES: Record<string, (context: IdFixtureContext) => Promise<
 };
 
 /** Path values for a route: `{ id }` from ID_FIXTURES; throws when the route has no fixture. */
-export async function freshPathValues(path: string, context: IdFixtureContext): Promise<Record<string, string>> {
+export async function freshPathValues(
+  path: string,
+  context: IdFixtureContext,
+): Promise<Record<string, string>> {
   if (!/:[A-Za-z]/.test(path)) return {};
   const fixture = ID_FIXTURES[path];
-  if (!fixture) throw new Error(`No fixture for ${path}: add one to ID_FIXTURES in test/support/tenants.ts`);
+  if (!fixture)
+    throw new Error(`No fixture for ${path}: add one to ID_FIXTURES in test/support/tenants.ts`);
   const names = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => match[1]);
-  if (names.length !== 1 || names[0] !== 'id') throw new Error(`${path}: ID_FIXTURES only knows routes with one :id; extend it`);
+  if (names.length !== 1 || names[0] !== 'id')
+    throw new Error(`${path}: ID_FIXTURES only knows routes with one :id; extend it`);
   return { id: await fixture(context) };
 }

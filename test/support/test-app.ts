@@ -2,7 +2,14 @@ import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, type CreateAppOptions } from '../../src/bootstrap/app.factory';
 import { type AppConfig, loadConfig } from '../../src/config/app-config';
-import { createTestDatabase, TEST_BACKEND, TEST_REDIS_URL, type TestBackend, type TestDatabase, uniqueSuffix } from './backend';
+import {
+  createTestDatabase,
+  TEST_BACKEND,
+  TEST_REDIS_URL,
+  type TestBackend,
+  type TestDatabase,
+  uniqueSuffix,
+} from './backend';
 
 export interface LogLine {
   level: number;
@@ -33,7 +40,11 @@ export interface TestAppOptions {
 }
 
 /** Test-friendly defaults: cheap bcrypt, quiet logs captured in memory, a unique Redis prefix. */
-export function testEnv(backend: TestBackend, databaseUrl: string, env: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  backend: TestBackend,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -41,7 +52,9 @@ export function testEnv(backend: TestBackend, databaseUrl: string, env: Record<s
     JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
     DATABASE_URL: databaseUrl,
     DB_RUN_MIGRATIONS: 'true',
-    ...(backend === 'mysql' ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` } : {}),
+    ...(backend === 'mysql'
+      ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` }
+      : {}),
     ...env,
   };
 }
@@ -61,7 +74,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       callback();
     },
   });
-  const { app } = await createApp(config, { logDestination: destination, extraImports: options.extraImports });
+  const { app } = await createApp(config, {
+    logDestination: destination,
+    extraImports: options.extraImports,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

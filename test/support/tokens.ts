@@ -17,7 +17,9 @@ export interface AccessClaims {
 }
 
 export function base64url(value: unknown): string {
-  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(
+    'base64url',
+  );
 }
 
 /** The payload of a JWT, without checking anything. */

@@ -14,15 +14,28 @@ export class AuditLogsController {
 
   @Get()
   @Permissions(PERMISSIONS.AUDIT_READ)
-  @ApiOperation({ summary: 'Security events and administrative changes of your organization (needs audit.read)' })
-  @ApiEnvelope(AuditLogDto, { paginated: true, description: 'One page, with pagination, newest first by default' })
-  @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100), order, action, userId, from or to')
+  @ApiOperation({
+    summary: 'Security events and administrative changes of your organization (needs audit.read)',
+  })
+  @ApiEnvelope(AuditLogDto, {
+    paginated: true,
+    description: 'One page, with pagination, newest first by default',
+  })
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR: bad page, limit (1-100), order, action, userId, from or to',
+  )
   async list(@Query() query: ListAuditLogsQueryDto): Promise<PaginatedResult<AuditLogDto>> {
     const [rows, total] = await this.logs.findPage({
       ...query,
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
     });
-    return new PaginatedResult(rows.map((row) => AuditLogDto.from(row)), query.page, query.limit, total);
+    return new PaginatedResult(
+      rows.map((row) => AuditLogDto.from(row)),
+      query.page,
+      query.limit,
+      total,
+    );
   }
 }

@@ -4,5 +4,9 @@ import { AuditLogsRepository } from './audit-logs.repository';
 import { AuditService } from './audit.service';
 
 @Global()
-@Module({ controllers: [AuditLogsController], providers: [AuditService, AuditLogsRepository], exports: [AuditService] })
+@Module({
+  controllers: [AuditLogsController],
+  providers: [AuditService, AuditLogsRepository],
+  exports: [AuditService],
+})
 export class AuditModule {}

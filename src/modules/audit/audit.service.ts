@@ -57,6 +57,9 @@ export class AuditService {
       requestId: context?.requestId ?? null,
     });
     await (manager ?? this.dataSource.manager).getRepository(AuditLog).save(row);
-    this.logger.info({ audit: entry.action, organizationId: row.organizationId, userId: row.userId }, 'audit event');
+    this.logger.info(
+      { audit: entry.action, organizationId: row.organizationId, userId: row.userId },
+      'audit event',
+    );
   }
 }

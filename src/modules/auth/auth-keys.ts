@@ -6,7 +6,8 @@ export const AuthKeys = {
   refresh: (sessionId: string) => `system:auth:refresh:${sessionId}`,
   userSessions: (userId: string) => `system:auth:user-sessions:${userId}`,
   blacklist: (tokenId: string) => `system:auth:blacklist:${tokenId}`,
-  sessionCache: (organizationId: string, userId: string) => `org:${organizationId}:session:${userId}`,
+  sessionCache: (organizationId: string, userId: string) =>
+    `org:${organizationId}:session:${userId}`,
   /** The email is hashed so that keys carry no personal data. */
   failedLogins: (organizationId: string, email: string) =>
     `system:auth:failed:${organizationId}:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`,

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
@@ -21,10 +34,20 @@ import {
 } from './dto/auth-response.dto';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { SessionService } from './session.service';
-import { assertCsrfSafe, clearRefreshCookie, CSRF_HEADER, REFRESH_COOKIE, setRefreshCookie } from './refresh-cookie';
+import {
+  assertCsrfSafe,
+  clearRefreshCookie,
+  CSRF_HEADER,
+  REFRESH_COOKIE,
+  setRefreshCookie,
+} from './refresh-cookie';
 
 const InvalidCredentials = (description: string) =>
-  ApiErrorResponse(401, { description, code: ErrorCode.INVALID_CREDENTIALS, message: 'Invalid email or password' });
+  ApiErrorResponse(401, {
+    description,
+    code: ErrorCode.INVALID_CREDENTIALS,
+    message: 'Invalid email or password',
+  });
 
 @ApiTags('auth')
 @Controller('auth')
@@ -51,14 +74,28 @@ export class AuthController {
   @ResponseMessage('Organization registered')
   @ApiOperation({ summary: 'Create an organization and its first user (admin); signs the user in' })
   @ApiEnvelope(AuthResultDto, { status: 201 })
-  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field (a weak or common password, a reserved subdomain)')
-  @ApiErrorResponse(409, { description: 'Subdomain already taken (CONFLICT)', message: 'The subdomain "acme" is already taken' })
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR, with details per field (a weak or common password, a reserved subdomain)',
+  )
+  @ApiErrorResponse(409, {
+    description: 'Subdomain already taken (CONFLICT)',
+    message: 'The subdomain "acme" is already taken',
+  })
   @ApiErrorResponse(429, 'Too many registrations from this IP (TOO_MANY_REQUESTS); see Retry-After')
-  async register(@Body() dto: RegisterDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResultDto> {
+  async register(
+    @Body() dto: RegisterDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuthResultDto> {
     const { session, organization } = await this.auth.register(dto);
     return {
       user: UserResponseDto.from(session.identity),
-      organization: { id: organization.id, name: organization.name, subdomain: organization.subdomain, status: organization.status },
+      organization: {
+        id: organization.id,
+        name: organization.name,
+        subdomain: organization.subdomain,
+        status: organization.status,
+      },
       tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
     };
   }
@@ -68,16 +105,28 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
   @ApiOperation({ summary: 'Sign in to the organization named by the subdomain or X-Tenant-ID' })
-  @ApiHeader({ name: 'X-Tenant-ID', required: false, description: 'Organization id or subdomain (or use the subdomain of Host)' })
+  @ApiHeader({
+    name: 'X-Tenant-ID',
+    required: false,
+    description: 'Organization id or subdomain (or use the subdomain of Host)',
+  })
   @ApiEnvelope(AuthResultDto)
-  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID')
-  @InvalidCredentials('INVALID_CREDENTIALS: same answer for a wrong password, an unknown email and a disabled account')
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID',
+  )
+  @InvalidCredentials(
+    'INVALID_CREDENTIALS: same answer for a wrong password, an unknown email and a disabled account',
+  )
   @ApiErrorResponse(404, {
     description: 'TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization',
     code: ErrorCode.TENANT_NOT_FOUND,
     message: 'Organization not found',
   })
-  @ApiErrorResponse(429, 'Locked after too many failures, or too many attempts from this IP (TOO_MANY_REQUESTS); see Retry-After')
+  @ApiErrorResponse(
+    429,
+    'Locked after too many failures, or too many attempts from this IP (TOO_MANY_REQUESTS); see Retry-After',
+  )
   async login(
     @Body() dto: LoginDto,
     @CurrentTenant() tenant: TenantRef | undefined,
@@ -95,12 +144,17 @@ export class AuthController {
   @Public({ tenant: false })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
-  @ApiOperation({ summary: 'Platform superuser sign-in (no tenant); the token only reaches superuser routes' })
+  @ApiOperation({
+    summary: 'Platform superuser sign-in (no tenant); the token only reaches superuser routes',
+  })
   @ApiEnvelope(AuthResultDto)
   @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   @InvalidCredentials('INVALID_CREDENTIALS')
   @ApiErrorResponse(429, 'Locked after too many failures (TOO_MANY_REQUESTS); see Retry-After')
-  async superuserLogin(@Body() dto: LoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthResultDto> {
+  async superuserLogin(
+    @Body() dto: LoginDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuthResultDto> {
     const session = await this.auth.superuserLogin(dto);
     return {
       user: UserResponseDto.from(session.identity),
@@ -119,7 +173,11 @@ export class AuthController {
       'Browsers: the refresh_token cookie plus the header `X-CSRF-Protection: 1`. Other clients: `{ "refreshToken": "..." }` in the body; the new one comes back in the body.',
   })
   @ApiCookieAuth('refresh-cookie')
-  @ApiHeader({ name: CSRF_HEADER, required: false, description: 'Required (value 1) when the cookie is used' })
+  @ApiHeader({
+    name: CSRF_HEADER,
+    required: false,
+    description: 'Required (value 1) when the cookie is used',
+  })
   @ApiEnvelope(AuthResultDto)
   @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   @ApiErrorResponse(401, {
@@ -127,7 +185,8 @@ export class AuthController {
     message: 'Invalid or expired refresh token',
   })
   @ApiErrorResponse(403, {
-    description: 'CSRF_REJECTED: the cookie was sent without `X-CSRF-Protection: 1`, or from an origin not allowed',
+    description:
+      'CSRF_REJECTED: the cookie was sent without `X-CSRF-Protection: 1`, or from an origin not allowed',
     code: ErrorCode.CSRF_REJECTED,
     message: 'Cookie-authenticated requests need the header X-CSRF-Protection: 1',
   })
@@ -150,9 +209,14 @@ export class AuthController {
   @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
-  @ApiOperation({ summary: 'Revoke this access token, end this session and clear the refresh cookie' })
+  @ApiOperation({
+    summary: 'Revoke this access token, end this session and clear the refresh cookie',
+  })
   @ApiEnvelope(null)
-  async logout(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<null> {
+  async logout(
+    @CurrentUser() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<null> {
     await this.auth.logout(principal);
     clearRefreshCookie(reply, this.config);
     return null;
@@ -164,7 +228,10 @@ export class AuthController {
   @ResponseMessage('Logged out everywhere')
   @ApiOperation({ summary: 'End every session of the current user' })
   @ApiEnvelope(SessionsEndedDto)
-  async logoutAll(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionsEndedDto> {
+  async logoutAll(
+    @CurrentUser() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionsEndedDto> {
     const sessionsEnded = await this.auth.logoutAll(principal);
     clearRefreshCookie(reply, this.config);
     return { sessionsEnded };
@@ -175,7 +242,10 @@ export class AuthController {
   @ApiOperation({ summary: 'The current user and organization (from the session cache)' })
   @ApiEnvelope(MeResponseDto)
   me(@CurrentUser() principal: Principal): MeResponseDto {
-    return { user: UserResponseDto.from(principal.identity), organization: principal.identity.organization };
+    return {
+      user: UserResponseDto.from(principal.identity),
+      organization: principal.identity.organization,
+    };
   }
 
   @Get('sessions')
@@ -193,8 +263,14 @@ export class AuthController {
   @ApiOperation({ summary: 'End one of your sessions' })
   @ApiEnvelope(null)
   @ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID')
-  @ApiErrorResponse(404, { description: 'NOT_FOUND: no such session of yours', message: 'Session not found' })
-  async endSession(@CurrentUser() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
+  @ApiErrorResponse(404, {
+    description: 'NOT_FOUND: no such session of yours',
+    message: 'Session not found',
+  })
+  async endSession(
+    @CurrentUser() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<null> {
     await this.auth.endSession(principal, id);
     return null;
   }
@@ -206,13 +282,21 @@ export class AuthController {
   @ApiOperation({ summary: 'Change the password; every other session ends' })
   @ApiEnvelope(PasswordChangedDto)
   @ApiErrorResponse(400, {
-    description: 'INVALID_CREDENTIALS: the current password is wrong; VALIDATION_ERROR: a weak, common or unchanged new password',
+    description:
+      'INVALID_CREDENTIALS: the current password is wrong; VALIDATION_ERROR: a weak, common or unchanged new password',
     code: ErrorCode.INVALID_CREDENTIALS,
     message: 'The current password is wrong',
   })
   @ApiErrorResponse(429, 'Too many wrong current passwords (TOO_MANY_REQUESTS); see Retry-After')
-  async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<PasswordChangedDto> {
-    const otherSessionsEnded = await this.auth.changePassword(principal, dto.currentPassword, dto.newPassword);
+  async changePassword(
+    @CurrentUser() principal: Principal,
+    @Body() dto: ChangePasswordDto,
+  ): Promise<PasswordChangedDto> {
+    const otherSessionsEnded = await this.auth.changePassword(
+      principal,
+      dto.currentPassword,
+      dto.newPassword,
+    );
     return { otherSessionsEnded };
   }
 }

@@ -26,17 +26,35 @@ import { TokenService } from './token.service';
     RolesModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG, JWT_KEY],
-      extraProviders: [{ provide: JWT_KEY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => buildJwtKey(config.jwt.secret) }],
+      extraProviders: [
+        {
+          provide: JWT_KEY,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => buildJwtKey(config.jwt.secret),
+        },
+      ],
       useFactory: (config: AppConfig, key: KeyObject) => ({
         secret: key,
-        signOptions: { algorithm: 'HS256', issuer: config.jwt.issuer, audience: config.jwt.audience },
-        verifyOptions: { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience },
+        signOptions: {
+          algorithm: 'HS256',
+          issuer: config.jwt.issuer,
+          audience: config.jwt.audience,
+        },
+        verifyOptions: {
+          algorithms: ['HS256'],
+          issuer: config.jwt.issuer,
+          audience: config.jwt.audience,
+        },
       }),
     }),
   ],
   controllers: [AuthController],
   providers: [
-    { provide: JWT_KEY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => buildJwtKey(config.jwt.secret) },
+    {
+      provide: JWT_KEY,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => buildJwtKey(config.jwt.secret),
+    },
     AuthService,
     TokenService,
     IdentityService,

@@ -3,7 +3,11 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { CachedIdentity } from '../../context/identity';
 import { type Principal, RequestContext, type TenantRef } from '../../context/request-context';
-import { isLockConflict, isUniqueViolation, TransactionRunner } from '../../database/transaction-runner.service';
+import {
+  isLockConflict,
+  isUniqueViolation,
+  TransactionRunner,
+} from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
@@ -28,8 +32,30 @@ import { TokenService } from './token.service';
 
 /** Subdomains that would shadow the product's own hosts. */
 export const RESERVED_SUBDOMAINS = new Set([
-  'www', 'api', 'admin', 'app', 'auth', 'login', 'mail', 'smtp', 'static', 'assets', 'cdn', 'docs', 'status',
-  'support', 'help', 'billing', 'dashboard', 'root', 'system', 'internal', 'localhost', 'test', 'staging', 'dev',
+  'www',
+  'api',
+  'admin',
+  'app',
+  'auth',
+  'login',
+  'mail',
+  'smtp',
+  'static',
+  'assets',
+  'cdn',
+  'docs',
+  'status',
+  'support',
+  'help',
+  'billing',
+  'dashboard',
+  'root',
+  'system',
+  'internal',
+  'localhost',
+  'test',
+  'staging',
+  'dev',
 ]);
 
 export interface IssuedSession {
@@ -41,7 +67,11 @@ export interface IssuedSession {
 }
 
 const INVALID_CREDENTIALS = () =>
-  new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.INVALID_CREDENTIALS, 'Invalid email or password');
+  new AppException(
+    HttpStatus.UNAUTHORIZED,
+    ErrorCode.INVALID_CREDENTIALS,
+    'Invalid email or password',
+  );
 
 @Injectable()
 export class AuthService {
@@ -63,26 +93,45 @@ export class AuthService {
   /** Counts requests per client IP across instances; 429 with Retry-After past the limit. */
   async limitByIp(action: 'login' | 'register'): Promise<void> {
     const ip = RequestContext.current()?.ip ?? 'unknown';
-    const { value, ttlSeconds } = await this.kv.increment(AuthKeys.ipRate(action, ip), this.config.auth.ipRateWindowSeconds);
+    const { value, ttlSeconds } = await this.kv.increment(
+      AuthKeys.ipRate(action, ip),
+      this.config.auth.ipRateWindowSeconds,
+    );
     if (value > this.config.auth.ipRateLimit) throw this.tooManyRequests(ttlSeconds);
   }
 
   private tooManyRequests(ttlSeconds: number): AppException {
     const retryAfter = String(Math.max(1, Math.ceil(ttlSeconds)));
-    return new AppException(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.TOO_MANY_REQUESTS, 'Too many attempts; try again later', undefined, {
-      'retry-after': retryAfter,
-    });
+    return new AppException(
+      HttpStatus.TOO_MANY_REQUESTS,
+      ErrorCode.TOO_MANY_REQUESTS,
+      'Too many attempts; try again later',
+      undefined,
+      {
+        'retry-after': retryAfter,
+      },
+    );
   }
 
-  async register(dto: RegisterDto): Promise<{ session: IssuedSession; organization: Organization }> {
+  async register(
+    dto: RegisterDto,
+  ): Promise<{ session: IssuedSession; organization: Organization }> {
     await this.limitByIp('register');
     const subdomain = dto.organization.subdomain;
     if (RESERVED_SUBDOMAINS.has(subdomain)) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.VALIDATION_ERROR, 'Validation failed', [
-        { field: 'organization.subdomain', messages: [`subdomain "${subdomain}" is reserved`] },
-      ]);
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.VALIDATION_ERROR,
+        'Validation failed',
+        [{ field: 'organization.subdomain', messages: [`subdomain "${subdomain}" is reserved`] }],
+      );
     }
-    const taken = () => new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, `The subdomain "${subdomain}" is already taken`);
+    const taken = () =>
+      new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.CONFLICT,
+        `The subdomain "${subdomain}" is already taken`,
+      );
     if (await this.organizations.findBySubdomain(subdomain)) throw taken();
 
     const passwordHash = await this.hasher.hash(dto.password);
@@ -108,7 +157,14 @@ export class AuthService {
               }),
             );
             await this.audit.record(
-              { action: AuditAction.REGISTERED, organizationId: organization.id, userId: user.id, entityType: 'organization', entityId: organization.id, after: { name: organization.name, subdomain } },
+              {
+                action: AuditAction.REGISTERED,
+                organizationId: organization.id,
+                userId: user.id,
+                entityType: 'organization',
+                entityId: organization.id,
+                after: { name: organization.name, subdomain },
+              },
               manager,
             );
             return { organization, user };
@@ -129,17 +185,25 @@ export class AuthService {
     const email = normalizeEmail(dto.email);
     const failedKey = AuthKeys.failedLogins(PLATFORM_ID, email);
     const attempt = await this.kv.increment(failedKey, this.config.auth.loginFailureWindowSeconds);
-    if (attempt.value > this.config.auth.loginMaxFailures) throw this.tooManyRequests(attempt.ttlSeconds);
+    if (attempt.value > this.config.auth.loginMaxFailures)
+      throw this.tooManyRequests(attempt.ttlSeconds);
     const superuser = await this.superusers.findByEmailWithCredentials(email);
     if (!(await this.hasher.verify(dto.password, superuser?.passwordHash)) || !superuser) {
-      await this.audit.record({ action: AuditAction.LOGIN_FAILED, organizationId: null, metadata: { email, platform: true } });
+      await this.audit.record({
+        action: AuditAction.LOGIN_FAILED,
+        organizationId: null,
+        metadata: { email, platform: true },
+      });
       throw INVALID_CREDENTIALS();
     }
     await this.kv.delete(failedKey);
     await this.superusers.touchLogin(superuser.id);
     const identity = platformIdentityOf(superuser);
     const context = RequestContext.current();
-    const { session, refreshToken } = await this.sessions.create(superuser.id, PLATFORM_ID, { userAgent: context?.userAgent, ip: context?.ip });
+    const { session, refreshToken } = await this.sessions.create(superuser.id, PLATFORM_ID, {
+      userAgent: context?.userAgent,
+      ip: context?.ip,
+    });
     await this.sessions.cacheIdentity(identity);
     const { accessToken, expiresIn } = this.tokens.signAccessToken({
       userId: superuser.id,
@@ -148,13 +212,22 @@ export class AuthService {
       roles: identity.user.roles,
       sessionId: session.id,
     });
-    await this.audit.record({ action: AuditAction.LOGIN_SUCCEEDED, organizationId: null, userId: superuser.id, metadata: { platform: true, sessionId: session.id } });
+    await this.audit.record({
+      action: AuditAction.LOGIN_SUCCEEDED,
+      organizationId: null,
+      userId: superuser.id,
+      metadata: { platform: true, sessionId: session.id },
+    });
     return { sessionId: session.id, identity, accessToken, expiresIn, refreshToken };
   }
 
   async login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession> {
     if (!tenant) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.TENANT_REQUIRED, 'Name the organization with its subdomain or the X-Tenant-ID header');
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.TENANT_REQUIRED,
+        'Name the organization with its subdomain or the X-Tenant-ID header',
+      );
     }
     await this.limitByIp('login');
     const email = normalizeEmail(dto.email);
@@ -163,7 +236,11 @@ export class AuthService {
     const attempt = await this.kv.increment(failedKey, this.config.auth.loginFailureWindowSeconds);
     if (attempt.value > this.config.auth.loginMaxFailures) {
       if (attempt.value === this.config.auth.loginMaxFailures + 1) {
-        await this.audit.record({ action: AuditAction.LOGIN_LOCKED, organizationId: tenant.id, metadata: { email } });
+        await this.audit.record({
+          action: AuditAction.LOGIN_LOCKED,
+          organizationId: tenant.id,
+          metadata: { email },
+        });
       }
       throw this.tooManyRequests(attempt.ttlSeconds);
     }
@@ -171,12 +248,21 @@ export class AuthService {
     const user = await this.users.findByEmailWithCredentials(email);
     const passwordMatches = await this.hasher.verify(dto.password, user?.passwordHash);
     const organization = await this.organizations.findById(tenant.id);
-    if (!user || !passwordMatches || user.status !== 'active' || !organization || organization.status !== 'active') {
+    if (
+      !user ||
+      !passwordMatches ||
+      user.status !== 'active' ||
+      !organization ||
+      organization.status !== 'active'
+    ) {
       await this.audit.record({
         action: AuditAction.LOGIN_FAILED,
         organizationId: tenant.id,
         userId: user?.id ?? null,
-        metadata: { email, reason: !user ? 'unknown_email' : !passwordMatches ? 'wrong_password' : 'inactive' },
+        metadata: {
+          email,
+          reason: !user ? 'unknown_email' : !passwordMatches ? 'wrong_password' : 'inactive',
+        },
       });
       throw INVALID_CREDENTIALS();
     }
@@ -185,14 +271,22 @@ export class AuthService {
     user.lastLoginAt = new Date();
     await this.users.update(user.id, { lastLoginAt: user.lastLoginAt });
     const session = await this.issueSession(user, organization);
-    await this.audit.record({ action: AuditAction.LOGIN_SUCCEEDED, organizationId: organization.id, userId: user.id, metadata: { sessionId: session.sessionId } });
+    await this.audit.record({
+      action: AuditAction.LOGIN_SUCCEEDED,
+      organizationId: organization.id,
+      userId: user.id,
+      metadata: { sessionId: session.sessionId },
+    });
     return session;
   }
 
   private async issueSession(user: User, organization: Organization): Promise<IssuedSession> {
     const identity = identityOf(user, organization);
     const context = RequestContext.current();
-    const { session, refreshToken } = await this.sessions.create(user.id, organization.id, { userAgent: context?.userAgent, ip: context?.ip });
+    const { session, refreshToken } = await this.sessions.create(user.id, organization.id, {
+      userAgent: context?.userAgent,
+      ip: context?.ip,
+    });
     await this.sessions.cacheIdentity(identity);
     const { accessToken, expiresIn } = this.tokens.signAccessToken({
       userId: user.id,
@@ -209,7 +303,12 @@ export class AuthService {
    * whole session and is audited; an unknown or malformed token is a plain 401.
    */
   async refresh(presented: string | undefined): Promise<IssuedSession> {
-    const invalid = () => new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, 'Invalid or expired refresh token');
+    const invalid = () =>
+      new AppException(
+        HttpStatus.UNAUTHORIZED,
+        ErrorCode.UNAUTHORIZED,
+        'Invalid or expired refresh token',
+      );
     if (!presented) throw invalid();
     const rotation = await this.sessions.rotate(presented);
     if (rotation.outcome === 'reuse') {
@@ -236,22 +335,36 @@ export class AuthService {
   }
 
   /** The current identity for a refresh, rebuilt from the database; a user who may no longer act loses the session. */
-  private async identityOrEnd(organizationId: string, userId: string, sessionId: string): Promise<CachedIdentity> {
+  private async identityOrEnd(
+    organizationId: string,
+    userId: string,
+    sessionId: string,
+  ): Promise<CachedIdentity> {
     if (organizationId === PLATFORM_ID) {
       const identity = await this.identities.rebuild(organizationId, userId);
       if (!identity) {
         await this.sessions.end(userId, sessionId);
-        throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, 'Invalid or expired refresh token');
+        throw new AppException(
+          HttpStatus.UNAUTHORIZED,
+          ErrorCode.UNAUTHORIZED,
+          'Invalid or expired refresh token',
+        );
       }
       return identity;
     }
     const organization = await this.organizations.findById(organizationId);
     const user = organization
-      ? await TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, () => this.users.findByIdWithRoles(userId))
+      ? await TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, () =>
+          this.users.findByIdWithRoles(userId),
+        )
       : null;
     if (!organization || !user || user.status !== 'active' || organization.status !== 'active') {
       await this.sessions.end(userId, sessionId);
-      throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, 'Invalid or expired refresh token');
+      throw new AppException(
+        HttpStatus.UNAUTHORIZED,
+        ErrorCode.UNAUTHORIZED,
+        'Invalid or expired refresh token',
+      );
     }
     const identity = identityOf(user, organization);
     await this.sessions.cacheIdentity(identity);
@@ -261,7 +374,10 @@ export class AuthService {
   async logout(principal: Principal): Promise<void> {
     await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
     await this.sessions.end(principal.userId, principal.sessionId);
-    await this.audit.record({ action: AuditAction.LOGOUT, metadata: { sessionId: principal.sessionId } });
+    await this.audit.record({
+      action: AuditAction.LOGOUT,
+      metadata: { sessionId: principal.sessionId },
+    });
   }
 
   async logoutAll(principal: Principal): Promise<number> {
@@ -276,28 +392,52 @@ export class AuthService {
     if (!owned || !(await this.sessions.end(principal.userId, sessionId))) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Session not found');
     }
-    if (sessionId === principal.sessionId) await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
+    if (sessionId === principal.sessionId)
+      await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
     await this.audit.record({ action: AuditAction.SESSION_ENDED, metadata: { sessionId } });
   }
 
   /** Requires the current password; every other session of the user ends. */
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<number> {
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<number> {
     const attemptsKey = AuthKeys.failedPasswordChecks(principal.userId);
-    const attempt = await this.kv.increment(attemptsKey, this.config.auth.loginFailureWindowSeconds);
-    if (attempt.value > this.config.auth.loginMaxFailures) throw this.tooManyRequests(attempt.ttlSeconds);
+    const attempt = await this.kv.increment(
+      attemptsKey,
+      this.config.auth.loginFailureWindowSeconds,
+    );
+    if (attempt.value > this.config.auth.loginMaxFailures)
+      throw this.tooManyRequests(attempt.ttlSeconds);
     const user = await this.users.findByIdWithCredentials(principal.userId);
     if (!user || !(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.INVALID_CREDENTIALS,
+        'The current password is wrong',
+      );
     }
     if (await this.hasher.verify(newPassword, user.passwordHash)) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.VALIDATION_ERROR, 'Validation failed', [
-        { field: 'newPassword', messages: ['newPassword must differ from the current password'] },
-      ]);
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.VALIDATION_ERROR,
+        'Validation failed',
+        [{ field: 'newPassword', messages: ['newPassword must differ from the current password'] }],
+      );
     }
     await this.kv.delete(attemptsKey);
-    await this.users.update(user.id, { passwordHash: await this.hasher.hash(newPassword), updatedBy: principal.userId });
+    await this.users.update(user.id, {
+      passwordHash: await this.hasher.hash(newPassword),
+      updatedBy: principal.userId,
+    });
     const ended = await this.sessions.endAll(principal.userId, principal.sessionId);
-    await this.audit.record({ action: AuditAction.PASSWORD_CHANGED, entityType: 'user', entityId: user.id, metadata: { otherSessionsEnded: ended } });
+    await this.audit.record({
+      action: AuditAction.PASSWORD_CHANGED,
+      entityType: 'user',
+      entityId: user.id,
+      metadata: { otherSessionsEnded: ended },
+    });
     return ended;
   }
 }

@@ -34,7 +34,12 @@ export function identityOf(user: User, organization: Organization): CachedIdenti
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
     },
-    organization: { id: organization.id, name: organization.name, subdomain: organization.subdomain, status: organization.status },
+    organization: {
+      id: organization.id,
+      name: organization.name,
+      subdomain: organization.subdomain,
+      status: organization.status,
+    },
     permissions,
   };
 }
@@ -70,10 +75,16 @@ export class IdentityService {
 
   /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
   async principalFor(facts: TokenFacts): Promise<Principal | false> {
-    const check = await this.sessions.checkAccess(facts.tokenId, facts.sessionId, facts.organizationId, facts.userId);
+    const check = await this.sessions.checkAccess(
+      facts.tokenId,
+      facts.sessionId,
+      facts.organizationId,
+      facts.userId,
+    );
     if (check.state !== 'ok') return false;
     const identity = check.identity ?? (await this.rebuild(facts.organizationId, facts.userId));
-    if (!identity || identity.user.status !== 'active' || identity.organization.status !== 'active') return false;
+    if (!identity || identity.user.status !== 'active' || identity.organization.status !== 'active')
+      return false;
     return {
       userId: identity.user.id,
       organizationId: identity.organization.id,
@@ -98,8 +109,9 @@ export class IdentityService {
     }
     const organization = await this.organizations.findById(organizationId);
     if (!organization) return null;
-    const user = await TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, () =>
-      this.users.findByIdWithRoles(userId),
+    const user = await TenantContext.run(
+      { id: organization.id, subdomain: organization.subdomain },
+      () => this.users.findByIdWithRoles(userId),
     );
     if (!user) return null;
     const identity = identityOf(user, organization);

@@ -29,8 +29,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // passport-jwt types the key as string | Buffer; jsonwebtoken accepts a KeyObject, which
       // verifies about 40x faster than a string secret that is re-imported on every call.
-      secretOrKeyProvider: (_request: unknown, _token: unknown, done: (error: null, key: Buffer) => void) =>
-        done(null, key as unknown as Buffer),
+      secretOrKeyProvider: (
+        _request: unknown,
+        _token: unknown,
+        done: (error: null, key: Buffer) => void,
+      ) => done(null, key as unknown as Buffer),
       algorithms: ['HS256'],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

@@ -34,10 +34,13 @@ export function clearRefreshCookie(reply: FastifyReply, config: AppConfig): void
  * this API's own origin.
  */
 export function assertCsrfSafe(request: FastifyRequest, config: AppConfig): void {
-  const refuse = (message: string) => new AppException(HttpStatus.FORBIDDEN, ErrorCode.CSRF_REJECTED, message);
-  if (request.headers[CSRF_HEADER] !== '1') throw refuse(`Cookie-authenticated requests need the header X-CSRF-Protection: 1`);
+  const refuse = (message: string) =>
+    new AppException(HttpStatus.FORBIDDEN, ErrorCode.CSRF_REJECTED, message);
+  if (request.headers[CSRF_HEADER] !== '1')
+    throw refuse(`Cookie-authenticated requests need the header X-CSRF-Protection: 1`);
   const origin = request.headers.origin;
   if (origin === undefined) return;
   const ownOrigin = `${request.protocol}://${request.headers.host ?? ''}`;
-  if (origin !== ownOrigin && !config.corsOrigins.includes(origin)) throw refuse('Origin not allowed');
+  if (origin !== ownOrigin && !config.corsOrigins.includes(origin))
+    throw refuse('Origin not allowed');
 }

@@ -4,7 +4,10 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID }
  * Refresh tokens are opaque: `<sessionId>.<256 random bits>`. Redis keeps only their SHA-256.
  * The session id prefix lets a token find its session without any other index.
  */
-export function newRefreshToken(sessionId: string = randomUUID()): { token: string; sessionId: string } {
+export function newRefreshToken(sessionId: string = randomUUID()): {
+  token: string;
+  sessionId: string;
+} {
   return { token: `${sessionId}.${randomBytes(32).toString('base64url')}`, sessionId };
 }
 
@@ -36,7 +39,11 @@ export function sealSuccessor(previousToken: string, successor: string): string 
 export function unsealSuccessor(previousToken: string, sealed: string): string | null {
   try {
     const raw = Buffer.from(sealed, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', sealingKey(previousToken), raw.subarray(0, 12));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      sealingKey(previousToken),
+      raw.subarray(0, 12),
+    );
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   } catch {

@@ -5,7 +5,13 @@ import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import type { CachedIdentity } from '../../context/identity';
 import { AuthKeys } from './auth-keys';
 import { CHECK_ACCESS, ROTATE_REFRESH } from './auth.scripts';
-import { hashToken, newRefreshToken, sealSuccessor, sessionIdOf, unsealSuccessor } from './refresh-token';
+import {
+  hashToken,
+  newRefreshToken,
+  sealSuccessor,
+  sessionIdOf,
+  unsealSuccessor,
+} from './refresh-token';
 
 export interface SessionRecord {
   id: string;
@@ -22,7 +28,8 @@ export type RotationResult =
   | { outcome: 'reuse'; sessionId: string; session: SessionRecord | null }
   | { outcome: 'invalid' };
 
-export type AccessCheck = { state: 'revoked' | 'ended' } | { state: 'ok'; identity: CachedIdentity | null };
+export type AccessCheck =
+  { state: 'revoked' | 'ended' } | { state: 'ok'; identity: CachedIdentity | null };
 
 /** Sessions, refresh tokens, the access-token blacklist and the session cache, all in the key-value store. */
 @Injectable()
@@ -36,7 +43,11 @@ export class SessionService {
     return this.config.jwt.refreshTtlSeconds;
   }
 
-  async create(userId: string, organizationId: string, device: { userAgent?: string; ip?: string }): Promise<{ session: SessionRecord; refreshToken: string }> {
+  async create(
+    userId: string,
+    organizationId: string,
+    device: { userAgent?: string; ip?: string },
+  ): Promise<{ session: SessionRecord; refreshToken: string }> {
     const { token, sessionId } = newRefreshToken();
     const now = Date.now();
     const session: SessionRecord = {
@@ -48,7 +59,11 @@ export class SessionService {
       createdAt: now,
       lastUsedAt: now,
     };
-    await this.kv.set(AuthKeys.refresh(sessionId), JSON.stringify({ current: hashToken(token) }), this.ttl);
+    await this.kv.set(
+      AuthKeys.refresh(sessionId),
+      JSON.stringify({ current: hashToken(token) }),
+      this.ttl,
+    );
     await this.kv.set(AuthKeys.session(sessionId), JSON.stringify(session), this.ttl);
     await this.kv.setAdd(AuthKeys.userSessions(userId), [sessionId], this.ttl);
     return { session, refreshToken: token };
@@ -108,7 +123,9 @@ export class SessionService {
 
   /** Ends every session of a user, or every one but `keep`. Returns how many ended. */
   async endAll(userId: string, keep?: string): Promise<number> {
-    const ids = (await this.kv.setMembers(AuthKeys.userSessions(userId))).filter((id) => id !== keep);
+    const ids = (await this.kv.setMembers(AuthKeys.userSessions(userId))).filter(
+      (id) => id !== keep,
+    );
     if (ids.length === 0) return 0;
     const keys = ids.flatMap((id) => [AuthKeys.session(id), AuthKeys.refresh(id)]);
     await this.kv.delete(...keys);
@@ -122,10 +139,19 @@ export class SessionService {
     if (remaining > 0) await this.kv.set(AuthKeys.blacklist(tokenId), '1', remaining);
   }
 
-  async checkAccess(tokenId: string, sessionId: string, organizationId: string, userId: string): Promise<AccessCheck> {
+  async checkAccess(
+    tokenId: string,
+    sessionId: string,
+    organizationId: string,
+    userId: string,
+  ): Promise<AccessCheck> {
     const [state, cached] = await this.kv.runScript(
       CHECK_ACCESS,
-      [AuthKeys.blacklist(tokenId), AuthKeys.session(sessionId), AuthKeys.sessionCache(organizationId, userId)],
+      [
+        AuthKeys.blacklist(tokenId),
+        AuthKeys.session(sessionId),
+        AuthKeys.sessionCache(organizationId, userId),
+      ],
       [Math.round(this.config.auth.sessionCacheTtlSeconds * 1000)],
     );
     if (state === 'revoked' || state === 'ended') return { state };

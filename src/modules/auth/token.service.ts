@@ -28,7 +28,13 @@ export class TokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  signAccessToken(subject: { userId: string; email: string; organizationId: string; roles: string[]; sessionId: string }): {
+  signAccessToken(subject: {
+    userId: string;
+    email: string;
+    organizationId: string;
+    roles: string[];
+    sessionId: string;
+  }): {
     accessToken: string;
     expiresIn: number;
   } {

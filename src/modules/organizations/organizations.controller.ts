@@ -4,7 +4,12 @@ import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, Permissions, Roles } from '../../security/decorators';
 import { PERMISSIONS, SUPERUSER_ROLE } from '../../security/permissions';
-import { ListOrganizationsQueryDto, OrganizationDto, UpdateOrganizationDto, UpdateOrganizationStatusDto } from './dto/organizations.dto';
+import {
+  ListOrganizationsQueryDto,
+  OrganizationDto,
+  UpdateOrganizationDto,
+  UpdateOrganizationStatusDto,
+} from './dto/organizations.dto';
 import { OrganizationsService } from './organizations.service';
 
 @ApiTags('organizations')
@@ -23,7 +28,9 @@ export class OrganizationsController {
   @Patch('current')
   @Permissions(PERMISSIONS.ORGANIZATION_UPDATE)
   @ResponseMessage('Organization updated')
-  @ApiOperation({ summary: 'Rename your organization or change its settings (needs organization.update)' })
+  @ApiOperation({
+    summary: 'Rename your organization or change its settings (needs organization.update)',
+  })
   @ApiEnvelope(OrganizationDto)
   @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   updateCurrent(@Body() dto: UpdateOrganizationDto): Promise<OrganizationDto> {
@@ -42,11 +49,23 @@ export class OrganizationsController {
   @Patch(':id')
   @Roles(SUPERUSER_ROLE)
   @ResponseMessage('Organization status changed')
-  @ApiOperation({ summary: 'Suspend or reactivate an organization (platform superuser only); suspension ends its sessions' })
+  @ApiOperation({
+    summary:
+      'Suspend or reactivate an organization (platform superuser only); suspension ends its sessions',
+  })
   @ApiEnvelope(OrganizationDto)
-  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID')
-  @ApiErrorResponse(404, { description: 'NOT_FOUND: no such organization', message: 'Organization not found' })
-  setStatus(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateOrganizationStatusDto): Promise<OrganizationDto> {
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID',
+  )
+  @ApiErrorResponse(404, {
+    description: 'NOT_FOUND: no such organization',
+    message: 'Organization not found',
+  })
+  setStatus(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: UpdateOrganizationStatusDto,
+  ): Promise<OrganizationDto> {
     return this.organizations.setStatus(id, dto.status);
   }
 }

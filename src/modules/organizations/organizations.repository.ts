@@ -26,7 +26,10 @@ export class OrganizationsRepository {
     return this.repository(manager).save(organization);
   }
 
-  async update(id: string, changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>): Promise<void> {
+  async update(
+    id: string,
+    changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>,
+  ): Promise<void> {
     await this.repository().update({ id }, { ...changes, updatedAt: new Date() });
   }
 

@@ -10,10 +10,15 @@ import { OrganizationDto, type UpdateOrganizationDto } from './dto/organizations
 import type { Organization } from './organization.entity';
 import { OrganizationsRepository } from './organizations.repository';
 
-const notFound = () => new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Organization not found');
+const notFound = () =>
+  new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Organization not found');
 
 function snapshot(organization: Organization): Record<string, unknown> {
-  return { name: organization.name, status: organization.status, settings: organization.settings ?? {} };
+  return {
+    name: organization.name,
+    status: organization.status,
+    settings: organization.settings ?? {},
+  };
 }
 
 @Injectable()
@@ -26,7 +31,9 @@ export class OrganizationsService {
   ) {}
 
   async current(): Promise<OrganizationDto> {
-    const organization = await this.organizations.findById(TenantContext.requireTenantId('organizations.current'));
+    const organization = await this.organizations.findById(
+      TenantContext.requireTenantId('organizations.current'),
+    );
     if (!organization) throw notFound();
     return OrganizationDto.from(organization);
   }
@@ -35,17 +42,35 @@ export class OrganizationsService {
     const id = TenantContext.requireTenantId('organizations.updateCurrent');
     const before = await this.organizations.findById(id);
     if (!before) throw notFound();
-    await this.organizations.update(id, { name: dto.name ?? before.name, settings: dto.settings ?? before.settings });
+    await this.organizations.update(id, {
+      name: dto.name ?? before.name,
+      settings: dto.settings ?? before.settings,
+    });
     const after = await this.organizations.findById(id);
     if (!after) throw notFound();
     await this.invalidateMembers(after);
-    await this.audit.record({ action: 'organization.updated', entityType: 'organization', entityId: id, before: snapshot(before), after: snapshot(after) });
+    await this.audit.record({
+      action: 'organization.updated',
+      entityType: 'organization',
+      entityId: id,
+      before: snapshot(before),
+      after: snapshot(after),
+    });
     return OrganizationDto.from(after);
   }
 
-  async list(page: number, limit: number, order: 'asc' | 'desc'): Promise<PaginatedResult<OrganizationDto>> {
+  async list(
+    page: number,
+    limit: number,
+    order: 'asc' | 'desc',
+  ): Promise<PaginatedResult<OrganizationDto>> {
     const [rows, total] = await this.organizations.findPage(page, limit, order);
-    return new PaginatedResult(rows.map((row) => OrganizationDto.from(row)), page, limit, total);
+    return new PaginatedResult(
+      rows.map((row) => OrganizationDto.from(row)),
+      page,
+      limit,
+      total,
+    );
   }
 
   /** Superuser: suspending ends every session of the organization's users at once. */
@@ -74,6 +99,7 @@ export class OrganizationsService {
   }
 
   private async invalidateMembers(organization: Organization): Promise<void> {
-    for (const userId of await this.users.findAllIds()) await this.sessions.invalidateIdentity(organization.id, userId);
+    for (const userId of await this.users.findAllIds())
+      await this.sessions.invalidateIdentity(organization.id, userId);
   }
 }

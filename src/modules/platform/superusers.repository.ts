@@ -15,17 +15,26 @@ export class SuperusersRepository {
   }
 
   findByEmailWithCredentials(email: string): Promise<Superuser | null> {
-    return this.repository.createQueryBuilder('superuser').addSelect('superuser.passwordHash').where('superuser.email = :email', { email }).getOne();
+    return this.repository
+      .createQueryBuilder('superuser')
+      .addSelect('superuser.passwordHash')
+      .where('superuser.email = :email', { email })
+      .getOne();
   }
 
   /** Creates the superuser, or sets a new password when the email exists (idempotent for seeds and the CLI). */
-  async upsert(email: string, passwordHash: string): Promise<{ superuser: Superuser; created: boolean }> {
+  async upsert(
+    email: string,
+    passwordHash: string,
+  ): Promise<{ superuser: Superuser; created: boolean }> {
     const existing = await this.repository.findOne({ where: { email } });
     if (existing) {
       await this.repository.update({ id: existing.id }, { passwordHash, updatedAt: new Date() });
       return { superuser: existing, created: false };
     }
-    const superuser = await this.repository.save(Object.assign(new Superuser(), { email, passwordHash, lastLoginAt: null }));
+    const superuser = await this.repository.save(
+      Object.assign(new Superuser(), { email, passwordHash, lastLoginAt: null }),
+    );
     return { superuser, created: true };
   }
 

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
 import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
@@ -9,7 +20,11 @@ import { CreateRoleDto, RoleDto, UpdateRoleDto } from './dto/roles.dto';
 import { RolesService } from './roles.service';
 
 const InvalidId = () => ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID');
-const NotFound = () => ApiErrorResponse(404, { description: 'NOT_FOUND: no such role in your organization', message: 'Role not found' });
+const NotFound = () =>
+  ApiErrorResponse(404, {
+    description: 'NOT_FOUND: no such role in your organization',
+    message: 'Role not found',
+  });
 const CANNOT_GRANT = 'You can only grant permissions you hold: anything else is 403 FORBIDDEN.';
 
 @ApiTags('roles')
@@ -47,14 +62,25 @@ export class RolesController {
   @Patch(':id')
   @ResponseMessage('Role updated')
   @ApiOperation({
-    summary: 'Rename or change permissions (built-in roles keep their names; admin keeps every permission)',
+    summary:
+      'Rename or change permissions (built-in roles keep their names; admin keeps every permission)',
     description: CANNOT_GRANT,
   })
   @ApiEnvelope(RoleDto)
-  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID')
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID',
+  )
   @NotFound()
-  @ApiErrorResponse(409, 'CONFLICT: the name is taken, a built-in role cannot be renamed, or admin would lose a permission')
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateRoleDto, @CurrentUser() principal: Principal): Promise<RoleDto> {
+  @ApiErrorResponse(
+    409,
+    'CONFLICT: the name is taken, a built-in role cannot be renamed, or admin would lose a permission',
+  )
+  update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: UpdateRoleDto,
+    @CurrentUser() principal: Principal,
+  ): Promise<RoleDto> {
     return this.roles.update(id, dto, principal);
   }
 

@@ -12,8 +12,14 @@ import { type CreateRoleDto, RoleDto, type UpdateRoleDto } from './dto/roles.dto
 import { Role } from './role.entity';
 import { RolesRepository } from './roles.repository';
 
-const notFound = () => new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Role not found');
-const taken = (name: string) => new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, `A role named "${name}" already exists`);
+const notFound = () =>
+  new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Role not found');
+const taken = (name: string) =>
+  new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.CONFLICT,
+    `A role named "${name}" already exists`,
+  );
 
 /** Custom roles per organization; built-in roles keep their names and cannot be deleted. */
 @Injectable()
@@ -49,7 +55,12 @@ export class RolesService {
           updatedBy: actor.userId,
         }),
       );
-      await this.audit.record({ action: 'role.created', entityType: 'role', entityId: role.id, after: { name: role.name, permissions: role.permissions } });
+      await this.audit.record({
+        action: 'role.created',
+        entityType: 'role',
+        entityId: role.id,
+        after: { name: role.name, permissions: role.permissions },
+      });
       return RoleDto.from(role);
     } catch (error) {
       if (isUniqueViolation(error)) throw taken(dto.name);
@@ -61,14 +72,27 @@ export class RolesService {
     const role = await this.roles.findById(id);
     if (!role) throw notFound();
     if (role.isBuiltIn && dto.name !== undefined && dto.name !== role.name) {
-      throw new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'Built-in roles cannot be renamed');
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.CONFLICT,
+        'Built-in roles cannot be renamed',
+      );
     }
     if (role.name === ADMIN_ROLE && dto.permissions !== undefined) {
-      throw new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'The admin role always holds every permission');
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.CONFLICT,
+        'The admin role always holds every permission',
+      );
     }
     if (dto.permissions) this.assertHeld(dto.permissions, actor);
-    if (dto.name && dto.name !== role.name && (await this.roles.findByName(dto.name))) throw taken(dto.name);
-    const before = { name: role.name, description: role.description, permissions: role.permissions };
+    if (dto.name && dto.name !== role.name && (await this.roles.findByName(dto.name)))
+      throw taken(dto.name);
+    const before = {
+      name: role.name,
+      description: role.description,
+      permissions: role.permissions,
+    };
     await this.roles.update(role.id, {
       name: dto.name ?? role.name,
       description: dto.description ?? role.description,
@@ -83,7 +107,11 @@ export class RolesService {
       entityType: 'role',
       entityId: role.id,
       before,
-      after: { name: updated.name, description: updated.description, permissions: updated.permissions },
+      after: {
+        name: updated.name,
+        description: updated.description,
+        permissions: updated.permissions,
+      },
     });
     return RoleDto.from(updated);
   }
@@ -91,18 +119,36 @@ export class RolesService {
   async remove(id: string): Promise<void> {
     const role = await this.roles.findById(id);
     if (!role) throw notFound();
-    if (role.isBuiltIn) throw new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'Built-in roles cannot be deleted');
+    if (role.isBuiltIn)
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.CONFLICT,
+        'Built-in roles cannot be deleted',
+      );
     if ((await this.users.findIdsWithRoleId(role.id)).length > 0) {
-      throw new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'The role is still assigned to users');
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.CONFLICT,
+        'The role is still assigned to users',
+      );
     }
     await this.roles.delete(role.id);
-    await this.audit.record({ action: 'role.deleted', entityType: 'role', entityId: role.id, before: { name: role.name, permissions: role.permissions } });
+    await this.audit.record({
+      action: 'role.deleted',
+      entityType: 'role',
+      entityId: role.id,
+      before: { name: role.name, permissions: role.permissions },
+    });
   }
 
   private assertHeld(permissions: string[], actor: Principal): void {
     const missing = permissions.filter((code) => !actor.permissions.includes(code));
     if (missing.length > 0) {
-      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, `You cannot grant permissions you do not hold: ${missing.join(', ')}`);
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.FORBIDDEN,
+        `You cannot grant permissions you do not hold: ${missing.join(', ')}`,
+      );
     }
   }
 

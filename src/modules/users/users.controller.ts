@@ -1,16 +1,39 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
 import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, CurrentUser, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
-import { CreateUserDto, ListUsersQueryDto, UpdateProfileDto, UpdateUserDto, UserDto } from './dto/users.dto';
+import {
+  CreateUserDto,
+  ListUsersQueryDto,
+  UpdateProfileDto,
+  UpdateUserDto,
+  UserDto,
+} from './dto/users.dto';
 import { UsersService } from './users.service';
 
 const InvalidId = () => ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID');
-const NotFound = () => ApiErrorResponse(404, { description: 'NOT_FOUND: no such user in your organization', message: 'User not found' });
-const CannotGrant = () => ApiErrorResponse(403, 'FORBIDDEN: the roles would grant a permission you do not hold');
+const NotFound = () =>
+  ApiErrorResponse(404, {
+    description: 'NOT_FOUND: no such user in your organization',
+    message: 'User not found',
+  });
+const CannotGrant = () =>
+  ApiErrorResponse(403, 'FORBIDDEN: the roles would grant a permission you do not hold');
 
 @ApiTags('users')
 @Controller('users')
@@ -30,7 +53,10 @@ export class UsersController {
   @ResponseMessage('Profile updated')
   @ApiOperation({ summary: 'Edit your own names; roles and status cannot be changed here' })
   @ApiEnvelope(UserDto)
-  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field; also for roles, status or any other field not allowed here')
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR, with details per field; also for roles, status or any other field not allowed here',
+  )
   updateMe(@CurrentUser() principal: Principal, @Body() dto: UpdateProfileDto): Promise<UserDto> {
     return this.users.updateProfile(principal, dto);
   }
@@ -57,7 +83,10 @@ export class UsersController {
   @Post()
   @Permissions(PERMISSIONS.USERS_CREATE)
   @ResponseMessage('User created')
-  @ApiOperation({ summary: 'Create a user with roles (needs users.create; you can only grant permissions you hold)' })
+  @ApiOperation({
+    summary:
+      'Create a user with roles (needs users.create; you can only grant permissions you hold)',
+  })
   @ApiEnvelope(UserDto, { status: 201 })
   @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), including an unknown role')
   @CannotGrant()
@@ -69,13 +98,25 @@ export class UsersController {
   @Patch(':id')
   @Permissions(PERMISSIONS.USERS_UPDATE)
   @ResponseMessage('User updated')
-  @ApiOperation({ summary: 'Change names, roles or status (needs users.update); applies on the next request' })
+  @ApiOperation({
+    summary: 'Change names, roles or status (needs users.update); applies on the next request',
+  })
   @ApiEnvelope(UserDto)
-  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), including an unknown role; or BAD_REQUEST: the id is not a UUID')
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR (details per field), including an unknown role; or BAD_REQUEST: the id is not a UUID',
+  )
   @CannotGrant()
   @NotFound()
-  @ApiErrorResponse(409, 'CONFLICT: would leave the organization without an active admin, or a concurrent change won')
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto, @CurrentUser() principal: Principal): Promise<UserDto> {
+  @ApiErrorResponse(
+    409,
+    'CONFLICT: would leave the organization without an active admin, or a concurrent change won',
+  )
+  update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: UpdateUserDto,
+    @CurrentUser() principal: Principal,
+  ): Promise<UserDto> {
     return this.users.update(id, dto, principal);
   }
 
@@ -88,7 +129,10 @@ export class UsersController {
   @InvalidId()
   @NotFound()
   @ApiErrorResponse(409, 'CONFLICT: the last active admin of the organization')
-  async remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() principal: Principal): Promise<null> {
+  async remove(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentUser() principal: Principal,
+  ): Promise<null> {
     await this.users.deactivate(id, principal);
     return null;
   }

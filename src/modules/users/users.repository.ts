@@ -12,11 +12,17 @@ export class UsersRepository extends TenantScopedRepository<User> {
 
   /** The user with roles and, for credential checks only, the password hash. */
   findByEmailWithCredentials(email: string): Promise<User | null> {
-    return this.findOneScoped({ email }, { relations: { roles: true }, withSecrets: ['passwordHash'] });
+    return this.findOneScoped(
+      { email },
+      { relations: { roles: true }, withSecrets: ['passwordHash'] },
+    );
   }
 
   findByIdWithCredentials(id: string): Promise<User | null> {
-    return this.findOneScoped({ id }, { relations: { roles: true }, withSecrets: ['passwordHash'] });
+    return this.findOneScoped(
+      { id },
+      { relations: { roles: true }, withSecrets: ['passwordHash'] },
+    );
   }
 
   findByIdWithRoles(id: string): Promise<User | null> {
@@ -52,14 +58,18 @@ export class UsersRepository extends TenantScopedRepository<User> {
   }
 
   /** Ids of the active users holding a role, for cache invalidation and the last-admin rule. */
-  async findActiveIdsWithRole(roleName: string, options: { lockForUpdate?: boolean } = {}): Promise<string[]> {
+  async findActiveIdsWithRole(
+    roleName: string,
+    options: { lockForUpdate?: boolean } = {},
+  ): Promise<string[]> {
     const query = this.queryBuilder('user')
       .innerJoin('user.roles', 'role', 'role.name = :roleName', { roleName })
       .andWhere('user.status = :status', { status: 'active' })
       .select('user.id', 'id');
     // MySQL: lock the rows so two concurrent demotions cannot both see "another admin is left".
     // SQLite needs no lock: its transactions run one at a time (TransactionRunner).
-    if (options.lockForUpdate && this.dataSource.options.type === 'mysql') query.setLock('pessimistic_write');
+    if (options.lockForUpdate && this.dataSource.options.type === 'mysql')
+      query.setLock('pessimistic_write');
     const rows = await query.getRawMany<{ id: string }>();
     return rows.map((row) => row.id);
   }
@@ -73,12 +83,20 @@ export class UsersRepository extends TenantScopedRepository<User> {
   }
 
   async findAllIds(): Promise<string[]> {
-    const rows = await this.queryBuilder('user').select('user.id', 'id').getRawMany<{ id: string }>();
+    const rows = await this.queryBuilder('user')
+      .select('user.id', 'id')
+      .getRawMany<{ id: string }>();
     return rows.map((row) => row.id);
   }
 }
 
-export const USER_SORT_FIELDS = ['email', 'firstName', 'lastName', 'createdAt', 'lastLoginAt'] as const;
+export const USER_SORT_FIELDS = [
+  'email',
+  'firstName',
+  'lastName',
+  'createdAt',
+  'lastLoginAt',
+] as const;
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
 export interface UserPageFilter {

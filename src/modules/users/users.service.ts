@@ -1,7 +1,11 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../context/request-context';
-import { isLockConflict, isUniqueViolation, TransactionRunner } from '../../database/transaction-runner.service';
+import {
+  isLockConflict,
+  isUniqueViolation,
+  TransactionRunner,
+} from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
@@ -12,15 +16,26 @@ import { AuditService } from '../audit/audit.service';
 import { SessionService } from '../auth/session.service';
 import type { Role } from '../roles/role.entity';
 import { RolesRepository } from '../roles/roles.repository';
-import type { CreateUserDto, ListUsersQueryDto, UpdateProfileDto, UpdateUserDto } from './dto/users.dto';
+import type {
+  CreateUserDto,
+  ListUsersQueryDto,
+  UpdateProfileDto,
+  UpdateUserDto,
+} from './dto/users.dto';
 import { UserDto } from './dto/users.dto';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
 
-const notFound = () => new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'User not found');
+const notFound = () =>
+  new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'User not found');
 
 function snapshot(user: User): Record<string, unknown> {
-  return { firstName: user.firstName, lastName: user.lastName, status: user.status, roles: (user.roles ?? []).map((r) => r.name).sort() };
+  return {
+    firstName: user.firstName,
+    lastName: user.lastName,
+    status: user.status,
+    roles: (user.roles ?? []).map((r) => r.name).sort(),
+  };
 }
 
 /** User administration inside the caller's organization. */
@@ -37,7 +52,12 @@ export class UsersService {
 
   async list(query: ListUsersQueryDto): Promise<PaginatedResult<UserDto>> {
     const [users, total] = await this.users.findPage(query);
-    return new PaginatedResult(users.map((user) => UserDto.from(user)), query.page, query.limit, total);
+    return new PaginatedResult(
+      users.map((user) => UserDto.from(user)),
+      query.page,
+      query.limit,
+      total,
+    );
   }
 
   async get(id: string): Promise<UserDto> {
@@ -49,7 +69,12 @@ export class UsersService {
   async create(dto: CreateUserDto, actor: Principal): Promise<UserDto> {
     const roles = await this.rolesToGrant(dto.roles, actor);
     const email = normalizeEmail(dto.email);
-    const conflict = () => new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'A user with this email already exists');
+    const conflict = () =>
+      new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.CONFLICT,
+        'A user with this email already exists',
+      );
     if (await this.users.findByEmail(email)) throw conflict();
     const passwordHash = await this.hasher.hash(dto.password);
     try {
@@ -66,7 +91,12 @@ export class UsersService {
           updatedBy: actor.userId,
         }),
       );
-      await this.audit.record({ action: 'user.created', entityType: 'user', entityId: user.id, after: snapshot(user) });
+      await this.audit.record({
+        action: 'user.created',
+        entityType: 'user',
+        entityId: user.id,
+        after: snapshot(user),
+      });
       return UserDto.from(user);
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict();
@@ -98,10 +128,16 @@ export class UsersService {
       return { user: await users.save(current), before: previous };
     });
     const after = snapshot(user);
-    if (after.status === 'disabled' && before.status !== 'disabled') await this.sessions.endAll(user.id);
+    if (after.status === 'disabled' && before.status !== 'disabled')
+      await this.sessions.endAll(user.id);
     await this.sessions.invalidateIdentity(user.organizationId, user.id);
     const rolesChanged = JSON.stringify(before.roles) !== JSON.stringify(after.roles);
-    const action = before.status !== after.status ? `user.${after.status === 'disabled' ? 'disabled' : 'enabled'}` : rolesChanged ? 'user.roles.changed' : 'user.updated';
+    const action =
+      before.status !== after.status
+        ? `user.${after.status === 'disabled' ? 'disabled' : 'enabled'}`
+        : rolesChanged
+          ? 'user.roles.changed'
+          : 'user.updated';
     await this.audit.record({ action, entityType: 'user', entityId: user.id, before, after });
     return UserDto.from(user);
   }
@@ -115,11 +151,21 @@ export class UsersService {
     const user = await this.users.findByIdWithRoles(actor.userId);
     if (!user) throw notFound();
     const before = snapshot(user);
-    await this.users.update(user.id, { firstName: dto.firstName ?? user.firstName, lastName: dto.lastName ?? user.lastName, updatedBy: actor.userId });
+    await this.users.update(user.id, {
+      firstName: dto.firstName ?? user.firstName,
+      lastName: dto.lastName ?? user.lastName,
+      updatedBy: actor.userId,
+    });
     await this.sessions.invalidateIdentity(user.organizationId, user.id);
     const updated = await this.users.findByIdWithRoles(user.id);
     if (!updated) throw notFound();
-    await this.audit.record({ action: 'user.profile.updated', entityType: 'user', entityId: user.id, before, after: snapshot(updated) });
+    await this.audit.record({
+      action: 'user.profile.updated',
+      entityType: 'user',
+      entityId: user.id,
+      before,
+      after: snapshot(updated),
+    });
     return UserDto.from(updated);
   }
 
@@ -128,13 +174,22 @@ export class UsersService {
     const roles = await this.roles.findByNames(names);
     const unknown = names.filter((name) => !roles.some((role) => role.name === name));
     if (unknown.length > 0) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.VALIDATION_ERROR, 'Validation failed', [
-        { field: 'roles', messages: [`unknown roles: ${unknown.join(', ')}`] },
-      ]);
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.VALIDATION_ERROR,
+        'Validation failed',
+        [{ field: 'roles', messages: [`unknown roles: ${unknown.join(', ')}`] }],
+      );
     }
-    const missing = [...new Set(roles.flatMap((role) => role.permissions))].filter((code) => !actor.permissions.includes(code));
+    const missing = [...new Set(roles.flatMap((role) => role.permissions))].filter(
+      (code) => !actor.permissions.includes(code),
+    );
     if (missing.length > 0) {
-      throw new AppException(HttpStatus.FORBIDDEN, ErrorCode.FORBIDDEN, `You cannot grant permissions you do not hold: ${missing.join(', ')}`);
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.FORBIDDEN,
+        `You cannot grant permissions you do not hold: ${missing.join(', ')}`,
+      );
     }
     return roles;
   }
@@ -147,18 +202,35 @@ export class UsersService {
     try {
       return await this.transactions.run(work);
     } catch (error) {
-      if (isLockConflict(error)) throw new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'A concurrent change to these users won; try again');
+      if (isLockConflict(error))
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.CONFLICT,
+          'A concurrent change to these users won; try again',
+        );
       throw error;
     }
   }
 
-  private async assertAdminRemains(manager: EntityManager, user: User, roles: Role[], status: string): Promise<void> {
-    const wasAdmin = user.status === 'active' && user.roles.some((role) => role.name === ADMIN_ROLE);
+  private async assertAdminRemains(
+    manager: EntityManager,
+    user: User,
+    roles: Role[],
+    status: string,
+  ): Promise<void> {
+    const wasAdmin =
+      user.status === 'active' && user.roles.some((role) => role.name === ADMIN_ROLE);
     const staysAdmin = status === 'active' && roles.some((role) => role.name === ADMIN_ROLE);
     if (!wasAdmin || staysAdmin) return;
-    const admins = await this.users.transactional(manager).findActiveIdsWithRole(ADMIN_ROLE, { lockForUpdate: true });
+    const admins = await this.users
+      .transactional(manager)
+      .findActiveIdsWithRole(ADMIN_ROLE, { lockForUpdate: true });
     if (admins.filter((adminId) => adminId !== user.id).length === 0) {
-      throw new AppException(HttpStatus.CONFLICT, ErrorCode.CONFLICT, 'The last active admin of the organization cannot be demoted, disabled or deleted');
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.CONFLICT,
+        'The last active admin of the organization cannot be demoted, disabled or deleted',
+      );
     }
   }
 }

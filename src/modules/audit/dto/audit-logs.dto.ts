@@ -31,9 +31,12 @@ export class AuditLogDto {
   @ApiProperty({ nullable: true, type: String }) userId!: string | null;
   @ApiProperty({ nullable: true, type: String }) entityType!: string | null;
   @ApiProperty({ nullable: true, type: String }) entityId!: string | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) before!: AuditValues | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) after!: AuditValues | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) metadata!: AuditValues | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
+  before!: AuditValues | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
+  after!: AuditValues | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
+  metadata!: AuditValues | null;
   @ApiProperty({ nullable: true, type: String }) ip!: string | null;
   @ApiProperty({ nullable: true, type: String }) userAgent!: string | null;
   @ApiProperty({ nullable: true, type: String }) requestId!: string | null;

@@ -34,8 +34,12 @@ export class OrganizationResponseDto {
 export class TokensDto {
   @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' }) accessToken!: string;
   @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
-  @ApiProperty({ example: 900, description: 'Seconds until the access token expires' }) expiresIn!: number;
-  @ApiPropertyOptional({ description: 'Only when the request asked for refreshTokenInBody (or sent the token in the body)' })
+  @ApiProperty({ example: 900, description: 'Seconds until the access token expires' })
+  expiresIn!: number;
+  @ApiPropertyOptional({
+    description:
+      'Only when the request asked for refreshTokenInBody (or sent the token in the body)',
+  })
   refreshToken?: string;
 }
 
@@ -71,9 +75,14 @@ export class SessionResponseDto {
 }
 
 export class SessionsEndedDto {
-  @ApiProperty({ example: 3, description: 'How many sessions ended, this one included' }) sessionsEnded!: number;
+  @ApiProperty({ example: 3, description: 'How many sessions ended, this one included' })
+  sessionsEnded!: number;
 }
 
 export class PasswordChangedDto {
-  @ApiProperty({ example: 2, description: 'How many other sessions ended; this one stays signed in' }) otherSessionsEnded!: number;
+  @ApiProperty({
+    example: 2,
+    description: 'How many other sessions ended; this one stays signed in',
+  })
+  otherSessionsEnded!: number;
 }

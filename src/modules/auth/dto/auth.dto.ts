@@ -23,7 +23,10 @@ export class RegisterOrganizationDto {
   @MaxLength(255)
   name!: string;
 
-  @ApiProperty({ example: 'acme', description: 'Lowercase letters, digits and inner hyphens, 3-63 characters' })
+  @ApiProperty({
+    example: 'acme',
+    description: 'Lowercase letters, digits and inner hyphens, 3-63 characters',
+  })
   @IsString()
   @Matches(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, {
     message: 'subdomain must be 3-63 lowercase letters, digits or inner hyphens',
@@ -43,7 +46,10 @@ export class RegisterDto {
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', description: '8+ characters, at most 72 bytes, not a common password' })
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    description: '8+ characters, at most 72 bytes, not a common password',
+  })
   @IsAcceptablePassword()
   password!: string;
 
@@ -61,7 +67,9 @@ export class RegisterDto {
   @MaxLength(100)
   lastName!: string;
 
-  @ApiPropertyOptional({ description: 'Non-browser clients: return the refresh token in the body instead of a cookie' })
+  @ApiPropertyOptional({
+    description: 'Non-browser clients: return the refresh token in the body instead of a cookie',
+  })
   @IsOptional()
   @IsBoolean()
   refreshTokenInBody?: boolean;
@@ -80,14 +88,18 @@ export class LoginDto {
   @MaxLength(1024)
   password!: string;
 
-  @ApiPropertyOptional({ description: 'Non-browser clients: return the refresh token in the body instead of a cookie' })
+  @ApiPropertyOptional({
+    description: 'Non-browser clients: return the refresh token in the body instead of a cookie',
+  })
   @IsOptional()
   @IsBoolean()
   refreshTokenInBody?: boolean;
 }
 
 export class RefreshDto {
-  @ApiPropertyOptional({ description: 'Non-browser clients send the refresh token here; browsers rely on the cookie' })
+  @ApiPropertyOptional({
+    description: 'Non-browser clients send the refresh token here; browsers rely on the cookie',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)

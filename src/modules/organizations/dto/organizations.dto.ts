@@ -13,7 +13,10 @@ export class UpdateOrganizationDto {
   @MaxLength(255)
   name?: string;
 
-  @ApiPropertyOptional({ example: { locale: 'en-GB' }, description: 'Flat key/value settings (strings, numbers, booleans)' })
+  @ApiPropertyOptional({
+    example: { locale: 'en-GB' },
+    description: 'Flat key/value settings (strings, numbers, booleans)',
+  })
   @IsOptional()
   @IsObject()
   settings?: OrganizationSettings;

@@ -1,12 +1,22 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { ALL_PERMISSIONS } from '../../../security/permissions';
 import type { Role } from '../role.entity';
 
 export class CreateRoleDto {
   @ApiProperty({ example: 'support', description: 'Lowercase letters, digits, - and _' })
-  @Matches(/^[a-z][a-z0-9_-]{1,63}$/, { message: 'name must be 2-64 lowercase letters, digits, - or _' })
+  @Matches(/^[a-z][a-z0-9_-]{1,63}$/, {
+    message: 'name must be 2-64 lowercase letters, digits, - or _',
+  })
   name!: string;
 
   @ApiPropertyOptional({ example: 'Reads users and products' })
@@ -19,7 +29,10 @@ export class CreateRoleDto {
   @ApiProperty({ example: ['users.read', 'products.read'], enum: ALL_PERMISSIONS, isArray: true })
   @IsArray()
   @ArrayUnique()
-  @IsIn(ALL_PERMISSIONS, { each: true, message: `each permission must be one of ${ALL_PERMISSIONS.join(', ')}` })
+  @IsIn(ALL_PERMISSIONS, {
+    each: true,
+    message: `each permission must be one of ${ALL_PERMISSIONS.join(', ')}`,
+  })
   permissions!: string[];
 }
 

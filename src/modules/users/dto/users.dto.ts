@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { PageQueryDto } from '../../../http/pagination.dto';
 import { IsAcceptablePassword } from '../../../security/password.validator';
 import type { User } from '../user.entity';
@@ -34,7 +45,10 @@ export class CreateUserDto {
   @MaxLength(100)
   lastName!: string;
 
-  @ApiProperty({ example: ['staff'], description: 'Role names of this organization; you can only grant permissions you hold' })
+  @ApiProperty({
+    example: ['staff'],
+    description: 'Role names of this organization; you can only grant permissions you hold',
+  })
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(20)
@@ -43,7 +57,9 @@ export class CreateUserDto {
 }
 
 /** What an administrator may change on a user; never the email, password or tenant. */
-export class UpdateUserDto extends PartialType(PickType(CreateUserDto, ['firstName', 'lastName', 'roles'] as const)) {
+export class UpdateUserDto extends PartialType(
+  PickType(CreateUserDto, ['firstName', 'lastName', 'roles'] as const),
+) {
   @ApiPropertyOptional({ enum: ['active', 'disabled'] })
   @IsOptional()
   @IsIn(['active', 'disabled'])
@@ -51,7 +67,9 @@ export class UpdateUserDto extends PartialType(PickType(CreateUserDto, ['firstNa
 }
 
 /** What users may change on themselves: names only, never roles or status. */
-export class UpdateProfileDto extends PartialType(PickType(CreateUserDto, ['firstName', 'lastName'] as const)) {}
+export class UpdateProfileDto extends PartialType(
+  PickType(CreateUserDto, ['firstName', 'lastName'] as const),
+) {}
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: USER_SORT_FIELDS, default: 'createdAt' })
