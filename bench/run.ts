@@ -17,13 +17,16 @@
  * default 20% of the quiet /me throughput), BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306),
  * BENCH_REDIS_URL (redis://127.0.0.1:6379). BCRYPT_ROUNDS, HASH_CONCURRENCY, DB_POOL_SIZE and
  * SESSION_CACHE_TTL, when set, are passed to both servers; otherwise the app's defaults apply.
- * BENCH_ONLY=me,products,login,storm runs a subset; BENCH_API_NODE_ARGS adds node flags to the
- * API process (e.g. "--cpu-prof --cpu-prof-dir=prof" to see where its time goes).
+ * AUTH_IP_RATE_LIMIT and LOGIN_MAX_FAILURES default to their maximum (the limiters would
+ * otherwise turn the login run into a 429 run); set them to see the limiters at work.
+ * BENCH_ONLY=me,products,login,storm runs a subset; BENCH_API_NODE_ARGS and BENCH_BARE_NODE_ARGS
+ * add node flags to the API or bare process (e.g. "--cpu-prof --cpu-prof-dir=prof" to see where
+ * the time goes).
  */
 import 'reflect-metadata';
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -42,18 +45,20 @@ import { Semaphore } from '../src/security/semaphore';
 
 // ---------------------------------------------------------------- settings
 
-function numberFrom(name: string, fallback: number): number {
+function numberFrom(name: string, fallback: number, { allowZero = false } = {}): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero))
+    throw new Error(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${raw}"`,
+    );
   return value;
 }
 
 const DURATION = numberFrom('BENCH_DURATION', 10);
 const CONNECTIONS = numberFrom('BENCH_CONNECTIONS', 50);
-const WARMUP = numberFrom('BENCH_WARMUP', 2);
+const WARMUP = numberFrom('BENCH_WARMUP', 2, { allowZero: true });
 const ORGS = numberFrom('BENCH_ORGS', 100);
 const PRODUCTS_PER_ORG = numberFrom('BENCH_PRODUCTS', 1000);
 const MYSQL_URL = (process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
@@ -74,6 +79,7 @@ for (const part of ONLY) {
     throw new Error(`BENCH_ONLY: unknown part "${part}" (use ${PARTS.join(', ')})`);
 }
 const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const BARE_NODE_ARGS = (process.env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const log = (line: string): void => void process.stderr.write(`· ${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,31 +116,38 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // ---------------------------------------------------------------- machine
 
-/** Share of all CPUs busy over `ms`, from /proc/stat (Linux); null elsewhere. */
-async function machineBusy(ms: number): Promise<number | null> {
-  const read = (): number[] | null => {
-    try {
-      return readFileSync('/proc/stat', 'utf8')
-        .split('\n')[0]
-        .trim()
-        .split(/\s+/)
-        .slice(1)
-        .map(Number);
-    } catch {
-      return null;
-    }
-  };
-  const before = read();
-  await sleep(ms);
-  const after = read();
-  if (!before || !after) return null;
-  const delta = after.map((value, index) => value - before[index]);
-  const total = delta.reduce((sum, value) => sum + value, 0);
-  const idle = delta[3] + (delta[4] ?? 0);
-  return total > 0 ? (total - idle) / total : null;
+/**
+ * Jiffies of all CPUs so far, from /proc/stat (Linux); null elsewhere. `busy` is user, nice and
+ * system time only, the kinds a process is charged with: interrupt time (the loopback traffic
+ * of the benchmark itself, mostly) is left out.
+ */
+function machineJiffies(): { busy: number; total: number } | null {
+  try {
+    const [user, nice, system, ...rest] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    return {
+      busy: user + nice + system,
+      total: user + nice + system + rest.reduce((sum, value) => sum + value, 0),
+    };
+  } catch {
+    return null;
+  }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc; null elsewhere. */
+/** Share of all CPUs busy over `ms`; null where /proc/stat is missing. */
+async function machineBusy(ms: number): Promise<number | null> {
+  const before = machineJiffies();
+  await sleep(ms);
+  const after = machineJiffies();
+  if (!before || !after || after.total === before.total) return null;
+  return (after.busy - before.busy) / (after.total - before.total);
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc; null elsewhere. */
 function cpuSeconds(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
@@ -143,6 +156,66 @@ function cpuSeconds(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** This process and the two servers; MariaDB, Redis and the kernel's softirq threads are added by name. */
+const benchPids = new Set<number>([process.pid]);
+const SERVICE_NAMES = new Set(['mariadbd', 'mysqld', 'redis-server']);
+const KERNEL_THREADS = /^ksoftirqd\//;
+
+function servicePids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+          return SERVICE_NAMES.has(name) || KERNEL_THREADS.test(name);
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+}
+
+interface CpuUse {
+  /** Cores a process kept busy over the window. */
+  coresOf(pid: number | undefined): number | null;
+  /**
+   * Cores kept busy by everything else on the machine (other users' tests, builds...): the
+   * machine's busy time minus this process, the servers, MariaDB and Redis. Near 0 on a quiet machine.
+   */
+  otherCores: number | null;
+}
+
+/** Starts measuring CPU use; `finish()` gives the figures over the window. */
+function cpuWindow(): { finish(): CpuUse } {
+  const pids = [...benchPids, ...servicePids()];
+  const started = performance.now();
+  const machineBefore = machineJiffies();
+  const before = new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
+  return {
+    finish() {
+      const wall = (performance.now() - started) / 1000;
+      const machineAfter = machineJiffies();
+      const cores = (pid: number): number | null => {
+        const from = before.get(pid);
+        const to = cpuSeconds(pid);
+        return from === null || from === undefined || to === null ? null : (to - from) / wall;
+      };
+      const ours = pids.reduce((sum, pid) => sum + (cores(pid) ?? 0), 0);
+      return {
+        coresOf: (pid) => (pid === undefined ? null : cores(pid)),
+        otherCores:
+          machineBefore && machineAfter
+            ? Math.max(0, (machineAfter.busy - machineBefore.busy) / 100 / wall - ours)
+            : null,
+      };
+    },
+  };
 }
 
 function busiestProcesses(): string {
@@ -445,6 +518,8 @@ interface Measurement {
   statusCodes: string;
   /** Server process CPU use over the run, in cores (1.0 = one core busy all along). */
   serverCores: number | null;
+  /** Cores busy with other work on the machine during the run (see CpuUse). */
+  otherCores: number | null;
 }
 
 interface Load {
@@ -469,8 +544,7 @@ function drive(
   serverPid?: number,
 ): { instance: autocannon.Instance; done: Promise<Measurement> } {
   const latencies: number[] = [];
-  const cpuBefore = cpuSeconds(serverPid);
-  const started = performance.now();
+  const cpu = cpuWindow();
   const instance = autocannon({
     url: load.url,
     method: load.method ?? 'GET',
@@ -485,8 +559,7 @@ function drive(
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTimeMs);
   });
   const done = Promise.resolve(instance).then((result): Measurement => {
-    const wallSeconds = (performance.now() - started) / 1000;
-    const cpuAfter = cpuSeconds(serverPid);
+    const use = cpu.finish();
     const sorted = Float64Array.from(latencies).sort();
     const ok = result['2xx'];
     const statusCodes = Object.entries(result.statusCodeStats)
@@ -506,8 +579,8 @@ function drive(
       ]
         .filter(Boolean)
         .join(' '),
-      serverCores:
-        cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / wallSeconds,
+      serverCores: use.coresOf(serverPid),
+      otherCores: use.otherCores,
     };
   });
   return { instance, done };
@@ -534,10 +607,15 @@ async function measure(
 }
 
 /** raw bcrypt.compare at a fixed concurrency for `seconds`, in this (otherwise idle) process. */
-async function rawBcrypt(hash: string, concurrency: number, seconds: number): Promise<number> {
+async function rawBcrypt(
+  hash: string,
+  concurrency: number,
+  seconds: number,
+): Promise<{ rps: number; otherCores: number | null }> {
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
   const started = performance.now();
+  const cpu = cpuWindow();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
@@ -547,7 +625,10 @@ async function rawBcrypt(hash: string, concurrency: number, seconds: number): Pr
       }
     }),
   );
-  return done / ((performance.now() - started) / 1000);
+  return {
+    rps: done / ((performance.now() - started) / 1000),
+    otherCores: cpu.finish().otherCores,
+  };
 }
 
 interface ApiEnvelope {
@@ -630,7 +711,14 @@ async function main(): Promise<void> {
   });
 
   const passthrough = Object.fromEntries(
-    ['BCRYPT_ROUNDS', 'HASH_CONCURRENCY', 'DB_POOL_SIZE', 'SESSION_CACHE_TTL']
+    [
+      'BCRYPT_ROUNDS',
+      'HASH_CONCURRENCY',
+      'DB_POOL_SIZE',
+      'SESSION_CACHE_TTL',
+      'AUTH_IP_RATE_LIMIT',
+      'LOGIN_MAX_FAILURES',
+    ]
       .filter((key) => process.env[key])
       .map((key) => [key, process.env[key] as string]),
   );
@@ -652,7 +740,9 @@ async function main(): Promise<void> {
   const config = loadConfig(serverEnv);
   console.log(
     `  app config  NODE_ENV=production LOG_LEVEL=warn BCRYPT_ROUNDS=${config.bcryptRounds} HASH_CONCURRENCY=${config.hashConcurrency} ` +
-      `DB_POOL_SIZE=${config.database.type === 'mysql' ? config.database.poolSize : '-'} UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
+      `DB_POOL_SIZE=${config.database.type === 'mysql' ? config.database.poolSize : '-'} UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}\n` +
+      `              AUTH_IP_RATE_LIMIT=${config.auth.ipRateLimit} LOGIN_MAX_FAILURES=${config.auth.loginMaxFailures} ` +
+      `JWT_ACCESS_EXPIRES_IN=${config.jwt.accessTtlSeconds}s SESSION_CACHE_TTL=${config.auth.sessionCacheTtlSeconds}s`,
   );
 
   log('migrating and seeding');
@@ -665,8 +755,10 @@ async function main(): Promise<void> {
   log('starting the API and the bare server');
   const [api, bare] = await Promise.all([
     startServer('api', 'api-server.ts', serverEnv, API_NODE_ARGS),
-    startServer('bare', 'bare-server.ts', serverEnv),
+    startServer('bare', 'bare-server.ts', serverEnv, BARE_NODE_ARGS),
   ]);
+  for (const server of [api, bare])
+    if (server.child.pid !== undefined) benchPids.add(server.child.pid);
 
   // One real login gives the token (and the session and its cache) both servers read.
   const login = await request(`${api.url}/api/auth/login`, loginInit());
@@ -726,8 +818,8 @@ async function main(): Promise<void> {
   const bareProducts = await run(bare, 'products');
 
   const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-  let rawAtLimit: number | null = null;
-  let rawAtPool: number | null = null;
+  let rawAtLimit: { rps: number; otherCores: number | null } | null = null;
+  let rawAtPool: { rps: number; otherCores: number | null } | null = null;
   if (ONLY.has('login')) {
     const storedHash = await bcrypt.hash(PASSWORD, config.bcryptRounds);
     log(
@@ -817,7 +909,6 @@ async function main(): Promise<void> {
       verdict(ratio, target),
     ];
   };
-  const loginRoute = `POST /api/auth/login (bare = raw bcrypt ×${config.hashConcurrency})`;
 
   console.log(
     `\nThroughput (${DURATION} s per run, ${CONNECTIONS} connections; req/s counts 2xx only; latency in ms)`,
@@ -828,12 +919,17 @@ async function main(): Promise<void> {
       [
         row('GET /api/auth/me', apiMe, bareMe?.rps, 0.5),
         row('GET /api/products?limit=20', apiProducts, bareProducts?.rps, 0.5),
-        row(loginRoute, apiLogin, rawAtLimit, 0.9),
+        row(
+          `POST /api/auth/login (bare: raw bcrypt ×${config.hashConcurrency})`,
+          apiLogin,
+          rawAtLimit?.rps,
+          0.9,
+        ),
       ],
     ),
   );
   console.log(
-    `  login / raw bcrypt ×${poolSize}: ${fmt(ratioOf(apiLogin, rawAtPool), 2)}; ` +
+    `  login / raw bcrypt ×${poolSize}: ${fmt(ratioOf(apiLogin, rawAtPool?.rps), 2)}; ` +
       `login / bare login route: ${fmt(ratioOf(apiLogin, bareLogin?.rps), 2)}`,
   );
 
@@ -852,37 +948,41 @@ async function main(): Promise<void> {
         bareRow('GET /api/auth/me', bareMe),
         bareRow('GET /api/products?limit=20', bareProducts),
         bareRow('POST /api/auth/login (SQL lookup + bcrypt)', bareLogin),
-        [`raw bcrypt.compare, ${config.hashConcurrency} at once`, fmt(rawAtLimit), '', '', ''],
-        [`raw bcrypt.compare, ${poolSize} at once`, fmt(rawAtPool), '', '', ''],
+        [`raw bcrypt.compare, ${config.hashConcurrency} at once`, fmt(rawAtLimit?.rps), '', '', ''],
+        [`raw bcrypt.compare, ${poolSize} at once`, fmt(rawAtPool?.rps), '', '', ''],
       ],
     ),
   );
 
-  console.log('\nServer process CPU (cores busy during the run; ms of CPU per successful request)');
+  console.log(
+    '\nCPU (cores = server process busy during the run; ms/req = its CPU per successful request;\n' +
+      '     other = cores used by every other process (not this benchmark, its servers, MariaDB, Redis): near 0 on a quiet machine)',
+  );
+  const other = (value: number | null | undefined) => fmt(value, 2);
+  const cpuRow = (route: string, a: Measurement | null, b: Measurement | null) => [
+    route,
+    cores(a),
+    cpuPerRequest(a),
+    other(a?.otherCores),
+    cores(b),
+    cpuPerRequest(b),
+    other(b?.otherCores),
+  ];
   console.log(
     table(
-      ['route', 'api cores', 'api ms/req', 'bare cores', 'bare ms/req'],
+      ['route', 'api cores', 'api ms/req', 'other', 'bare cores', 'bare ms/req', 'other'],
       [
+        cpuRow('GET /api/auth/me', apiMe, bareMe),
+        cpuRow('GET /api/products?limit=20', apiProducts, bareProducts),
+        cpuRow('POST /api/auth/login', apiLogin, bareLogin),
         [
-          'GET /api/auth/me',
-          cores(apiMe),
-          cpuPerRequest(apiMe),
-          cores(bareMe),
-          cpuPerRequest(bareMe),
-        ],
-        [
-          'GET /api/products?limit=20',
-          cores(apiProducts),
-          cpuPerRequest(apiProducts),
-          cores(bareProducts),
-          cpuPerRequest(bareProducts),
-        ],
-        [
-          'POST /api/auth/login',
-          cores(apiLogin),
-          cpuPerRequest(apiLogin),
-          cores(bareLogin),
-          cpuPerRequest(bareLogin),
+          `raw bcrypt ×${config.hashConcurrency} / ×${poolSize}`,
+          '',
+          '',
+          other(rawAtLimit?.otherCores),
+          '',
+          '',
+          other(rawAtPool?.otherCores),
         ],
       ],
     ),
@@ -894,31 +994,44 @@ async function main(): Promise<void> {
       `\nLogin storm: /me at ${storm.rate} req/s over 10 connections, quiet, then while ${CONNECTIONS} connections log in ` +
         `(${fmt(storm.logins.rps)} logins/s succeeded, ${storm.logins.failed} non-2xx)`,
     );
+    const stormRow = (name: string, m: Measurement) => [
+      name,
+      fmt(m.rps),
+      fmt(m.p50, 2),
+      fmt(m.p99, 2),
+      failures(m),
+      cores(m),
+      other(m.otherCores),
+    ];
     console.log(
       table(
-        ['/me', 'req/s', 'p50', 'p99', 'non-2xx', 'cpu'],
-        [
-          [
-            'quiet',
-            fmt(storm.quiet.rps),
-            fmt(storm.quiet.p50, 2),
-            fmt(storm.quiet.p99, 2),
-            failures(storm.quiet),
-            cores(storm.quiet),
-          ],
-          [
-            'during the storm',
-            fmt(storm.loud.rps),
-            fmt(storm.loud.p50, 2),
-            fmt(storm.loud.p99, 2),
-            failures(storm.loud),
-            cores(storm.loud),
-          ],
-        ],
+        ['/me', 'req/s', 'p50', 'p99', 'non-2xx', 'api cores', 'other'],
+        [stormRow('quiet', storm.quiet), stormRow('during the storm', storm.loud)],
       ),
     );
     console.log(
       `  p99 storm / quiet: ${fmt(ratio, 2)}x (target <= 3x) ${verdict(ratio, 3, false)}`,
+    );
+  }
+
+  const contaminated = [
+    apiMe,
+    bareMe,
+    apiProducts,
+    bareProducts,
+    apiLogin,
+    bareLogin,
+    storm?.quiet,
+    storm?.loud,
+    rawAtLimit,
+    rawAtPool,
+  ]
+    .map((m) => m?.otherCores ?? 0)
+    .reduce((max, value) => Math.max(max, value), 0);
+  if (contaminated > 0.15) {
+    console.log(
+      `\n! Other processes used up to ${contaminated.toFixed(2)} of ${os.cpus().length} cores during the runs: ` +
+        'the figures above are contaminated; run again on a quiet machine.',
     );
   }
 

@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +10,7 @@ import { type ContextStore, RequestContext } from '../context/request-context';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
+import { staticSecurityHeaders } from './security-headers';
 import { setupSwagger } from './swagger';
 
 export interface CreateAppOptions {
@@ -46,8 +46,9 @@ export async function createApp(
   const fastify = adapter.getInstance();
   installJsonParser(fastify);
 
+  const securityHeaders = staticSecurityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    void reply.headers(securityHeaders).header('x-request-id', request.id);
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,
@@ -90,28 +91,6 @@ export async function createApp(
 
   app.setGlobalPrefix('api', { exclude: ['health'] });
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        // Swagger UI loads its bundle and init script from /api/docs and needs inline styles.
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' },
-    hidePoweredBy: true,
-  });
   app.enableCors({
     // Only listed origins get CORS headers; others get none, so browsers block them.
     origin: (origin, callback) =>
