@@ -8,6 +8,7 @@ import {
   json,
   login,
   PASSWORD,
+  post,
   register,
   type Registered,
 } from './support/auth';
@@ -552,5 +553,32 @@ describe('products', () => {
     expect(schemas).toHaveProperty('UpdateProductDto');
     expect(JSON.stringify(schemas.UpdateProductDto)).toContain('price');
     expect(JSON.stringify(schemas.CreateProductDto)).not.toContain('organizationId');
+  });
+});
+
+describe('product SKUs', () => {
+  let t: TestApp;
+  let owner: Registered;
+  beforeAll(async () => {
+    t = await startTestApp();
+    owner = await register(t);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('are stored upper-case, so uniqueness ignores case on every backend', async () => {
+    const create = (sku: string) =>
+      post(
+        t,
+        '/api/products',
+        { name: 'Case test', sku, price: '1.00' },
+        bearer(owner.tokens.accessToken),
+      );
+    const first = await create(' abc-12345 ');
+    expect(first.status).toBe(201);
+    expect((await json<{ sku: string }>(first)).data.sku).toBe('ABC-12345');
+    expect((await create('ABC-12345')).status).toBe(409);
+    expect((await create('Abc-12345')).status).toBe(409);
   });
 });

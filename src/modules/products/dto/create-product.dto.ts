@@ -5,6 +5,9 @@ import { PRODUCT_STATUSES, type ProductStatus } from '../product.entity';
 import { IsPrice } from './price.validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** SKUs are stored upper-case, so uniqueness is the same on MySQL (case-insensitive) and SQLite. */
+const skuForm = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toUpperCase() : value;
 
 /**
  * What a client may set on a product. Only these fields: organizationId, id, timestamps and
@@ -28,9 +31,9 @@ export class CreateProductDto {
     example: 'TSHIRT-ORG-M',
     minLength: 5,
     maxLength: 50,
-    description: 'Trimmed; unique within the organization',
+    description: 'Trimmed and upper-cased; unique within the organization',
   })
-  @Transform(trim)
+  @Transform(skuForm)
   @IsString()
   @Length(5, 50)
   sku!: string;
