@@ -64,6 +64,11 @@ export async function createApp(
     else done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
+    // Skips building the log object at all when access lines are filtered out (LOG_LEVEL=warn).
+    if (!logger.isLevelEnabled('info')) {
+      done();
+      return;
+    }
     logger.info(
       {
         requestId: request.id,
