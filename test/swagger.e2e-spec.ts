@@ -219,3 +219,21 @@ describe('API documentation', () => {
     expect(await generateOpenApiDocument()).toEqual(served);
   });
 });
+
+describe('DOCS_ENABLED=false', () => {
+  let hidden: TestApp;
+  beforeAll(async () => {
+    hidden = await startTestApp({ env: { DOCS_ENABLED: 'false' } });
+  });
+  afterAll(async () => {
+    await hidden.close();
+  });
+
+  it('serves neither Swagger UI nor the OpenAPI document', async () => {
+    for (const path of ['/api/docs', '/api/docs-json']) {
+      const response = await hidden.request(path);
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+    }
+    expect((await hidden.request('/health')).status).toBe(200);
+  });
+});

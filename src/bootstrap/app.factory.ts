@@ -112,7 +112,7 @@ export async function createApp(
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
-  setupSwagger(app);
+  if (config.docsEnabled) setupSwagger(app);
   return { app, logger };
 }
 

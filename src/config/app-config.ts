@@ -45,6 +45,7 @@ export interface AppConfig {
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   tenantBaseDomain: string;
+  docsEnabled: boolean;
   /** True when SQLite and/or the in-process store are in use: one instance only. */
   embedded: boolean;
   /** SUPERUSER_EMAIL / SUPERUSER_PASSWORD: read by `npm run superuser:create` only, never defaulted. */
@@ -123,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     bodyLimitBytes: values.BODY_LIMIT ?? 1024 * 1024,
     shutdownTimeoutMs: (values.SHUTDOWN_TIMEOUT ?? 10) * 1000,
     tenantBaseDomain: values.TENANT_BASE_DOMAIN ?? 'localhost',
+    docsEnabled: values.DOCS_ENABLED ?? true,
     embedded: database.kind === 'sqlite' || redisUrl === null,
     superuser: {
       email: values.SUPERUSER_EMAIL ?? null,

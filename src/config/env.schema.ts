@@ -247,6 +247,12 @@ export const ENV_SCHEMA = {
     default: '10s',
     parse: duration,
   },
+  DOCS_ENABLED: {
+    description:
+      'Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json (false hides both).',
+    default: 'true',
+    parse: boolean,
+  },
   TENANT_BASE_DOMAIN: {
     description:
       'Base domain for tenant subdomains: with example.com, Host acme.example.com selects tenant acme.',
