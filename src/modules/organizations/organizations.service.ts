@@ -5,7 +5,7 @@ import { ErrorCode } from '../../http/error-codes';
 import { SystemScope } from '../../tenancy/system-scope.service';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { AuditService } from '../audit/audit.service';
-import { SessionService } from '../auth/session.service';
+import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
 import { OrganizationDto, type UpdateOrganizationDto } from './dto/organizations.dto';
 import type { Organization } from './organization.entity';
@@ -27,7 +27,7 @@ export class OrganizationsService {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly users: UsersRepository,
-    private readonly sessions: SessionService,
+    private readonly sessions: SessionControl,
     private readonly audit: AuditService,
     private readonly systemScope: SystemScope,
   ) {}
