@@ -35,7 +35,7 @@ export class SystemScope {
     return openScope({ systemScope: { reason, crossTenant: true } }, work);
   }
 
-  asTenant<T>(tenant: TenantRef, reason: string, work: () => Promise<T>): Promise<T> {
+  async asTenant<T>(tenant: TenantRef, reason: string, work: () => Promise<T>): Promise<T> {
     assertTenantRef(tenant);
     requireReason(reason);
     this.logger.info({ systemScope: reason, organizationId: tenant.id }, 'acting as tenant');

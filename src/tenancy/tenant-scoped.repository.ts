@@ -9,7 +9,7 @@ import {
   type Repository,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { requireId } from '../database/required-id';
+import { requireId, requireKeys } from '../database/required-key';
 import { TenantContext } from './tenant-context';
 import type { TenantScopedEntity } from './tenant-scoped.entity';
 import { TenantScopedQueryBuilder } from './tenant-scoped-query-builder';
@@ -32,9 +32,9 @@ export class CrossTenantWriteError extends Error {
  * Base of every repository over a tenant-scoped table. Each read, count, update, delete and
  * query builder it offers adds `organization_id = <current tenant>`, and each throws
  * MissingTenantContextError when no tenant is set: forgetting the tenant fails loudly
- * instead of reading every tenant. A missing id throws MissingIdError instead of matching
- * any row. Public methods take ids only; what takes an arbitrary `where` or builds queries is
- * protected, and subclasses expose specific, named methods built on it.
+ * instead of reading every tenant. A missing id or key throws MissingKeyError instead of
+ * matching any row. Public methods take ids only; what takes an arbitrary `where` or builds
+ * queries is protected, and subclasses expose specific, named methods built on it.
  */
 export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
   private manager?: EntityManager;
@@ -66,6 +66,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
 
   protected scoped(operation: string, where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
     const tenantId = this.tenantId(operation);
+    requireKeys(`${this.repository.metadata.tableName}.${operation}`, where);
     return tenantId === null ? where : { ...where, organizationId: tenantId };
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { requireId } from '../../database/required-id';
+import { requireId } from '../../database/required-key';
 import { Organization } from './organization.entity';
 
 /**
@@ -15,7 +15,7 @@ export class OrganizationsRepository {
     return (manager ?? this.dataSource.manager).getRepository(Organization);
   }
 
-  findById(id: string): Promise<Organization | null> {
+  async findById(id: string): Promise<Organization | null> {
     return this.repository().findOne({ where: { id: requireId('organizations.findById', id) } });
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { requireId } from '../../database/required-id';
+import { requireId } from '../../database/required-key';
 import { Superuser } from './superuser.entity';
 
 @Injectable()
@@ -11,7 +11,7 @@ export class SuperusersRepository {
     return this.dataSource.getRepository(Superuser);
   }
 
-  findById(id: string): Promise<Superuser | null> {
+  async findById(id: string): Promise<Superuser | null> {
     return this.repository.findOne({ where: { id: requireId('superusers.findById', id) } });
   }
 
