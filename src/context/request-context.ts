@@ -51,7 +51,4 @@ export const RequestContext = {
   current(): ContextStore | undefined {
     return storage.getStore();
   },
-  requestId(): string | undefined {
-    return storage.getStore()?.requestId;
-  },
 };

@@ -32,10 +32,6 @@ export const TenantContext = {
     return store?.systemScope?.crossTenant === true && !store.tenant;
   },
 
-  currentTenant(): TenantRef | undefined {
-    return RequestContext.current()?.tenant;
-  },
-
   /**
    * Sets the tenant on the current request's context (the access guard does this once per
    * request, from the token or the hint). Switching an entered tenant to another is refused.
