@@ -146,6 +146,12 @@ describe('tenant-scoped repositories', () => {
       expect(await probe.builder().where('user.id = :id', { id: b.user.id }).getExists()).toBe(
         false,
       );
+      // One scoped query inside another of the same tenant.
+      const nested = await probe
+        .builder()
+        .andWhereExists(probe.builder().andWhere('user.status = :status', { status: 'active' }))
+        .getMany();
+      expect(nested.map((row) => row.id)).toEqual([a.user.id]);
     });
   });
 

@@ -6,7 +6,7 @@ import {
   SelectQueryBuilder,
 } from 'typeorm';
 
-/** The parameter that carries the tenant id; callers cannot set it (setParameter refuses). */
+/** The parameter that carries the tenant id; callers cannot set it to another tenant. */
 export const TENANT_SCOPE_PARAMETER = 'tenant_scope_organization_id';
 
 interface TenantRestriction {
@@ -49,8 +49,9 @@ export class TenantScopedQueryBuilder<T extends ObjectLiteral> extends SelectQue
     return new TenantScopedQueryBuilder<T>(query);
   }
 
+  // The same tenant's value is accepted, so that one scoped query can be a subquery of another.
   override setParameter(key: string, value: unknown): this {
-    if (key === TENANT_SCOPE_PARAMETER)
+    if (key === TENANT_SCOPE_PARAMETER && value !== this.restriction?.tenantId)
       throw new Error(`The query parameter "${key}" is reserved for the tenant condition`);
     return super.setParameter(key, value);
   }
