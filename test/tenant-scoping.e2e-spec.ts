@@ -214,7 +214,7 @@ describe('tenant-scoped repositories', () => {
     expect((await organizations.findById(a.organization.id))?.name).not.toBe('Mallory');
   });
 
-  it('throws when a named lookup is handed undefined or null instead of matching any row', async () => {
+  it('throws when a named lookup is handed undefined or null, never matching a row', async () => {
     await asTenant(a, async () => {
       for (const missing of [undefined, null]) {
         await expect(users.findByEmail(missing as never)).rejects.toBeInstanceOf(MissingKeyError);
@@ -253,7 +253,7 @@ describe('tenant-scoped repositories', () => {
     expect(inner).toBe(1);
   });
 
-  it('acting as a tenant writes no audit row, but logs the reason and stamps it on what is written inside', async () => {
+  it('acts as a tenant without an audit row, logging the reason and stamping it inside', async () => {
     const before = await auditRows().count();
     const logged = t.logs.length;
     await scope.asTenant(a.organization, 'test: read only', () => users.findById(a.user.id));

@@ -33,7 +33,7 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
     level: config.logLevel,
     base: undefined,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    // Every line written while a request is in flight carries its id, and inside SystemScope its reason.
+    // Every line written in a request carries its id; inside SystemScope, also its reason.
     mixin() {
       const store = RequestContext.current();
       if (!store) return {};

@@ -25,7 +25,7 @@ interface TenantRestriction {
 export class TenantScopedQueryBuilder<T extends ObjectLiteral> extends SelectQueryBuilder<T> {
   private restriction?: TenantRestriction;
 
-  // TypeORM's clone() and createQueryBuilder() call `new this.constructor(...)` with these arguments.
+  // TypeORM's clone() and createQueryBuilder() call `new this.constructor(...)` like this.
   constructor(source: DataSource | QueryBuilder<T>, queryRunner?: QueryRunner) {
     if (source instanceof QueryBuilder) super(source);
     else super(source, queryRunner);
