@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { User } from '../src/modules/users/user.entity';
 import { UsersRepository } from '../src/modules/users/users.repository';
+import { canonicalEmail } from '../src/security/email';
 import { CrossTenantWriteError } from '../src/tenancy/tenant-scoped.repository';
 import { MissingTenantContextError, TenantContext } from '../src/tenancy/tenant-context';
 import { SystemScope } from '../src/tenancy/system-scope.service';
@@ -31,7 +32,10 @@ describe('tenant-scoped repositories', () => {
       ['findById', () => users.findById(a.user.id)],
       ['findByIds', () => users.findByIds([a.user.id])],
       ['findByIds (empty)', () => users.findByIds([])],
-      ['findByEmailWithCredentials', () => users.findByEmailWithCredentials(a.email)],
+      [
+        'findByEmailWithCredentials',
+        () => users.findByEmailWithCredentials(canonicalEmail(a.email)),
+      ],
       ['count', () => users.count()],
       ['queryBuilder', async () => users.queryBuilder('user').getMany()],
       ['insert', () => users.insert(Object.assign(new User(), { email: 'x@y.z' }))],
@@ -53,7 +57,7 @@ describe('tenant-scoped repositories', () => {
       expect((await users.findByIds([a.user.id, b.user.id])).map((user) => user.id)).toEqual([
         a.user.id,
       ]);
-      expect(await users.findByEmailWithCredentials(b.email)).toBeNull();
+      expect(await users.findByEmailWithCredentials(canonicalEmail(b.email))).toBeNull();
       expect(await users.count()).toBe(1);
       const rows = await users.queryBuilder('user').getMany();
       expect(rows.map((user) => user.organizationId)).toEqual([a.organization.id]);

@@ -11,7 +11,6 @@ import {
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
-import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { TenantContext } from '../../tenancy/tenant-context';
@@ -145,7 +144,7 @@ export class AuthService {
           async ({ organization, roles }) => {
             const user = await this.users.transactional(manager).insert(
               Object.assign(new User(), {
-                email: normalizeEmail(dto.email),
+                email: dto.email,
                 passwordHash,
                 firstName: dto.firstName,
                 lastName: dto.lastName,
@@ -182,7 +181,7 @@ export class AuthService {
   /** Platform login: same lockout and IP limits as tenant logins, counted under the platform. */
   async superuserLogin(dto: LoginDto): Promise<IssuedSession> {
     await this.limitByIp('login');
-    const email = normalizeEmail(dto.email);
+    const { email } = dto;
     const failedKey = AuthKeys.failedLogins(PLATFORM_ID, email);
     const attempt = await this.kv.increment(failedKey, this.config.auth.loginFailureWindowSeconds);
     if (attempt.value > this.config.auth.loginMaxFailures)
@@ -230,7 +229,7 @@ export class AuthService {
       );
     }
     await this.limitByIp('login');
-    const email = normalizeEmail(dto.email);
+    const { email } = dto;
     // Counting the attempt before checking it is atomic: parallel guesses cannot slip past the limit.
     const failedKey = AuthKeys.failedLogins(tenant.id, email);
     const attempt = await this.kv.increment(failedKey, this.config.auth.loginFailureWindowSeconds);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { CanonicalEmail } from '../../security/email';
 import { Superuser } from './superuser.entity';
 
 @Injectable()
@@ -14,7 +15,7 @@ export class SuperusersRepository {
     return this.repository.findOne({ where: { id } });
   }
 
-  findByEmailWithCredentials(email: string): Promise<Superuser | null> {
+  findByEmailWithCredentials(email: CanonicalEmail): Promise<Superuser | null> {
     return this.repository
       .createQueryBuilder('superuser')
       .addSelect('superuser.passwordHash')
@@ -24,7 +25,7 @@ export class SuperusersRepository {
 
   /** Creates the superuser, or sets a new password when the email exists (idempotent for seeds and the CLI). */
   async upsert(
-    email: string,
+    email: CanonicalEmail,
     passwordHash: string,
   ): Promise<{ superuser: Superuser; created: boolean }> {
     const existing = await this.repository.findOne({ where: { email } });
