@@ -3,7 +3,7 @@ import { BaseEntity } from '../../database/base.entity';
 import { BINARY_COLLATION } from '../../database/collation';
 import { type CanonicalEmail, MAX_EMAIL_LENGTH } from '../../security/email';
 
-/** Platform operators: they stand outside every tenant and only reach `@Roles('superuser')` routes. */
+/** Platform operators: they stand outside every tenant and only reach `@PlatformOnly()` routes. */
 @Entity({ name: 'superusers' })
 export class Superuser extends BaseEntity {
   /** Canonical (security/email.ts), compared byte for byte on every backend: binary collation on MySQL. */
