@@ -43,11 +43,11 @@ export class LoginService {
     }
     await this.throttle.limitByIp('login');
     const { email } = dto;
-    await this.throttle.attemptLogin(tenant.id, email, () =>
+    await this.throttle.attemptLogin(tenant.id, email, (lock) =>
       this.audit.record({
         action: AuditAction.LOGIN_LOCKED,
         organizationId: tenant.id,
-        metadata: { email },
+        metadata: { email, lock },
       }),
     );
 
@@ -90,7 +90,13 @@ export class LoginService {
   async superuserLogin(dto: LoginDto): Promise<IssuedSession> {
     await this.throttle.limitByIp('login');
     const { email } = dto;
-    await this.throttle.attemptLogin(PLATFORM_ID, email);
+    await this.throttle.attemptLogin(PLATFORM_ID, email, (lock) =>
+      this.audit.record({
+        action: AuditAction.LOGIN_LOCKED,
+        organizationId: null,
+        metadata: { email, lock, platform: true },
+      }),
+    );
     const superuser = await this.superusers.findByEmailWithCredentials(email);
     if (!(await this.hasher.verify(dto.password, superuser?.passwordHash)) || !superuser) {
       await this.audit.record({
