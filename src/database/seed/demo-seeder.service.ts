@@ -267,10 +267,10 @@ export class DemoSeeder {
 
   /** Creates the superuser when the email is unknown; an existing one (and its password) is left alone. */
   async ensureSuperuser(email: string, password: string): Promise<boolean> {
-    const normalized = canonicalEmail(email);
-    if (await this.superusers.findByEmailWithCredentials(normalized)) return false;
+    const canonical = canonicalEmail(email);
+    if (await this.superusers.findByEmailWithCredentials(canonical)) return false;
     const { superuser, created } = await this.superusers.upsert(
-      normalized,
+      canonical,
       await this.hashOf(password),
     );
     if (created) {
@@ -279,7 +279,7 @@ export class DemoSeeder {
         organizationId: null,
         entityType: 'superuser',
         entityId: superuser.id,
-        after: { email: normalized },
+        after: { email: canonical },
         metadata: { source: SEED_SOURCE },
       });
     }

@@ -44,7 +44,12 @@ export class RegisterDto {
   @Type(() => RegisterOrganizationDto)
   organization!: RegisterOrganizationDto;
 
-  @ApiProperty({ example: 'owner@acme.test', description: CANONICAL_EMAIL_DESCRIPTION })
+  @ApiProperty({
+    type: String,
+    format: 'email',
+    example: 'owner@acme.test',
+    description: CANONICAL_EMAIL_DESCRIPTION,
+  })
   @IsCanonicalEmail()
   email!: CanonicalEmail;
 
@@ -78,7 +83,12 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'owner@acme.test', description: CANONICAL_EMAIL_DESCRIPTION })
+  @ApiProperty({
+    type: String,
+    format: 'email',
+    example: 'owner@acme.test',
+    description: CANONICAL_EMAIL_DESCRIPTION,
+  })
   @IsCanonicalEmail()
   email!: CanonicalEmail;
 

@@ -25,7 +25,12 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 const ROLE_NAME = /^[a-z][a-z0-9_-]{1,63}$/;
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'staff@acme.test', description: CANONICAL_EMAIL_DESCRIPTION })
+  @ApiProperty({
+    type: String,
+    format: 'email',
+    example: 'staff@acme.test',
+    description: CANONICAL_EMAIL_DESCRIPTION,
+  })
   @IsCanonicalEmail()
   email!: CanonicalEmail;
 
