@@ -171,6 +171,17 @@ describe('one canonical email', () => {
       }
       expect((await createUser(`\u00f3wner@${domain}`)).status).toBe(201);
     });
+
+    it('finds users by any spelling of part of their email', async () => {
+      expect((await createUser(`finder@${domain}`)).status).toBe(201);
+      for (const search of ['FINDER', 'Finder@', fullwidth('finder')]) {
+        const response = await t.request(`/api/users?search=${encodeURIComponent(search)}`, {
+          headers: bearer(owner.tokens.accessToken),
+        });
+        const emails = (await json<{ email: string }[]>(response)).data.map((user) => user.email);
+        expect({ search, emails }).toEqual({ search, emails: [`finder@${domain}`] });
+      }
+    });
   });
 
   describe('validation after normalization', () => {

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { SuperusersRepository } from '../src/modules/platform/superusers.repository';
 import { canonicalEmail } from '../src/security/email';
@@ -137,5 +137,12 @@ describe('login lockout per client and per account', () => {
     for (let attempt = CLIENT_LIMIT + 1; attempt <= ACCOUNT_LIMIT; attempt += 1)
       expect((await superLogin(freshIp(), WRONG)).status).toBe(401);
     expect((await superLogin(freshIp(), PASSWORD)).status).toBe(429);
+    const locks = await t.app
+      .get(DataSource)
+      .getRepository(AuditLog)
+      .find({ where: { action: 'auth.login.locked', organizationId: IsNull() } });
+    expect(
+      locks.filter((row) => row.metadata?.email === email).map((row) => row.metadata?.lock),
+    ).toEqual(['client', 'account']);
   });
 });
