@@ -3,7 +3,7 @@ import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { SuperusersRepository } from '../src/modules/platform/superusers.repository';
 import { canonicalEmail } from '../src/security/email';
 import { PasswordHasher } from '../src/security/password-hasher.service';
-import { newSubdomain, PASSWORD, post, register, type Registered } from './support/auth';
+import { bearer, newSubdomain, PASSWORD, post, register, type Registered } from './support/auth';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const WRONG = 'Wrong-Pass-for-tests';
@@ -148,5 +148,19 @@ describe('login lockout per client and per account', () => {
         .map((row) => String(row.metadata?.lock))
         .sort(),
     ).toEqual(['account', 'client']);
+  });
+
+  it('change-password guesses with a stolen token stop at the strict limit from any address', async () => {
+    const owner = await register(t);
+    const guess = (currentPassword: string) =>
+      post(
+        t,
+        '/api/auth/change-password',
+        { currentPassword, newPassword: 'A-fresh-and-long-pass' },
+        bearer(owner.tokens.accessToken, { 'x-forwarded-for': freshIp() }),
+      );
+    for (let attempt = 0; attempt < CLIENT_LIMIT; attempt += 1)
+      expect((await guess(`${WRONG}-${attempt}`)).status).toBe(400);
+    expect((await guess(owner.password)).status).toBe(429);
   });
 });

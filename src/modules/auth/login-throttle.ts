@@ -31,6 +31,8 @@ export type Lock = 'client' | 'account';
 interface Counters {
   client: string;
   account: string;
+  /** Failures allowed on the account counter within the window. */
+  accountLimit: number;
 }
 
 /**
@@ -92,6 +94,7 @@ export class LoginThrottle {
     return {
       client: AuthKeys.clientFailures(scope, email, this.client()),
       account: AuthKeys.accountFailures(scope, email),
+      accountLimit: this.config.auth.loginAccountMaxFailures,
     };
   }
 
@@ -99,6 +102,10 @@ export class LoginThrottle {
     return {
       client: AuthKeys.clientPasswordCheckFailures(userId, this.client()),
       account: AuthKeys.passwordCheckFailures(userId),
+      // Only the bearer of the user's own token gets here, so nobody else can be locked out by
+      // this counter: it keeps the strict limit, and a stolen token spread over many addresses
+      // still gets no more than LOGIN_MAX_FAILURES guesses per window.
+      accountLimit: this.config.auth.loginMaxFailures,
     };
   }
 
@@ -106,16 +113,15 @@ export class LoginThrottle {
     counters: Counters,
     onLocked?: (lock: Lock) => Promise<void>,
   ): Promise<void> {
-    const { loginMaxFailures, loginAccountMaxFailures, loginFailureWindowSeconds } =
-      this.config.auth;
+    const { loginMaxFailures, loginFailureWindowSeconds } = this.config.auth;
     const [verdict, value, ttlMs] = await this.kv.runScript(
       COUNT_ATTEMPT,
       [counters.client, counters.account],
-      [toMilliseconds(loginFailureWindowSeconds), loginMaxFailures, loginAccountMaxFailures],
+      [toMilliseconds(loginFailureWindowSeconds), loginMaxFailures, counters.accountLimit],
     );
     if (verdict !== CLIENT_LOCKED && verdict !== ACCOUNT_LOCKED) return;
     const lock: Lock = verdict === CLIENT_LOCKED ? 'client' : 'account';
-    const limit = lock === 'client' ? loginMaxFailures : loginAccountMaxFailures;
+    const limit = lock === 'client' ? loginMaxFailures : counters.accountLimit;
     if (value === limit + 1 && onLocked) await onLocked(lock);
     throw tooManyRequests(ttlMs / 1000);
   }
