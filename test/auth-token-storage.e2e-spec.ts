@@ -23,10 +23,16 @@ async function dumpStore(t: TestApp, kv: KeyValueStore): Promise<Map<string, str
   const dump = new Map<string, string>();
   if (kv.kind === 'memory') {
     // Test-only peek into the in-process store's private map.
-    const entries = (kv as unknown as { entries: Map<string, { value: string | Set<string> }> })
-      .entries;
+    const entries = (
+      kv as unknown as {
+        entries: Map<string, { value: string | Set<string> | Map<string, number> }>;
+      }
+    ).entries;
     for (const [key, entry] of entries)
-      dump.set(key, typeof entry.value === 'string' ? entry.value : [...entry.value].join(','));
+      dump.set(
+        key,
+        typeof entry.value === 'string' ? entry.value : [...entry.value.keys()].join(','),
+      );
     return dump;
   }
   const prefix = t.config.redis.keyPrefix;
@@ -39,7 +45,11 @@ async function dumpStore(t: TestApp, kv: KeyValueStore): Promise<Map<string, str
       for (const key of keys) {
         const type = await client.type(key);
         const value =
-          type === 'set' ? (await client.smembers(key)).join(',') : ((await client.get(key)) ?? '');
+          type === 'set'
+            ? (await client.smembers(key)).join(',')
+            : type === 'zset'
+              ? (await client.zrange(key, 0, -1)).join(',')
+              : ((await client.get(key)) ?? '');
         dump.set(key.slice(prefix.length), value);
       }
     } while (cursor !== '0');

@@ -1,0 +1,8 @@
+import { PLATFORM_ID } from '../platform/superuser.entity';
+
+/** Platform sessions belong to superusers; tenant sessions to an organization's users. */
+export type SessionKind = 'tenant' | 'platform';
+
+export function sessionKindOf(organizationId: string): SessionKind {
+  return organizationId === PLATFORM_ID ? 'platform' : 'tenant';
+}
