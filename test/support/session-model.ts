@@ -16,6 +16,8 @@ export const LIFETIME_ENV = {
   SESSION_MAX_AGE: '6s',
   REFRESH_REUSE_GRACE: '1s',
   AUTH_IP_RATE_LIMIT: '1000000',
+  // Logins of disabled users count as failures; the sequence must not lock anyone out.
+  LOGIN_MAX_FAILURES: '1000',
 };
 const REFRESH_MS = 3000;
 const MAX_AGE_MS = 6000;
