@@ -75,7 +75,7 @@ export function describeSessionStore(
     });
 
     it('keeps a session refreshed past the refresh lifetime in its index: logout-all still ends it', async () => {
-      const sessions = serviceWith({ refreshTtlSeconds: 0.3 });
+      const sessions = serviceWith({ refreshTtlSeconds: 0.4 });
       const userId = randomUUID();
       let { session, refreshToken } = await sessions.create(userId, organizationId, device);
       for (let round = 0; round < 5; round += 1) {
@@ -92,12 +92,12 @@ export function describeSessionStore(
     });
 
     it('refuses to refresh past the absolute lifetime, and no key outlives it', async () => {
-      const sessions = serviceWith({ refreshTtlSeconds: 0.3, sessionMaxAgeSeconds: 0.5 });
+      const sessions = serviceWith({ refreshTtlSeconds: 0.4, sessionMaxAgeSeconds: 0.7 });
       const userId = randomUUID();
       let { session, refreshToken } = await sessions.create(userId, organizationId, device);
-      const deadline = session.createdAt + 500;
+      const deadline = session.createdAt + 700;
       for (let round = 0; round < 2; round += 1) {
-        await sleep(180);
+        await sleep(200);
         const rotation = await sessions.rotate(refreshToken);
         if (rotation.outcome !== 'rotated') throw new Error(`round ${round}: ${rotation.outcome}`);
         ({ session, refreshToken } = rotation);
@@ -115,12 +115,12 @@ export function describeSessionStore(
     });
 
     it('ends a session left idle, while requests and refreshes keep an active one alive', async () => {
-      const sessions = serviceWith({ refreshTtlSeconds: 5, sessionIdleTimeoutSeconds: 0.25 });
+      const sessions = serviceWith({ refreshTtlSeconds: 5, sessionIdleTimeoutSeconds: 0.4 });
       const [activeUser, idleUser] = [randomUUID(), randomUUID()];
       const active = (await sessions.create(activeUser, organizationId, device)).session;
       const idle = await sessions.create(idleUser, organizationId, device);
-      for (let round = 0; round < 4; round += 1) {
-        await sleep(120);
+      for (let round = 0; round < 5; round += 1) {
+        await sleep(150);
         expect((await sessions.checkAccess(tokenOf(active), 'tenant')).state).not.toBe('ended');
       }
       expect((await sessions.checkAccess(tokenOf(idle.session), 'tenant')).state).toBe('ended');
