@@ -160,6 +160,26 @@ describe('what the key-value store holds for authentication', () => {
     }
   });
 
+  it("lists each session in its user's index, whose TTL follows the refresh lifetime, and records its kind and expiry", async () => {
+    const { accessToken, refreshToken } = await signIn();
+    const { sid } = decodeClaims(accessToken);
+    const index = SessionKeys.userSessions(owner.user.id);
+    expect((await dumpStore(t, kv)).get(index)?.split(',')).toContain(sid);
+    expect(await kv.ttl(index)).toBeGreaterThan(REFRESH_TTL - 60);
+    expect(await kv.ttl(index)).toBeLessThanOrEqual(REFRESH_TTL);
+    const session = JSON.parse((await kv.get(SessionKeys.session(sid)))!) as {
+      kind: string;
+      createdAt: number;
+      expiresAt: number;
+    };
+    expect(session.kind).toBe('tenant');
+    expect(session.expiresAt - session.createdAt).toBe(REFRESH_TTL * 1000);
+
+    expect((await post(t, '/api/auth/refresh', { refreshToken })).status).toBe(200);
+    expect((await dumpStore(t, kv)).get(index)?.split(',')).toContain(sid);
+    expect(await kv.ttl(index)).toBeGreaterThan(REFRESH_TTL - 60);
+  });
+
   it('blacklists a logged-out token under its jti until it would have expired, and ends its session', async () => {
     const { accessToken, refreshToken } = await signIn();
     const { jti, sid, exp } = decodeClaims(accessToken);
