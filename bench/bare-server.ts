@@ -19,7 +19,6 @@ import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { loadConfig } from '../src/config/app-config';
 import { readProcessEnv } from '../src/config/env';
 import { SessionKeys } from '../src/modules/sessions/session-keys';
-import { sessionKindOf } from '../src/modules/sessions/session-kind';
 import { CHECK_ACCESS } from '../src/modules/sessions/session.scripts';
 import { buildJwtKey } from '../src/modules/auth/jwt-key';
 import { Semaphore } from '../src/security/semaphore';
@@ -113,7 +112,8 @@ async function main(): Promise<void> {
         prefix + SessionKeys.sessionCache(organizationId, sub),
         prefix + SessionKeys.identityVersion(organizationId, sub),
       ],
-      [cacheTtlMs, sub, organizationId, sessionKindOf(organizationId), Date.now(), idleMs],
+      // Tenant tokens only (typ access), as the benchmarked routes are tenant routes.
+      [cacheTtlMs, sub, organizationId, 'tenant', Date.now(), idleMs],
     );
     if (state !== 'ok' || !cached) return null;
     const identity = JSON.parse(cached) as CachedIdentity;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../../context/request-context';
-import { TenantContext } from '../../tenancy/tenant-context';
+import type { Principal, PrincipalKind } from '../../context/request-context';
+import { SystemScope } from '../../tenancy/system-scope.service';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import type { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
@@ -9,10 +9,10 @@ import { PLATFORM_ID, type Superuser } from '../platform/superuser.entity';
 import { SuperusersRepository } from '../platform/superusers.repository';
 import { SUPERUSER_ROLE } from '../../security/permissions';
 import type { CachedIdentity } from '../../context/identity';
-import { sessionKindOf } from './session-kind';
 import { SessionService } from './session.service';
 
 export interface TokenFacts {
+  kind: PrincipalKind;
   userId: string;
   organizationId: string;
   sessionId: string;
@@ -72,11 +72,12 @@ export class IdentityService {
     private readonly users: UsersRepository,
     private readonly organizations: OrganizationsRepository,
     private readonly superusers: SuperusersRepository,
+    private readonly systemScope: SystemScope,
   ) {}
 
   /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
   async principalFor(facts: TokenFacts): Promise<Principal | false> {
-    const check = await this.sessions.checkAccess(facts, sessionKindOf(facts.organizationId));
+    const check = await this.sessions.checkAccess(facts, facts.kind);
     if (check.state === 'revoked' || check.state === 'ended') return false;
     const identity =
       check.state === 'ok'
@@ -85,6 +86,7 @@ export class IdentityService {
     if (!identity || identity.user.status !== 'active' || identity.organization.status !== 'active')
       return false;
     return {
+      kind: facts.kind,
       userId: identity.user.id,
       organizationId: identity.organization.id,
       email: identity.user.email,
@@ -119,9 +121,8 @@ export class IdentityService {
     }
     const organization = await this.organizations.findById(organizationId);
     if (!organization) return null;
-    const user = await TenantContext.run(
-      { id: organization.id, subdomain: organization.subdomain },
-      () => this.users.findByIdWithRoles(userId),
+    const user = await this.systemScope.asTenant(organization, 'identity rebuild', () =>
+      this.users.findByIdWithRoles(userId),
     );
     return user ? identityOf(user, organization) : null;
   }

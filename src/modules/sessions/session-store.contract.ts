@@ -7,6 +7,7 @@ import type { Organization } from '../organizations/organization.entity';
 import type { SuperusersRepository } from '../platform/superusers.repository';
 import type { User } from '../users/user.entity';
 import type { UsersRepository } from '../users/users.repository';
+import type { SystemScope } from '../../tenancy/system-scope.service';
 import { IdentityService } from './identity.service';
 import { SessionKeys } from './session-keys';
 import { SessionService } from './session.service';
@@ -229,11 +230,15 @@ export function describeSessionStore(
         const organizations = {
           findById: async () => organization,
         } as unknown as OrganizationsRepository;
+        const systemScope = {
+          asTenant: <T>(_tenant: unknown, _reason: string, work: () => Promise<T>) => work(),
+        } as unknown as SystemScope;
         const identities = new IdentityService(
           sessions,
           users,
           organizations,
           {} as SuperusersRepository,
+          systemScope,
         );
         const check = await sessions.checkAccess(
           tokenOf((await sessions.create(userId, organizationId, device)).session),
