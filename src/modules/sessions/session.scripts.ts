@@ -97,8 +97,8 @@ return 1`,
  * Rotates a refresh token. KEYS: refresh state, session, user's session index. ARGV: presented
  * hash, new hash, successor sealed for the presented token, now (ms), grace (ms), refresh
  * lifetime (ms), absolute session lifetime (ms), idle timeout (ms, 0 = none).
- * Returns ['rotated'], ['grace', sealedSuccessor], ['reuse', sessionJson] (session ended; its record
- * is returned so the security event can name the organization and user), ['expired'] (past the
+ * Returns ['rotated', sessionJson], ['grace', sealedSuccessor, sessionJson], ['reuse', sessionJson]
+ * (session ended; its record is returned so the security event can name the organization and user), ['expired'] (past the
  * absolute lifetime: ended), ['unknown'] or ['missing'].
  * Only a token this session really issued counts as reuse: a made-up `<sessionId>.<random>`
  * is 'unknown' and ends nothing, so knowing a session id is not enough to log someone out.
@@ -137,12 +137,13 @@ if state.current == ARGV[1] then
   redis.call('SET', KEYS[1], cjson.encode(state), 'PX', ttl)
   record.lastUsedAt = now
   record.expiresAt = now + ttl
-  redis.call('SET', KEYS[2], cjson.encode(record), 'PX', session_ttl(ttl, tonumber(ARGV[8])))
+  local updated = cjson.encode(record)
+  redis.call('SET', KEYS[2], updated, 'PX', session_ttl(ttl, tonumber(ARGV[8])))
   index_session(KEYS[3], record.id, now, ttl)
-  return {'rotated'}
+  return {'rotated', updated}
 end
 if state.previous == ARGV[1] and now <= state.previousUntil then
-  return {'grace', state.successor}
+  return {'grace', state.successor, session}
 end
 if not state.retired or not string.find(' ' .. state.retired .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then
   return {'unknown'}
@@ -182,13 +183,13 @@ return {'reuse', session}`,
       };
       const ttl = Math.min(Number(refreshTtlMs), left);
       tx.set(refreshKey, JSON.stringify(rotated), ttl / 1000);
-      const updated: StoredSession = { ...record, lastUsedAt: now, expiresAt: now + ttl };
-      tx.set(sessionKey, JSON.stringify(updated), sessionTtl(ttl, Number(idleMs)) / 1000);
+      const updated = JSON.stringify({ ...record, lastUsedAt: now, expiresAt: now + ttl });
+      tx.set(sessionKey, updated, sessionTtl(ttl, Number(idleMs)) / 1000);
       indexSession(tx, indexKey, record.id, now, ttl);
-      return ['rotated'];
+      return ['rotated', updated];
     }
     if (state.previous === presented && state.successor && now <= (state.previousUntil ?? 0)) {
-      return ['grace', state.successor];
+      return ['grace', state.successor, session];
     }
     if (!state.retired?.split(' ').includes(presented)) return ['unknown'];
     end();

@@ -111,11 +111,12 @@ export class SessionService implements SessionControl {
   async rotate(presented: string): Promise<RotationResult> {
     const sessionId = sessionIdOf(presented);
     if (!sessionId) return { outcome: 'invalid' };
+    // The script needs the user's index key; a session's user never changes, so reading it first is safe.
     const session = await this.get(sessionId);
     if (!session) return { outcome: 'invalid' };
     const { token: next } = newRefreshToken(sessionId);
     const { refreshMs, maxAgeMs, idleMs } = this.lifetimes;
-    const [outcome, detail] = await this.kv.runScript(
+    const [outcome, detail, record] = await this.kv.runScript(
       ROTATE_REFRESH,
       [
         SessionKeys.refresh(sessionId),
@@ -138,11 +139,15 @@ export class SessionService implements SessionControl {
       const ended = detail ? (JSON.parse(detail) as SessionRecord) : null;
       return { outcome: 'reuse', sessionId, session: ended };
     }
-    if (outcome !== 'rotated' && outcome !== 'grace') return { outcome: 'invalid' };
-    const refreshToken = outcome === 'rotated' ? next : unsealSuccessor(presented, detail ?? '');
-    const current = await this.get(sessionId);
-    if (!refreshToken || !current) return { outcome: 'invalid' };
-    return { outcome, session: current, refreshToken };
+    if (outcome === 'rotated' && detail)
+      return { outcome, session: JSON.parse(detail) as SessionRecord, refreshToken: next };
+    const successor = outcome === 'grace' ? unsealSuccessor(presented, detail ?? '') : null;
+    if (!successor || !record) return { outcome: 'invalid' };
+    return {
+      outcome: 'grace',
+      session: JSON.parse(record) as SessionRecord,
+      refreshToken: successor,
+    };
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {
