@@ -5,6 +5,7 @@ import { Organization } from './organization.entity';
 /**
  * Organizations are the tenants themselves, so this repository is not tenant-scoped:
  * lookups by id or subdomain are how a tenant is resolved in the first place.
+ * Methods that take a `manager` run inside that transaction.
  */
 @Injectable()
 export class OrganizationsRepository {
@@ -18,6 +19,15 @@ export class OrganizationsRepository {
     return this.repository().findOne({ where: { id } });
   }
 
+  /** The row, locked until the transaction ends on MySQL (SQLite runs one transaction at a time). */
+  findByIdForUpdate(id: string, manager: EntityManager): Promise<Organization | null> {
+    const query = this.repository(manager)
+      .createQueryBuilder('organization')
+      .where('organization.id = :id', { id });
+    if (this.dataSource.options.type === 'mysql') query.setLock('pessimistic_write');
+    return query.getOne();
+  }
+
   findBySubdomain(subdomain: string): Promise<Organization | null> {
     return this.repository().findOne({ where: { subdomain } });
   }
@@ -29,8 +39,9 @@ export class OrganizationsRepository {
   async update(
     id: string,
     changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>,
+    manager: EntityManager,
   ): Promise<void> {
-    await this.repository().update({ id }, { ...changes, updatedAt: new Date() });
+    await this.repository(manager).update({ id }, { ...changes, updatedAt: new Date() });
   }
 
   /** Every organization, newest first: platform-level listing for the superuser. */
