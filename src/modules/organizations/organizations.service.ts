@@ -6,7 +6,7 @@ import { ErrorCode } from '../../http/error-codes';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
-import { SessionService } from '../auth/session.service';
+import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
 import { OrganizationDto, type UpdateOrganizationDto } from './dto/organizations.dto';
 import type { Organization } from './organization.entity';
@@ -34,7 +34,7 @@ export class OrganizationsService {
     private readonly organizations: OrganizationsRepository,
     private readonly users: UsersRepository,
     private readonly transactions: TransactionRunner,
-    private readonly sessions: SessionService,
+    private readonly sessions: SessionControl,
     private readonly audit: AuditService,
   ) {}
 

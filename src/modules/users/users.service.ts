@@ -14,7 +14,7 @@ import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { type AuditActionCode, AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
-import { SessionService } from '../auth/session.service';
+import { SessionControl } from '../sessions/session-control';
 import { assertHoldsAll } from '../roles/permission-hierarchy';
 import type { Role } from '../roles/role.entity';
 import { roleNameKey } from '../roles/role-name';
@@ -77,7 +77,7 @@ export class UsersService {
     private readonly roles: RolesRepository,
     private readonly transactions: TransactionRunner,
     private readonly hasher: PasswordHasher,
-    private readonly sessions: SessionService,
+    private readonly sessions: SessionControl,
     private readonly audit: AuditService,
   ) {}
 
