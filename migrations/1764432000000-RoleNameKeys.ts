@@ -32,8 +32,12 @@ export class RoleNameKeys1764432000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const mysql = queryRunner.connection.options.type === 'mysql';
     const rows: { id: string; organization_id: string; name: string }[] = await queryRunner.query(
-      'SELECT id, organization_id, name FROM roles ORDER BY organization_id, name, id',
+      'SELECT id, organization_id, name FROM roles',
     );
+    // Sorted here, by code unit: MySQL's ORDER BY would fold case and give no stable order.
+    const order = (row: { organization_id: string; name: string }) =>
+      `${row.organization_id} ${row.name}`;
+    rows.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
     const seen = new Map<string, string>();
     const collisions: string[] = [];
     for (const row of rows) {
