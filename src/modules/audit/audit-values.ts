@@ -14,11 +14,16 @@ const NOTE_BYTES = 128;
 
 const byteLength = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
+function clipString(value: string): string {
+  if (value.length <= MAX_STRING_CHARS) return value;
+  // Never split a surrogate pair: half an emoji is not text.
+  const highSurrogate = /[\uD800-\uDBFF]/.test(value[MAX_STRING_CHARS - 1]);
+  const cut = highSurrogate ? MAX_STRING_CHARS - 1 : MAX_STRING_CHARS;
+  return `${value.slice(0, cut)}… (${value.length} chars)`;
+}
+
 function clip(value: unknown, depth: number): unknown {
-  if (typeof value === 'string')
-    return value.length <= MAX_STRING_CHARS
-      ? value
-      : `${value.slice(0, MAX_STRING_CHARS)}… (${value.length} chars)`;
+  if (typeof value === 'string') return clipString(value);
   if (value === null || typeof value !== 'object') return value;
   // Audited snapshots are shallow; anything deeper is summarized rather than walked.
   if (depth >= 3) return `[${Array.isArray(value) ? 'array' : 'object'}]`;
