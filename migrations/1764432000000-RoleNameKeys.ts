@@ -31,9 +31,11 @@ export class RoleNameKeys1764432000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const mysql = queryRunner.connection.options.type === 'mysql';
-    const rows: { id: string; organization_id: string; name: string }[] = await queryRunner.query(
-      'SELECT id, organization_id, name FROM roles',
-    );
+    const rows = (await queryRunner.query('SELECT id, organization_id, name FROM roles')) as {
+      id: string;
+      organization_id: string;
+      name: string;
+    }[];
     // Sorted here, by code unit: MySQL's ORDER BY would fold case and give no stable order.
     const order = (row: { organization_id: string; name: string }) =>
       `${row.organization_id} ${row.name}`;
