@@ -68,7 +68,7 @@ function declarations(t: TestApp): Map<string, AuditDeclaration> {
   return byHandler;
 }
 
-const isPlatformRoute = (access: RouteAccess) => access.roles.includes('superuser');
+const isPlatformRoute = (access: RouteAccess) => access.platformOnly;
 
 interface Plan {
   route: NestRoute;

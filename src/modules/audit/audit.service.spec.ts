@@ -11,6 +11,7 @@ const ORG = '33333333-3333-4333-8333-333333333333';
 
 function principal(organizationId: string, userId: string): Principal {
   return {
+    kind: organizationId === PLATFORM_ID ? 'platform' : 'tenant',
     userId,
     organizationId,
     email: `${userId}@example.test`,

@@ -1,9 +1,8 @@
 import type { Principal } from '../../context/request-context';
-import { PLATFORM_ID } from '../platform/superuser.entity';
 
 /** Whether the principal is a platform operator (a superuser), who stands outside every tenant. */
 export function isPlatformPrincipal(principal: Principal | undefined): boolean {
-  return principal?.organizationId === PLATFORM_ID;
+  return principal?.kind === 'platform';
 }
 
 /** How a tenant's audit log names a platform operator: never by id, IP or user agent. */

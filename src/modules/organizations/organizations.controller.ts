@@ -2,8 +2,8 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nest
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
-import { Authenticated, Permissions, Roles } from '../../security/decorators';
-import { PERMISSIONS, SUPERUSER_ROLE } from '../../security/permissions';
+import { Authenticated, Permissions, PlatformOnly } from '../../security/decorators';
+import { PERMISSIONS } from '../../security/permissions';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
 import {
@@ -44,7 +44,7 @@ export class OrganizationsController {
   }
 
   @Get()
-  @Roles(SUPERUSER_ROLE)
+  @PlatformOnly()
   @ApiOperation({ summary: 'Every organization (platform superuser only)' })
   @ApiEnvelope(OrganizationDto, { paginated: true })
   @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100) or order')
@@ -53,7 +53,7 @@ export class OrganizationsController {
   }
 
   @Patch(':id')
-  @Roles(SUPERUSER_ROLE)
+  @PlatformOnly()
   @Audited(AuditAction.ORGANIZATION_SUSPENDED, AuditAction.ORGANIZATION_REACTIVATED)
   @ResponseMessage('Organization status changed')
   @ApiOperation({

@@ -36,6 +36,7 @@ function stored(name: string, permissions: string[], isBuiltIn = false): Role {
 
 function actor(permissions: readonly string[]): Principal {
   return {
+    kind: 'tenant',
     userId: 'actor',
     organizationId: ORG,
     email: 'actor@acme.test',

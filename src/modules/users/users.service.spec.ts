@@ -53,6 +53,7 @@ function user(id: string, roles: Role[], status: 'active' | 'disabled' = 'active
 
 function actor(permissions: readonly string[]): Principal {
   return {
+    kind: 'tenant',
     userId: 'actor',
     organizationId: ORG,
     email: 'actor@acme.test',
