@@ -1,5 +1,4 @@
-import { DataSource } from 'typeorm';
-import { TEST_BACKEND } from './support/backend';
+import { failAuditInserts } from './support/audit-probe';
 import { call, type CallResult } from './support/routes';
 import { createTenant, type Tenant, WALK_ENV } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -106,12 +105,7 @@ describe('PATCH /api/organizations/current', () => {
   });
 
   it('rolls the change back when its audit row cannot be written', async () => {
-    const dataSource = t.app.get(DataSource);
-    await dataSource.query(
-      TEST_BACKEND === 'mysql'
-        ? "CREATE TRIGGER audit_insert_fails BEFORE INSERT ON audit_logs FOR EACH ROW BEGIN IF NEW.action = 'organization.updated' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit insert refused by the test'; END IF; END"
-        : "CREATE TRIGGER audit_insert_fails BEFORE INSERT ON audit_logs WHEN NEW.action = 'organization.updated' BEGIN SELECT RAISE(ABORT, 'audit insert refused by the test'); END",
-    );
+    const restore = await failAuditInserts(t, 'organization.updated');
     const before = await current();
     const audits = await auditCount();
     try {
@@ -121,7 +115,7 @@ describe('PATCH /api/organizations/current', () => {
         error: 'INTERNAL_ERROR',
       });
     } finally {
-      await dataSource.query('DROP TRIGGER audit_insert_fails');
+      await restore();
     }
     expect(await current()).toEqual(before);
     expect(await auditCount()).toBe(audits);
