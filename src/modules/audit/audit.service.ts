@@ -8,6 +8,7 @@ import { AuditLog, type AuditValues } from './audit-log.entity';
 import { boundAuditValues } from './audit-values';
 import { isPlatformPrincipal, PLATFORM_OPERATOR } from './platform-principal';
 
+/** Re-exported: callers that write audit rows find the catalogue beside the service. */
 export { AuditAction };
 
 export interface AuditEntry {
