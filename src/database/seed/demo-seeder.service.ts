@@ -17,7 +17,7 @@ import { UsersRepository } from '../../modules/users/users.repository';
 import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { passwordProblem } from '../../security/password-policy';
-import { TenantContext } from '../../tenancy/tenant-context';
+import { SystemScope } from '../../tenancy/system-scope.service';
 import { TransactionRunner } from '../transaction-runner.service';
 import {
   DEMO_ORGANIZATIONS,
@@ -58,7 +58,7 @@ const counts = (): SeedCounts => ({ created: 0, existing: 0 });
 
 /**
  * Loads demo data through the app's own repositories and services, each tenant's rows inside
- * TenantContext.run so tenant scoping applies as in a request. Idempotent: what exists (by
+ * SystemScope.asTenant so tenant scoping applies as in a request. Idempotent: what exists (by
  * subdomain, email, SKU) is left exactly as it is, so a second run writes nothing; what is
  * missing is created, so a half-seeded database is completed. The building blocks are public
  * for tests and the benchmark.
@@ -77,6 +77,7 @@ export class DemoSeeder {
     private readonly superusers: SuperusersRepository,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly systemScope: SystemScope,
   ) {}
 
   async seed(options: SeedOptions = {}): Promise<SeedSummary> {
@@ -147,6 +148,7 @@ export class DemoSeeder {
     if (!existing) {
       const provisioned = await this.transactions.run((manager) =>
         createOrganizationWithBuiltInRoles(
+          this.systemScope,
           { organizations: this.organizations, roles: this.roles },
           manager,
           spec,
@@ -245,7 +247,7 @@ export class DemoSeeder {
     return this.asTenant(organization, async () => {
       const result = counts();
       for (const product of products) {
-        if ((await this.products.count({ sku: product.sku })) > 0) {
+        if (await this.products.existsBySku(product.sku)) {
           result.existing += 1;
           continue;
         }
@@ -287,7 +289,7 @@ export class DemoSeeder {
   }
 
   private asTenant<T>(organization: Organization, work: () => Promise<T>): Promise<T> {
-    return TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, work);
+    return this.systemScope.asTenant(organization, SEED_SOURCE, work);
   }
 
   /** One bcrypt hash per password and run: every demo login shares the password, so hashing it once saves seconds. */

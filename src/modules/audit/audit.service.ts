@@ -52,7 +52,12 @@ export class AuditService {
       entityId: entry.entityId ?? null,
       before: boundAuditValues(entry.before),
       after: boundAuditValues(entry.after),
-      metadata: boundAuditValues(entry.metadata),
+      // Rows written by work acting as a tenant outside its requests say why (SystemScope).
+      metadata: boundAuditValues(
+        context?.systemScope
+          ? { ...entry.metadata, systemScope: context.systemScope.reason }
+          : entry.metadata,
+      ),
       ip: context?.ip ?? null,
       userAgent: context?.userAgent?.slice(0, 512) ?? null,
       requestId: context?.requestId ?? null,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { requireId } from '../../database/required-key';
 import { Organization } from './organization.entity';
 
 /**
@@ -15,15 +16,15 @@ export class OrganizationsRepository {
     return (manager ?? this.dataSource.manager).getRepository(Organization);
   }
 
-  findById(id: string): Promise<Organization | null> {
-    return this.repository().findOne({ where: { id } });
+  async findById(id: string): Promise<Organization | null> {
+    return this.repository().findOne({ where: { id: requireId('organizations.findById', id) } });
   }
 
   /** The row, locked until the transaction ends on MySQL (SQLite runs one transaction at a time). */
   findByIdForUpdate(id: string, manager: EntityManager): Promise<Organization | null> {
     const query = this.repository(manager)
       .createQueryBuilder('organization')
-      .where('organization.id = :id', { id });
+      .where('organization.id = :id', { id: requireId('organizations.findByIdForUpdate', id) });
     if (this.dataSource.options.type === 'mysql') query.setLock('pessimistic_write');
     return query.getOne();
   }
@@ -39,9 +40,12 @@ export class OrganizationsRepository {
   async update(
     id: string,
     changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>,
-    manager: EntityManager,
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.repository(manager).update({ id }, { ...changes, updatedAt: new Date() });
+    await this.repository(manager).update(
+      { id: requireId('organizations.update', id) },
+      { ...changes, updatedAt: new Date() },
+    );
   }
 
   /** Every organization, newest first: platform-level listing for the superuser. */

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { RequestContext } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
 import { AuditAction } from '../audit/audit-actions';
+import type { SystemScope } from '../../tenancy/system-scope.service';
 import type { AuditService } from '../audit/audit.service';
 import type { SessionControl } from '../sessions/session-control';
 import type { UsersRepository } from '../users/users.repository';
@@ -43,12 +44,20 @@ describe('OrganizationsService', () => {
     sessions = { endAll: jest.fn().mockResolvedValue(1), invalidateIdentity: jest.fn() };
     audit = { record: jest.fn().mockResolvedValue(undefined) };
     const transactions: Pick<TransactionRunner, 'run'> = { run: (work) => work(manager) };
+    const systemScope: Pick<SystemScope, 'asTenant'> = {
+      asTenant: (tenant, _reason, work) =>
+        RequestContext.run(
+          { requestId: 'job', tenant: { id: tenant.id, subdomain: tenant.subdomain } },
+          work,
+        ),
+    };
     service = new OrganizationsService(
       organizations as unknown as OrganizationsRepository,
       users as unknown as UsersRepository,
       transactions as TransactionRunner,
       sessions,
       audit as unknown as AuditService,
+      systemScope as SystemScope,
     );
   });
 

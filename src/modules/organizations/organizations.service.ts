@@ -3,6 +3,7 @@ import { TransactionRunner } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
+import { SystemScope } from '../../tenancy/system-scope.service';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -36,6 +37,7 @@ export class OrganizationsService {
     private readonly transactions: TransactionRunner,
     private readonly sessions: SessionControl,
     private readonly audit: AuditService,
+    private readonly systemScope: SystemScope,
   ) {}
 
   async current(): Promise<OrganizationDto> {
@@ -115,7 +117,7 @@ export class OrganizationsService {
       );
       return updated;
     });
-    await TenantContext.run({ id: after.id, subdomain: after.subdomain }, async () => {
+    await this.systemScope.asTenant(after, 'organization status change', async () => {
       const userIds = await this.users.findAllIds();
       for (const userId of userIds) {
         if (status === 'suspended') await this.sessions.endAll(userId);

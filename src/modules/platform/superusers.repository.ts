@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { requireId } from '../../database/required-key';
 import { Superuser } from './superuser.entity';
 
 @Injectable()
@@ -10,8 +11,8 @@ export class SuperusersRepository {
     return this.dataSource.getRepository(Superuser);
   }
 
-  findById(id: string): Promise<Superuser | null> {
-    return this.repository.findOne({ where: { id } });
+  async findById(id: string): Promise<Superuser | null> {
+    return this.repository.findOne({ where: { id: requireId('superusers.findById', id) } });
   }
 
   findByEmailWithCredentials(email: string): Promise<Superuser | null> {
@@ -39,6 +40,9 @@ export class SuperusersRepository {
   }
 
   async touchLogin(id: string): Promise<void> {
-    await this.repository.update({ id }, { lastLoginAt: new Date() });
+    await this.repository.update(
+      { id: requireId('superusers.touchLogin', id) },
+      { lastLoginAt: new Date() },
+    );
   }
 }
