@@ -231,8 +231,15 @@ describe('the role-name-key migration', () => {
       await expect(run).rejects.toThrow(
         `organization ${organizationId}: "support" and "sup\u2066port"`,
       );
-      // Nothing of it was applied: the column does not exist.
-      await expect(dataSource.query('SELECT name_key FROM roles')).rejects.toThrow();
+      // Nothing of it was applied: no column, and the migration is still pending.
+      const runner = dataSource.createQueryRunner();
+      try {
+        const roles = await runner.getTable('roles');
+        expect(roles?.columns.map((column) => column.name)).not.toContain('name_key');
+      } finally {
+        await runner.release();
+      }
+      expect(await dataSource.showMigrations()).toBe(true);
     } finally {
       await dataSource.destroy();
     }
