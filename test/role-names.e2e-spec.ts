@@ -139,6 +139,25 @@ describe('role names: reserved words and uniqueness, ignoring case and Unicode f
     expect(same.status).toBe(200);
   });
 
+  it('a renamed role holds its new name under the same rule, and frees the old one', async () => {
+    const role = await createRole(t, org, ['users.read']);
+    const renamed = await call(t, 'PATCH', `/api/roles/${role.id}`, {
+      token: org.owner.token,
+      body: { name: 'Billing' },
+    });
+    expect((renamed.body as { data: RoleRow }).data.name).toBe('billing');
+    const clash = await call(t, 'POST', '/api/roles', {
+      token: org.owner.token,
+      body: { name: 'ＢＩＬＬＩＮＧ', permissions: [] },
+    });
+    expect(outcome(clash)).toEqual({ status: 409, error: 'CONFLICT' });
+    const reused = await call(t, 'POST', '/api/roles', {
+      token: org.owner.token,
+      body: { name: role.name.toUpperCase(), permissions: [] },
+    });
+    expect(reused.status).toBe(201);
+  });
+
   it('lets another organization use the same name', async () => {
     const other = await createTenant(t);
     for (const tenant of [org, other]) {
