@@ -3,6 +3,7 @@ import { CreateIdentityTables1764086400000 } from './1764086400000-CreateIdentit
 import { CreateProducts1764172800000 } from './1764172800000-CreateProducts';
 import { CreateSuperusers1764259200000 } from './1764259200000-CreateSuperusers';
 import { RoleNameKeys1764432000000 } from './1764432000000-RoleNameKeys';
+import { CanonicalEmails1796160126376 } from './1796160126376-CanonicalEmails';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateProducts1764172800000,
   CreateSuperusers1764259200000,
   RoleNameKeys1764432000000,
+  CanonicalEmails1796160126376,
 ];

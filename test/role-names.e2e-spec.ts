@@ -186,7 +186,7 @@ describe('role names: reserved words and uniqueness, ignoring case and Unicode f
 
 describe('the role-name-key migration', () => {
   let database: TestDatabase;
-  const before = MIGRATIONS.filter((migration) => migration !== RoleNameKeys1764432000000);
+  const before = MIGRATIONS.slice(0, MIGRATIONS.indexOf(RoleNameKeys1764432000000));
 
   beforeEach(async () => {
     database = await createTestDatabase();

@@ -6,6 +6,7 @@ import { OrganizationsRepository } from '../src/modules/organizations/organizati
 import { SuperusersRepository } from '../src/modules/platform/superusers.repository';
 import { User } from '../src/modules/users/user.entity';
 import { UsersRepository } from '../src/modules/users/users.repository';
+import { canonicalEmail } from '../src/security/email';
 import { SystemScope } from '../src/tenancy/system-scope.service';
 import { MissingTenantContextError } from '../src/tenancy/tenant-context';
 import { TENANT_SCOPE_PARAMETER } from '../src/tenancy/tenant-scoped-query-builder';
@@ -63,7 +64,10 @@ describe('tenant-scoped repositories', () => {
       ['findById', () => users.findById(a.user.id)],
       ['findByIds', () => users.findByIds([a.user.id])],
       ['findByIds (empty)', () => users.findByIds([])],
-      ['findByEmailWithCredentials', () => users.findByEmailWithCredentials(a.email)],
+      [
+        'findByEmailWithCredentials',
+        () => users.findByEmailWithCredentials(canonicalEmail(a.email)),
+      ],
       ['count', () => probe.countAll()],
       ['queryBuilder', async () => probe.builder().getMany()],
       ['insert', () => users.insert(Object.assign(new User(), { email: 'x@y.z' }))],
@@ -85,7 +89,7 @@ describe('tenant-scoped repositories', () => {
       expect((await users.findByIds([a.user.id, b.user.id])).map((user) => user.id)).toEqual([
         a.user.id,
       ]);
-      expect(await users.findByEmailWithCredentials(b.email)).toBeNull();
+      expect(await users.findByEmailWithCredentials(canonicalEmail(b.email))).toBeNull();
       expect(await probe.countAll()).toBe(1);
       const rows = await probe.builder().getMany();
       expect(rows.map((user) => user.organizationId)).toEqual([a.organization.id]);

@@ -14,7 +14,7 @@ import { ProductsService } from '../../modules/products/products.service';
 import { RolesRepository } from '../../modules/roles/roles.repository';
 import { User } from '../../modules/users/user.entity';
 import { UsersRepository } from '../../modules/users/users.repository';
-import { normalizeEmail } from '../../security/email';
+import { canonicalEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { passwordProblem } from '../../security/password-policy';
 import { SystemScope } from '../../tenancy/system-scope.service';
@@ -131,7 +131,7 @@ export class DemoSeeder {
       const created = await this.ensureSuperuser(superuserEmail, password);
       tally('superusers', created);
       report(
-        `Superuser ${normalizeEmail(superuserEmail)}: ${created ? 'created' : 'exists, left unchanged'}`,
+        `Superuser ${canonicalEmail(superuserEmail)}: ${created ? 'created' : 'exists, left unchanged'}`,
       );
     }
     return summary;
@@ -198,7 +198,7 @@ export class DemoSeeder {
     password: string,
   ): Promise<{ user: User; created: boolean }> {
     return this.asTenant(organization, async () => {
-      const email = normalizeEmail(spec.email);
+      const email = canonicalEmail(spec.email);
       const existing = await this.users.findByEmail(email);
       if (existing) return { user: existing, created: false };
       const passwordHash = await this.hashOf(password);
@@ -269,10 +269,10 @@ export class DemoSeeder {
 
   /** Creates the superuser when the email is unknown; an existing one (and its password) is left alone. */
   async ensureSuperuser(email: string, password: string): Promise<boolean> {
-    const normalized = normalizeEmail(email);
-    if (await this.superusers.findByEmailWithCredentials(normalized)) return false;
+    const canonical = canonicalEmail(email);
+    if (await this.superusers.findByEmailWithCredentials(canonical)) return false;
     const { superuser, created } = await this.superusers.upsert(
-      normalized,
+      canonical,
       await this.hashOf(password),
     );
     if (created) {
@@ -281,7 +281,7 @@ export class DemoSeeder {
         organizationId: null,
         entityType: 'superuser',
         entityId: superuser.id,
-        after: { email: normalized },
+        after: { email: canonical },
         metadata: { source: SEED_SOURCE },
       });
     }

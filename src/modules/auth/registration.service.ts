@@ -6,7 +6,6 @@ import {
 } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
-import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { SystemScope } from '../../tenancy/system-scope.service';
@@ -98,7 +97,7 @@ export class RegistrationService {
           async ({ organization, roles }) => {
             const user = await this.users.transactional(manager).insert(
               Object.assign(new User(), {
-                email: normalizeEmail(dto.email),
+                email: dto.email,
                 passwordHash,
                 firstName: dto.firstName,
                 lastName: dto.lastName,

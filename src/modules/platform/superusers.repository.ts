@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { requireId } from '../../database/required-key';
+import type { CanonicalEmail } from '../../security/email';
 import { Superuser } from './superuser.entity';
 
 @Injectable()
@@ -15,7 +16,7 @@ export class SuperusersRepository {
     return this.repository.findOne({ where: { id: requireId('superusers.findById', id) } });
   }
 
-  findByEmailWithCredentials(email: string): Promise<Superuser | null> {
+  findByEmailWithCredentials(email: CanonicalEmail): Promise<Superuser | null> {
     return this.repository
       .createQueryBuilder('superuser')
       .addSelect('superuser.passwordHash')
@@ -25,7 +26,7 @@ export class SuperusersRepository {
 
   /** Creates the superuser, or sets a new password when the email exists (idempotent for seeds and the CLI). */
   async upsert(
-    email: string,
+    email: CanonicalEmail,
     passwordHash: string,
   ): Promise<{ superuser: Superuser; created: boolean }> {
     const existing = await this.repository.findOne({ where: { email } });

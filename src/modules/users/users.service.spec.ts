@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
+import { canonicalEmail } from '../../security/email';
 import type { PasswordHasher } from '../../security/password-hasher.service';
 import { ALL_PERMISSIONS } from '../../security/permissions';
 import { AuditAction } from '../audit/audit-actions';
@@ -153,7 +154,13 @@ describe('UsersService', () => {
       });
       await expect(
         service.create(
-          { email: 'x@acme.test', password: 'pw', firstName: 'X', lastName: 'Y', roles: ['staff'] },
+          {
+            email: canonicalEmail('x@acme.test'),
+            password: 'pw',
+            firstName: 'X',
+            lastName: 'Y',
+            roles: ['staff'],
+          },
           actor(HELPDESK.permissions),
         ),
       ).rejects.toMatchObject({ status: 403 });
@@ -236,7 +243,13 @@ describe('UsersService', () => {
 
   it('audits a creation and a profile edit in their transactions', async () => {
     await service.create(
-      { email: ' New@Acme.test', password: 'pw', firstName: 'N', lastName: 'P', roles: [] },
+      {
+        email: canonicalEmail('new@acme.test'),
+        password: 'pw',
+        firstName: 'N',
+        lastName: 'P',
+        roles: [],
+      },
       actor(ALL_PERMISSIONS),
     );
     users.findByIdWithRoles.mockResolvedValue(user('actor', []));

@@ -9,7 +9,6 @@ import {
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
-import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { type AuditActionCode, AuditAction } from '../audit/audit-actions';
@@ -98,7 +97,7 @@ export class UsersService {
   }
 
   async create(dto: CreateUserDto, actor: Principal): Promise<UserDto> {
-    const email = normalizeEmail(dto.email);
+    const { email } = dto;
     const roles = await this.rolesToGrant(this.roles, dto.roles, actor);
     if (await this.users.findByEmail(email)) throw emailTaken();
     // Hashed before the transaction: bcrypt's cost must not hold a connection (or SQLite's queue).
