@@ -1,5 +1,5 @@
 import { failAuditInserts } from './support/audit-probe';
-import { PASSWORD } from './support/auth';
+import { login, PASSWORD } from './support/auth';
 import { call, type CallResult } from './support/routes';
 import {
   type Account,
@@ -71,6 +71,23 @@ describe('an administrative change commits with its audit row, or not at all', (
           },
         }),
     );
+  });
+
+  it('changing one’s own password: the old one still works, other sessions stay alive', async () => {
+    const staff = await createUser(t, org, ['staff']);
+    const other = await login(t, org.subdomain, staff.email, PASSWORD);
+    const otherToken = ((await other.json()) as { data: { tokens: { accessToken: string } } }).data
+      .tokens.accessToken;
+    await withoutAudit(
+      'auth.password.changed',
+      async () => (await login(t, org.subdomain, staff.email, PASSWORD)).status,
+      () =>
+        call(t, 'POST', '/api/auth/change-password', {
+          token: staff.token,
+          body: { currentPassword: PASSWORD, newPassword: 'A-fresh-and-long-pass' },
+        }),
+    );
+    expect((await call(t, 'GET', '/api/auth/me', { token: otherToken })).status).toBe(200);
   });
 
   it('disabling a user, whose session then stays alive', async () => {
