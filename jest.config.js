@@ -12,12 +12,8 @@ const swc = [
   },
 ];
 
-// Node >= 20.19 can require() these ESM-only dependencies; Jest cannot, so swc turns them into CommonJS.
-const ESM_PACKAGES = ['content-disposition'];
-
 const common = {
-  transform: { '^.+\\.ts$': swc, '^.+\\.js$': swc },
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],
