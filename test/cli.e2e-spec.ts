@@ -8,8 +8,8 @@ import { main as superuserCreate } from '../src/cli/superuser-create';
 import type { CliIo } from '../src/cli/cli-support';
 import { loadConfig } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { main as migrationCli } from '../src/database/migration-cli';
-import { main as seedCli } from '../src/database/seed-cli';
+import { main as migrationCli } from '../src/cli/migration';
+import { main as seedCli } from '../src/cli/seed';
 import {
   DEMO_ORGANIZATIONS,
   DEMO_PASSWORD,
@@ -150,7 +150,7 @@ describe('migration CLI', () => {
     for (const argv of [[], ['migrate'], ['run', 'extra'], ['run', '--fast']]) {
       const io = capture();
       expect(await migrationCli(argv, envFor(database), io)).toBe(1);
-      expect(io.stderr.join('\n')).toMatch(/Usage: .*migration-cli/);
+      expect(io.stderr.join('\n')).toMatch(/Usage: .*cli\/migration\.js/);
     }
   });
 
@@ -463,7 +463,7 @@ describe('npm run superuser:create', () => {
 });
 
 /** One run of the compiled command, as `npm run migration:run` does it (`npm test` builds dist/ first). */
-const BUILT_CLI = join(__dirname, '..', 'dist', 'src', 'database', 'migration-cli.js');
+const BUILT_CLI = join(__dirname, '..', 'dist', 'src', 'cli', 'migration.js');
 describe('the built migration CLI', () => {
   it('runs as a process and exits 0', async () => {
     expect(existsSync(BUILT_CLI)).toBe(true);

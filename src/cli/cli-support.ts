@@ -2,11 +2,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import pino, { type Logger } from 'pino';
-import { type AppConfig, ConfigValidationError } from '../config/app-config';
+import { type AppConfig, ConfigValidationError, type DatabaseConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { readProcessEnv } from '../config/env';
 import { DatabaseModule } from '../database/database.module';
-import { MigrationRunError } from '../database/migration-runner';
+import { MigrationLockTimeoutError, MigrationRunError } from '../database/migration-runner';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { LoggingModule } from '../logging/logging.module';
 import { AuditModule } from '../modules/audit/audit.module';
@@ -15,7 +15,7 @@ import { SecurityModule } from '../security/security.module';
 import { SystemScopeModule } from '../tenancy/system-scope.module';
 
 /**
- * What the command-line entry points (migration-cli, seed-cli, superuser-create) share.
+ * What the command-line entry points (migration, seed, superuser-create) share.
  * Each exports `main(argv, env, io)` returning its exit code, so tests call it in-process;
  * the compiled file run by node calls it through runAsScript.
  */
@@ -104,9 +104,21 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
+/** Where a database config points, for CLI output: never the password. */
+export function describeDatabase(database: DatabaseConfig): string {
+  if (database.type === 'sqlite') return `SQLite ${database.path}`;
+  const url = new URL(database.url);
+  return `MySQL ${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`;
+}
+
 /** One readable paragraph for stderr: config problems one per line, otherwise the message without a stack. */
 export function describeError(error: unknown): string {
-  if (error instanceof ConfigValidationError || error instanceof CliError) return error.message;
+  if (
+    error instanceof ConfigValidationError ||
+    error instanceof CliError ||
+    error instanceof MigrationLockTimeoutError
+  )
+    return error.message;
   if (error instanceof MigrationRunError) {
     const committed =
       error.applied.length > 0 ? `\nApplied before the failure: ${error.applied.join(', ')}` : '';

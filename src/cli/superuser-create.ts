@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/app-config';
 import {
   applyPendingMigrations,
-  describeDatabase,
   migrationStatus,
   withDataSource,
 } from '../database/migration-runner';
@@ -18,6 +17,7 @@ import { passwordProblem } from '../security/password-policy';
 import {
   type CliIo,
   CliError,
+  describeDatabase,
   createCliLogger,
   type Env,
   parseCliArgs,

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { buildDataSourceOptions } from './data-source-options';
+import { applyPendingMigrations } from './migration-runner';
 import { TransactionRunner } from './transaction-runner.service';
 
 class DatabaseLifecycle implements OnApplicationShutdown {
@@ -24,11 +25,9 @@ class DatabaseLifecycle implements OnApplicationShutdown {
         const dataSource = new DataSource(buildDataSourceOptions(config.database));
         await dataSource.initialize();
         if (config.database.runMigrations) {
-          const applied = await dataSource.runMigrations({ transaction: 'each' });
+          const applied = await applyPendingMigrations(dataSource);
           if (applied.length > 0)
-            logger.log(
-              `Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`,
-            );
+            logger.log(`Applied ${applied.length} migration(s): ${applied.join(', ')}`);
         }
         return dataSource;
       },

@@ -1,12 +1,20 @@
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { DataSource, MigrationExecutor, type QueryRunner } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 
 /**
- * Migrations outside the running app: the migration CLI, the seed and superuser:create.
- * Each migration runs in its own transaction, as at boot (DatabaseModule). What TypeORM runs
- * is MIGRATIONS from migrations/index.ts, through buildDataSourceOptions.
+ * How migrations are applied and reverted, by the app at boot (DatabaseModule) and by the
+ * commands in src/cli/. Each migration runs in its own transaction. What TypeORM runs is
+ * MIGRATIONS from migrations/index.ts, through buildDataSourceOptions.
+ *
+ * On MySQL/MariaDB every run holds a named lock (GET_LOCK) for its whole duration, so two
+ * processes started at once (two replicas, a deploy's migrate job and a seed) take turns: the
+ * second finds the work done and applies nothing. SQLite takes no lock: the embedded backend
+ * is one process by design.
  */
+
+/** How long a run waits for another process's run to finish before it gives up. */
+export const MIGRATION_LOCK_TIMEOUT_SECONDS = 300;
 
 export interface MigrationState {
   name: string;
@@ -41,8 +49,9 @@ export async function withDataSource<T>(
   }
 }
 
-async function appliedNames(dataSource: DataSource): Promise<string[]> {
-  return (await new MigrationExecutor(dataSource).getExecutedMigrations()).map(
+/** On `queryRunner` when given: inside the lock, the run's own connection (a pool of one has no other). */
+async function appliedNames(dataSource: DataSource, queryRunner?: QueryRunner): Promise<string[]> {
+  return (await new MigrationExecutor(dataSource, queryRunner).getExecutedMigrations()).map(
     (migration) => migration.name,
   );
 }
@@ -73,37 +82,81 @@ export class MigrationRunError extends Error {
   }
 }
 
-/** Applies every pending migration, in order; returns the names applied (empty when up to date). */
-export async function applyPendingMigrations(dataSource: DataSource): Promise<string[]> {
-  const before = new Set(await appliedNames(dataSource));
-  try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    return applied.map((migration) => migration.name);
-  } catch (error) {
-    const committed = (await appliedNames(dataSource).catch(() => [...before])).filter(
-      (name) => !before.has(name),
+/** A migration run that could not start because another run kept the lock for too long. */
+export class MigrationLockTimeoutError extends Error {
+  constructor(readonly lockName: string) {
+    super(
+      `Another migration run has held the lock "${lockName}" for over ${MIGRATION_LOCK_TIMEOUT_SECONDS}s; try again when it has finished`,
     );
-    throw new MigrationRunError(committed, error);
+    this.name = 'MigrationLockTimeoutError';
   }
 }
 
-/** Reverts the most recently applied migration; returns its name, or null when none is applied. */
+/** Lock names are server-wide (at most 64 characters): one lock per database. */
+const LOCK_NAME_SQL = "CONCAT(LEFT(DATABASE(), 48), '.migrations')";
+
+/**
+ * Runs `work` on one connection that holds the database's migration lock (MySQL) and releases
+ * both afterwards.
+ */
+async function withMigrationLock<T>(
+  dataSource: DataSource,
+  work: (queryRunner: QueryRunner) => Promise<T>,
+): Promise<T> {
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    if (dataSource.options.type !== 'mysql') return await work(queryRunner);
+    // 1 when acquired, 0 on timeout, NULL on an error such as a killed thread.
+    const [{ acquired, lockName }] = (await queryRunner.query(
+      `SELECT GET_LOCK(${LOCK_NAME_SQL}, ?) AS acquired, ${LOCK_NAME_SQL} AS lockName`,
+      [MIGRATION_LOCK_TIMEOUT_SECONDS],
+    )) as { acquired: number | string | null; lockName: string }[];
+    if (Number(acquired) !== 1) throw new MigrationLockTimeoutError(lockName);
+    try {
+      return await work(queryRunner);
+    } finally {
+      await queryRunner.query(`SELECT RELEASE_LOCK(${LOCK_NAME_SQL})`);
+    }
+  } finally {
+    await queryRunner.release();
+  }
+}
+
+function executorOn(dataSource: DataSource, queryRunner: QueryRunner): MigrationExecutor {
+  const executor = new MigrationExecutor(dataSource, queryRunner);
+  executor.transaction = 'each';
+  return executor;
+}
+
+/** Applies every pending migration, in order, under the lock; returns the names applied (empty when up to date). */
+export async function applyPendingMigrations(dataSource: DataSource): Promise<string[]> {
+  return withMigrationLock(dataSource, async (queryRunner) => {
+    const before = new Set(await appliedNames(dataSource, queryRunner));
+    try {
+      const applied = await executorOn(dataSource, queryRunner).executePendingMigrations();
+      return applied.map((migration) => migration.name);
+    } catch (error) {
+      const after = await appliedNames(dataSource, queryRunner).catch(() => [...before]);
+      throw new MigrationRunError(
+        after.filter((name) => !before.has(name)),
+        error,
+      );
+    }
+  });
+}
+
+/** Reverts the most recently applied migration, under the lock; returns its name, or null when none is applied. */
 export async function revertLastMigration(dataSource: DataSource): Promise<string | null> {
-  const before = await appliedNames(dataSource);
+  const { before, after } = await withMigrationLock(dataSource, async (queryRunner) => {
+    const appliedBefore = await appliedNames(dataSource, queryRunner);
+    if (appliedBefore.length > 0) await executorOn(dataSource, queryRunner).undoLastMigration();
+    return { before: appliedBefore, after: new Set(await appliedNames(dataSource, queryRunner)) };
+  });
   if (before.length === 0) return null;
-  await dataSource.undoLastMigration({ transaction: 'each' });
-  const after = new Set(await appliedNames(dataSource));
   const reverted = before.filter((name) => !after.has(name));
   if (reverted.length !== 1) {
     // TypeORM reverts only migrations it has code for; an applied one unknown here stays.
     throw new Error(`Could not revert the last applied migration (applied: ${before.join(', ')})`);
   }
   return reverted[0];
-}
-
-/** Where a database config points, for CLI output: never the password. */
-export function describeDatabase(database: DatabaseConfig): string {
-  if (database.type === 'sqlite') return `SQLite ${database.path}`;
-  const url = new URL(database.url);
-  return `MySQL ${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`;
 }

@@ -3,22 +3,22 @@ import type { DataSource } from 'typeorm';
 import {
   type CliIo,
   CliError,
+  describeDatabase,
   type Env,
   parseCliArgs,
   processIo,
   runAsScript,
   runCommand,
-} from '../cli/cli-support';
+} from './cli-support';
 import { loadConfig } from '../config/app-config';
 import {
   applyPendingMigrations,
-  describeDatabase,
   migrationStatus,
   revertLastMigration,
   withDataSource,
-} from './migration-runner';
+} from '../database/migration-runner';
 
-const USAGE = `Usage: node dist/src/database/migration-cli.js <command>
+const USAGE = `Usage: node dist/src/cli/migration.js <command>
 
 Commands:
   run      apply every pending migration, in order, each in its own transaction
@@ -31,7 +31,7 @@ npm scripts: migration:run, migration:revert, migration:show.`;
 const COMMANDS = ['run', 'revert', 'show'] as const;
 type Command = (typeof COMMANDS)[number];
 
-/** `migration-cli <run|revert|show>`: 0 when the command did its work, 1 with a readable reason otherwise. */
+/** `migration <run|revert|show>`: 0 when the command did its work, 1 with a readable reason otherwise. */
 export async function main(argv: string[], env: Env, io: CliIo = processIo): Promise<number> {
   return runCommand(io, async () => {
     const { positionals, values } = parseCliArgs(

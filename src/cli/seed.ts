@@ -2,20 +2,24 @@ import 'reflect-metadata';
 import {
   type CliIo,
   CliError,
+  describeDatabase,
   createCliLogger,
   type Env,
   parseCliArgs,
   processIo,
   runAsScript,
   runCommand,
-} from '../cli/cli-support';
+} from './cli-support';
 import { loadConfig } from '../config/app-config';
-import { describeDatabase } from './migration-runner';
-import { DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_SUPERUSER_EMAIL } from './seed/demo-data';
-import { runDemoSeed } from './seed/demo-seed';
-import type { SeedCounts } from './seed/demo-seeder.service';
+import {
+  DEMO_ORGANIZATIONS,
+  DEMO_PASSWORD,
+  DEMO_SUPERUSER_EMAIL,
+} from '../database/seed/demo-data';
+import { runDemoSeed } from '../database/seed/demo-seed';
+import type { SeedCounts } from '../database/seed/demo-seeder.service';
 
-const USAGE = `Usage: node dist/src/database/seed-cli.js [--force]   (npm run seed [-- --force])
+const USAGE = `Usage: node dist/src/cli/seed.js [--force]   (npm run seed [-- --force])
 
 Applies pending migrations, then loads the demo data idempotently: organizations acme and
 globex with admin@, staff@ and client@<subdomain>.test, ten products each, and the platform
