@@ -27,7 +27,9 @@ describe('generateOpenApiDocument', () => {
     expect(document.openapi).toMatch(/^3\./);
     expect(document.paths['/health']?.get).toBeDefined();
     expect(
-      Object.keys(document.paths).every((path) => path === '/health' || path.startsWith('/api/')),
+      Object.keys(document.paths).every(
+        (path) => path.startsWith('/health') || path.startsWith('/api/'),
+      ),
     ).toBe(true);
     expect(connections).toBe(0);
   });

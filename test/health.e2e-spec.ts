@@ -10,10 +10,15 @@ interface HealthAnswer {
   body: unknown;
 }
 
-async function health(t: TestApp): Promise<HealthAnswer> {
-  const response = await t.request('/health');
+/** `/health` keeps its meaning: the same answer as the readiness check. */
+const DEPENDENCY_CHECKS = ['/health', '/health/ready'];
+
+async function health(t: TestApp, path = '/health'): Promise<HealthAnswer> {
+  const response = await t.request(path);
   return { status: response.status, body: await response.json() };
 }
+
+const LIVE: HealthAnswer = { status: 200, body: { status: 'ok' } };
 
 /** Polls /health until it answers `status`; the Redis client reconnects with a backoff of up to 2 s. */
 async function healthUntil(t: TestApp, status: number, timeoutMs: number): Promise<HealthAnswer> {
@@ -39,8 +44,8 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
     await redis?.dispose();
   });
 
-  it('is 200 with both dependencies connected', async () => {
-    expect(await health(t)).toEqual({
+  it.each(DEPENDENCY_CHECKS)('%s is 200 with both dependencies connected', async (path) => {
+    expect(await health(t, path)).toEqual({
       status: 200,
       body: {
         status: 'ok',
@@ -51,19 +56,28 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
     });
   });
 
-  it('is 503 naming redis as disconnected while Redis is stopped', async () => {
-    await redis.stop();
-    const started = performance.now();
-    const answer = await health(t);
-    expect(performance.now() - started).toBeLessThan(2000);
-    expect(answer).toEqual({
-      status: 503,
-      body: {
-        status: 'error',
-        database: 'connected',
-        redis: 'disconnected',
-        backends: { database: 'mysql', keyValueStore: 'redis' },
-      },
+  describe('while Redis is stopped', () => {
+    beforeAll(async () => {
+      await redis.stop();
+    });
+
+    it.each(DEPENDENCY_CHECKS)('%s is 503 naming redis as disconnected', async (path) => {
+      const started = performance.now();
+      const answer = await health(t, path);
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(answer).toEqual({
+        status: 503,
+        body: {
+          status: 'error',
+          database: 'connected',
+          redis: 'disconnected',
+          backends: { database: 'mysql', keyValueStore: 'redis' },
+        },
+      });
+    });
+
+    it('/health/live is still 200: the process serves, whatever its dependencies do', async () => {
+      expect(await health(t, '/health/live')).toEqual(LIVE);
     });
   });
 
@@ -72,6 +86,7 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
     const answer = await healthUntil(t, 200, 8000);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: 'ok', database: 'connected', redis: 'connected' });
+    expect((await health(t, '/health/ready')).status).toBe(200);
   });
 });
 
@@ -86,8 +101,8 @@ describeEmbeddedOnly('GET /health in embedded mode', () => {
     await t?.close();
   });
 
-  it('is 200 and reports the embedded backends', async () => {
-    expect(await health(t)).toEqual({
+  it.each(DEPENDENCY_CHECKS)('%s is 200 and reports the embedded backends', async (path) => {
+    expect(await health(t, path)).toEqual({
       status: 200,
       body: {
         status: 'ok',
@@ -96,6 +111,10 @@ describeEmbeddedOnly('GET /health in embedded mode', () => {
         backends: { database: 'sqlite', keyValueStore: 'in-process' },
       },
     });
+  });
+
+  it('/health/live is 200', async () => {
+    expect(await health(t, '/health/live')).toEqual(LIVE);
   });
 });
 

@@ -33,6 +33,8 @@ import { decodeClaims, handcraftedJwt } from './support/tokens';
  */
 const PUBLIC_ROUTES = [
   'GET /health',
+  'GET /health/live',
+  'GET /health/ready',
   'POST /api/auth/login',
   'POST /api/auth/refresh',
   'POST /api/auth/register',

@@ -94,7 +94,7 @@ export async function createApp(
     },
   );
 
-  app.setGlobalPrefix('api', { exclude: ['health'] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/live', 'health/ready'] });
   await app.register(fastifyCookie);
   app.enableCors({
     // Only listed origins get CORS headers; others get none, so browsers block them.

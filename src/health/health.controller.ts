@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { RawResponse } from '../http/envelope';
 import { KV_STORE, type KeyValueStore } from '../kv/kv-store';
 import { Public } from '../security/public.decorator';
-import { HealthResponseDto } from './health.dto';
+import { HealthResponseDto, LivenessResponseDto } from './health.dto';
 
 const CHECK_TIMEOUT_MS = 1500;
 
@@ -40,14 +40,46 @@ export class HealthController {
   @Public({ tenant: false })
   @RawResponse()
   @ApiOperation({
-    summary: 'Liveness and dependency check (outside the /api prefix, no authentication)',
+    summary: 'Dependency check, as /health/ready (outside the /api prefix, no authentication)',
   })
   @ApiOkResponse({ type: HealthResponseDto })
   @ApiServiceUnavailableResponse({
     type: HealthResponseDto,
     description: 'A dependency does not answer',
   })
-  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponseDto> {
+  check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponseDto> {
+    return this.readiness(reply);
+  }
+
+  @Get('live')
+  @Public({ tenant: false })
+  @RawResponse()
+  @ApiOperation({
+    summary:
+      'Liveness: the process serves requests. Checks no dependency, so an outage of the database or Redis never restarts the container',
+  })
+  @ApiOkResponse({ type: LivenessResponseDto })
+  live(): LivenessResponseDto {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @Public({ tenant: false })
+  @RawResponse()
+  @ApiOperation({
+    summary:
+      'Readiness: the database and the key-value store answer, so traffic may be routed here',
+  })
+  @ApiOkResponse({ type: HealthResponseDto })
+  @ApiServiceUnavailableResponse({
+    type: HealthResponseDto,
+    description: 'A dependency does not answer',
+  })
+  ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponseDto> {
+    return this.readiness(reply);
+  }
+
+  private async readiness(reply: FastifyReply): Promise<HealthResponseDto> {
     const [databaseUp, kvUp] = await Promise.all([
       answers(() => this.dataSource.query('SELECT 1')),
       answers(() => this.kv.ping()),

@@ -25,3 +25,8 @@ export class HealthResponseDto {
   @ApiProperty({ type: HealthBackendsDto })
   backends!: HealthBackendsDto;
 }
+
+export class LivenessResponseDto {
+  @ApiProperty({ enum: ['ok'], example: 'ok' })
+  status!: 'ok';
+}
