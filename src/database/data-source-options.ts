@@ -5,6 +5,27 @@ import type { DatabaseConfig } from '../config/app-config';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 
+/** The embedded backend was asked for, and its driver (an optional dependency) is not installed. */
+export class SqliteDriverMissingError extends Error {
+  constructor() {
+    super(
+      'The embedded SQLite backend (DATABASE_URL unset or sqlite:) needs the optional dependency better-sqlite3, ' +
+        'which this install leaves out (as the Docker image and `npm ci --omit=optional` do). ' +
+        'Install it with `npm install better-sqlite3`, or set DATABASE_URL to a mysql:// URL.',
+    );
+    this.name = 'SqliteDriverMissingError';
+  }
+}
+
+/** TypeORM loads the driver itself, on first use; this check only turns its absence into a clear message. */
+function assertSqliteDriverInstalled(): void {
+  try {
+    require.resolve('better-sqlite3');
+  } catch {
+    throw new SqliteDriverMissingError();
+  }
+}
+
 /** One place that turns the validated database config into TypeORM options, for the app and the CLIs. */
 export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = {
@@ -31,6 +52,7 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
       bigNumberStrings: true,
     };
   }
+  assertSqliteDriverInstalled();
   if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
   return {
     ...common,

@@ -14,22 +14,23 @@ export interface CommandResult {
   stderr: string;
 }
 
-export const DIST = join(__dirname, '..', '..', 'dist');
-
-export function builtCommandPath(command: BuiltCommand): string {
-  return join(DIST, 'src', 'cli', `${command}.js`);
+export interface RunOptions {
+  env: Record<string, string>;
+  /** Where the command runs (and so which node_modules it loads); the repository by default. */
+  cwd?: string;
+  timeoutMs?: number;
 }
 
-export function runBuiltCommand(
-  command: BuiltCommand,
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs = 60_000,
+export const ROOT = join(__dirname, '..', '..');
+
+/** Runs a program (`node` stands for this Node binary) to completion, capturing its output. */
+export function runProgram(
+  [program, ...args]: string[],
+  { env, cwd = ROOT, timeoutMs = 60_000 }: RunOptions,
 ): Promise<CommandResult> {
-  const path = builtCommandPath(command);
-  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build first`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path, ...args], {
+    const child = spawn(program === 'node' ? process.execPath : program, args, {
+      cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
@@ -41,4 +42,14 @@ export function runBuiltCommand(
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+export function runBuiltCommand(
+  command: BuiltCommand,
+  args: string[],
+  env: Record<string, string>,
+): Promise<CommandResult> {
+  const path = join(ROOT, 'dist', 'src', 'cli', `${command}.js`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build first`);
+  return runProgram(['node', path, ...args], { env });
 }
