@@ -128,7 +128,9 @@ describe('the production image, reproduced without Docker', () => {
       DATABASE_URL: `sqlite:${join(image, 'data', 'app.sqlite')}`,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/needs the optional dependency better-sqlite3/);
+    expect(result.stderr).toMatch(
+      /^The embedded SQLite backend .* needs the optional dependency better-sqlite3/,
+    );
     expect(result.stderr).toContain('npm install better-sqlite3');
   });
 

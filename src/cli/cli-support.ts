@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { type AppConfig, ConfigValidationError, type DatabaseConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { readProcessEnv } from '../config/env';
+import { SqliteDriverMissingError } from '../database/data-source-options';
 import { DatabaseModule } from '../database/database.module';
 import { MigrationLockTimeoutError, MigrationRunError } from '../database/migration-runner';
 import { createLogger, PinoNestLogger } from '../logging/logger';
@@ -116,7 +117,8 @@ export function describeError(error: unknown): string {
   if (
     error instanceof ConfigValidationError ||
     error instanceof CliError ||
-    error instanceof MigrationLockTimeoutError
+    error instanceof MigrationLockTimeoutError ||
+    error instanceof SqliteDriverMissingError
   )
     return error.message;
   if (error instanceof MigrationRunError) {

@@ -14,7 +14,7 @@ import { buildDataSourceOptions } from './data-source-options';
  */
 
 /** How long a run waits for another process's run to finish before it gives up. */
-export const MIGRATION_LOCK_TIMEOUT_SECONDS = 300;
+const MIGRATION_LOCK_TIMEOUT_SECONDS = 300;
 
 export interface MigrationState {
   name: string;
