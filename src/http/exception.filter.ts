@@ -22,6 +22,24 @@ export interface ErrorBody {
   details?: FieldError[];
 }
 
+/** The error envelope; also used for the few errors answered before Nest sees the request. */
+export function errorBody(
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  details?: FieldError[],
+): ErrorBody {
+  return {
+    success: false,
+    error: code,
+    message,
+    statusCode: status,
+    requestId,
+    ...(details ? { details } : {}),
+  };
+}
+
 interface Rendered {
   status: number;
   code: string;
@@ -72,14 +90,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
 
-    const body: ErrorBody = {
-      success: false,
-      error: rendered.code,
-      message: rendered.message,
-      statusCode: rendered.status,
-      requestId: request.id,
-      ...(rendered.details ? { details: rendered.details } : {}),
-    };
+    const body = errorBody(
+      rendered.status,
+      rendered.code,
+      rendered.message,
+      request.id,
+      rendered.details,
+    );
     void reply
       .status(rendered.status)
       .headers({ ...rendered.headers, 'x-request-id': request.id })
