@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsEmail,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -36,6 +37,8 @@ export class RegisterOrganizationDto {
 
 export class RegisterDto {
   @ApiProperty({ type: RegisterOrganizationDto })
+  // ValidateNested alone lets an array (or nothing) through: the organization is required.
+  @IsObject()
   @ValidateNested()
   @Type(() => RegisterOrganizationDto)
   organization!: RegisterOrganizationDto;
