@@ -334,6 +334,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** The Host header (fetch cannot set it; node:http can), e.g. `acme.localhost`. */
   host?: string;
+  /** A body sent exactly as given, with no Content-Type unless `headers` names one (instead of `body`). */
+  rawBody?: string;
 }
 
 /**
@@ -350,12 +352,11 @@ export function call(
   options: CallOptions = {},
 ): Promise<CallResult> {
   const url = new URL(t.baseUrl + path);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const payload = options.body === undefined ? options.rawBody : JSON.stringify(options.body);
   const headers: Record<string, string> = {
     ...(options.host ? { host: `${options.host}:${url.port}` } : {}),
-    ...(payload !== undefined
-      ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
-      : {}),
+    ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}),
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
     ...options.headers,
