@@ -18,8 +18,8 @@ import { type JwtPayload, verify } from 'jsonwebtoken';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { loadConfig } from '../src/config/app-config';
 import { readProcessEnv } from '../src/config/env';
-import { AuthKeys } from '../src/modules/auth/auth-keys';
-import { CHECK_ACCESS } from '../src/modules/auth/auth.scripts';
+import { SessionKeys } from '../src/modules/sessions/session-keys';
+import { CHECK_ACCESS } from '../src/modules/sessions/session.scripts';
 import { buildJwtKey } from '../src/modules/auth/jwt-key';
 import { Semaphore } from '../src/security/semaphore';
 import type { CachedIdentity } from '../src/context/identity';
@@ -105,9 +105,9 @@ async function main(): Promise<void> {
     };
     if (claims.typ !== 'access' || !sub || !sid || !jti || !organizationId) return null;
     const [state, cached] = await evalCheckAccess([
-      prefix + AuthKeys.blacklist(jti),
-      prefix + AuthKeys.session(sid),
-      prefix + AuthKeys.sessionCache(organizationId, sub),
+      prefix + SessionKeys.blacklist(jti),
+      prefix + SessionKeys.session(sid),
+      prefix + SessionKeys.sessionCache(organizationId, sub),
     ]);
     if (state !== 'ok' || !cached) return null;
     const identity = JSON.parse(cached) as CachedIdentity;

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -9,6 +9,7 @@ import { EnvelopeInterceptor } from './http/envelope.interceptor';
 import { GlobalExceptionFilter } from './http/exception.filter';
 import { AppValidationPipe } from './http/validation.pipe';
 import { KvModule } from './kv/kv.module';
+import { AccessGuard } from './security/access.guard';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ProductsModule } from './modules/products/products.module';
@@ -46,7 +47,9 @@ export class AppModule {
         ProductsModule,
         ...extraImports,
       ],
+      // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.
       providers: [
+        { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useClass: AppValidationPipe },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
-import { AuthKeys } from '../src/modules/auth/auth-keys';
+import { SessionKeys } from '../src/modules/sessions/session-keys';
 import { KV_STORE, type KeyValueStore } from '../src/kv/kv-store';
 import {
   bearer,
@@ -115,13 +115,13 @@ describe('what the key-value store holds for authentication', () => {
 
     const sessionId = decodeClaims(first.accessToken).sid;
     expect(first.refreshToken.startsWith(`${sessionId}.`)).toBe(true);
-    const stored = await kv.get(AuthKeys.refresh(sessionId));
+    const stored = await kv.get(SessionKeys.refresh(sessionId));
     expect(stored).toContain(createHash('sha256').update(first.refreshToken).digest('hex'));
-    const refreshTtl = await kv.ttl(AuthKeys.refresh(sessionId));
+    const refreshTtl = await kv.ttl(SessionKeys.refresh(sessionId));
     expect(refreshTtl).toBeGreaterThan(REFRESH_TTL - 60);
     expect(refreshTtl).toBeLessThanOrEqual(REFRESH_TTL);
 
-    const session = JSON.parse((await kv.get(AuthKeys.session(sessionId)))!) as Record<
+    const session = JSON.parse((await kv.get(SessionKeys.session(sessionId)))!) as Record<
       string,
       unknown
     >;
@@ -155,18 +155,18 @@ describe('what the key-value store holds for authentication', () => {
     const { jti, sid, exp } = decodeClaims(accessToken);
     expect((await post(t, '/api/auth/logout', {}, bearer(accessToken))).status).toBe(200);
 
-    expect(await kv.get(AuthKeys.blacklist(jti))).not.toBeNull();
-    const ttl = await kv.ttl(AuthKeys.blacklist(jti));
+    expect(await kv.get(SessionKeys.blacklist(jti))).not.toBeNull();
+    const ttl = await kv.ttl(SessionKeys.blacklist(jti));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(exp - Date.now() / 1000 + 1);
-    expect(await kv.get(AuthKeys.session(sid))).toBeNull();
-    expect(await kv.get(AuthKeys.refresh(sid))).toBeNull();
+    expect(await kv.get(SessionKeys.session(sid))).toBeNull();
+    expect(await kv.get(SessionKeys.refresh(sid))).toBeNull();
     expect((await post(t, '/api/auth/refresh', { refreshToken })).status).toBe(401);
   });
 
   it('serves /me from the session cache, which slides, and rebuilds it from the database on a miss', async () => {
     const { accessToken } = await signIn();
-    const cacheKey = AuthKeys.sessionCache(owner.organization.id, owner.user.id);
+    const cacheKey = SessionKeys.sessionCache(owner.organization.id, owner.user.id);
 
     expect((await t.request('/api/auth/me', { headers: bearer(accessToken) })).status).toBe(200);
     const cached = JSON.parse((await kv.get(cacheKey))!) as { user: Record<string, unknown> };

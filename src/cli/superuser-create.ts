@@ -10,8 +10,8 @@ import {
 } from '../database/migration-runner';
 import { KvModule } from '../kv/kv.module';
 import { AuditService } from '../modules/audit/audit.service';
-import { SessionService } from '../modules/auth/session.service';
-import { SessionsModule } from '../modules/auth/sessions.module';
+import { SessionService } from '../modules/sessions/session.service';
+import { SessionsModule } from '../modules/sessions/sessions.module';
 import { SuperusersRepository } from '../modules/platform/superusers.repository';
 import { normalizeEmail } from '../security/email';
 import { PasswordHasher } from '../security/password-hasher.service';

@@ -22,7 +22,6 @@ import { ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { Authenticated, CurrentTenant, CurrentUser } from '../../security/decorators';
 import { Public } from '../../security/public.decorator';
-import { type IssuedSession, AuthService } from './auth.service';
 import {
   AuthResultDto,
   MeResponseDto,
@@ -33,7 +32,12 @@ import {
   UserResponseDto,
 } from './dto/auth-response.dto';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
-import { SessionService } from './session.service';
+import { LoginService } from './login.service';
+import { LogoutService } from './logout.service';
+import { PasswordChangeService } from './password-change.service';
+import { RefreshService } from './refresh.service';
+import { RegistrationService } from './registration.service';
+import type { IssuedSession } from './session-issuer.service';
 import {
   assertCsrfSafe,
   clearRefreshCookie,
@@ -53,8 +57,11 @@ const InvalidCredentials = (description: string) =>
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
-    private readonly sessions: SessionService,
+    private readonly registration: RegistrationService,
+    private readonly logins: LoginService,
+    private readonly refreshes: RefreshService,
+    private readonly logouts: LogoutService,
+    private readonly passwords: PasswordChangeService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -87,7 +94,7 @@ export class AuthController {
     @Body() dto: RegisterDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AuthResultDto> {
-    const { session, organization } = await this.auth.register(dto);
+    const { session, organization } = await this.registration.register(dto);
     return {
       user: UserResponseDto.from(session.identity),
       organization: {
@@ -132,7 +139,7 @@ export class AuthController {
     @CurrentTenant() tenant: TenantRef | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AuthResultDto> {
-    const session = await this.auth.login(dto, tenant);
+    const session = await this.logins.login(dto, tenant);
     return {
       user: UserResponseDto.from(session.identity),
       organization: session.identity.organization,
@@ -155,7 +162,7 @@ export class AuthController {
     @Body() dto: LoginDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AuthResultDto> {
-    const session = await this.auth.superuserLogin(dto);
+    const session = await this.logins.superuserLogin(dto);
     return {
       user: UserResponseDto.from(session.identity),
       organization: session.identity.organization,
@@ -197,7 +204,9 @@ export class AuthController {
   ): Promise<AuthResultDto> {
     const fromBody = dto.refreshToken !== undefined;
     if (!fromBody) assertCsrfSafe(request, this.config);
-    const session = await this.auth.refresh(dto.refreshToken ?? request.cookies[REFRESH_COOKIE]);
+    const session = await this.refreshes.refresh(
+      dto.refreshToken ?? request.cookies[REFRESH_COOKIE],
+    );
     return {
       user: UserResponseDto.from(session.identity),
       organization: session.identity.organization,
@@ -217,7 +226,7 @@ export class AuthController {
     @CurrentUser() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<null> {
-    await this.auth.logout(principal);
+    await this.logouts.logout(principal);
     clearRefreshCookie(reply, this.config);
     return null;
   }
@@ -232,7 +241,7 @@ export class AuthController {
     @CurrentUser() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionsEndedDto> {
-    const sessionsEnded = await this.auth.logoutAll(principal);
+    const sessionsEnded = await this.logouts.logoutAll(principal);
     clearRefreshCookie(reply, this.config);
     return { sessionsEnded };
   }
@@ -253,7 +262,7 @@ export class AuthController {
   @ApiOperation({ summary: "The current user's sessions" })
   @ApiEnvelope(SessionResponseDto, { isArray: true })
   async listSessions(@CurrentUser() principal: Principal): Promise<SessionResponseDto[]> {
-    const sessions = await this.sessions.listForUser(principal.userId);
+    const sessions = await this.logouts.list(principal);
     return sessions.map((session) => SessionResponseDto.from(session, principal.sessionId));
   }
 
@@ -271,7 +280,7 @@ export class AuthController {
     @CurrentUser() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
   ): Promise<null> {
-    await this.auth.endSession(principal, id);
+    await this.logouts.endSession(principal, id);
     return null;
   }
 
@@ -292,7 +301,7 @@ export class AuthController {
     @CurrentUser() principal: Principal,
     @Body() dto: ChangePasswordDto,
   ): Promise<PasswordChangedDto> {
-    const otherSessionsEnded = await this.auth.changePassword(
+    const otherSessionsEnded = await this.passwords.changePassword(
       principal,
       dto.currentPassword,
       dto.newPassword,

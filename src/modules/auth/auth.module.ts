@@ -1,26 +1,31 @@
 import type { KeyObject } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { AccessGuard } from '../../security/access.guard';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
-import { IdentityService } from './identity.service';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
-import { SessionsModule } from './sessions.module';
+import { LoginThrottle } from './login-throttle';
+import { LoginService } from './login.service';
+import { LogoutService } from './logout.service';
+import { PasswordChangeService } from './password-change.service';
+import { RefreshService } from './refresh.service';
+import { RegistrationService } from './registration.service';
+import { SessionIssuer } from './session-issuer.service';
+import { IdentityModule } from '../sessions/identity.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [
     PassportModule,
     SessionsModule,
+    IdentityModule,
     OrganizationsModule,
     UsersModule,
     RolesModule,
@@ -55,12 +60,16 @@ import { TokenService } from './token.service';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => buildJwtKey(config.jwt.secret),
     },
-    AuthService,
     TokenService,
-    IdentityService,
     JwtStrategy,
-    { provide: APP_GUARD, useClass: AccessGuard },
+    LoginThrottle,
+    SessionIssuer,
+    RegistrationService,
+    LoginService,
+    RefreshService,
+    LogoutService,
+    PasswordChangeService,
   ],
-  exports: [IdentityService, JWT_KEY],
+  exports: [JWT_KEY],
 })
 export class AuthModule {}

@@ -5,7 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { Principal } from '../../context/request-context';
-import { IdentityService } from './identity.service';
+import { IdentityService } from '../sessions/identity.service';
 import { JWT_KEY } from './jwt-key';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './token.service';
 

@@ -4,7 +4,7 @@ import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { AuditService } from '../audit/audit.service';
-import { SessionService } from '../auth/session.service';
+import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
 import { OrganizationDto, type UpdateOrganizationDto } from './dto/organizations.dto';
 import type { Organization } from './organization.entity';
@@ -26,7 +26,7 @@ export class OrganizationsService {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly users: UsersRepository,
-    private readonly sessions: SessionService,
+    private readonly sessions: SessionControl,
     private readonly audit: AuditService,
   ) {}
 

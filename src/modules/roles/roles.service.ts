@@ -6,7 +6,7 @@ import { ErrorCode } from '../../http/error-codes';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { AuditService } from '../audit/audit.service';
-import { SessionService } from '../auth/session.service';
+import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
 import { type CreateRoleDto, RoleDto, type UpdateRoleDto } from './dto/roles.dto';
 import { Role } from './role.entity';
@@ -27,7 +27,7 @@ export class RolesService {
   constructor(
     private readonly roles: RolesRepository,
     private readonly users: UsersRepository,
-    private readonly sessions: SessionService,
+    private readonly sessions: SessionControl,
     private readonly audit: AuditService,
   ) {}
 

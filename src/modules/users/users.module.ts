@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SessionsModule } from '../auth/sessions.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';

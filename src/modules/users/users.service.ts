@@ -13,7 +13,7 @@ import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { AuditService } from '../audit/audit.service';
-import { SessionService } from '../auth/session.service';
+import { SessionControl } from '../sessions/session-control';
 import type { Role } from '../roles/role.entity';
 import { RolesRepository } from '../roles/roles.repository';
 import type {
@@ -46,7 +46,7 @@ export class UsersService {
     private readonly roles: RolesRepository,
     private readonly transactions: TransactionRunner,
     private readonly hasher: PasswordHasher,
-    private readonly sessions: SessionService,
+    private readonly sessions: SessionControl,
     private readonly audit: AuditService,
   ) {}
 

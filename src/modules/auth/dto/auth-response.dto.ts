@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CachedIdentity } from '../../../context/identity';
-import type { SessionRecord } from '../session.service';
+import type { SessionRecord } from '../../sessions/session.service';
 
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;

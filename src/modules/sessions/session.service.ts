@@ -3,8 +3,9 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import type { CachedIdentity } from '../../context/identity';
-import { AuthKeys } from './auth-keys';
-import { CHECK_ACCESS, ROTATE_REFRESH } from './auth.scripts';
+import { SessionControl } from './session-control';
+import { SessionKeys } from './session-keys';
+import { CHECK_ACCESS, ROTATE_REFRESH } from './session.scripts';
 import {
   hashToken,
   newRefreshToken,
@@ -33,7 +34,7 @@ export type AccessCheck =
 
 /** Sessions, refresh tokens, the access-token blacklist and the session cache, all in the key-value store. */
 @Injectable()
-export class SessionService {
+export class SessionService implements SessionControl {
   constructor(
     @Inject(KV_STORE) private readonly kv: KeyValueStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -60,12 +61,12 @@ export class SessionService {
       lastUsedAt: now,
     };
     await this.kv.set(
-      AuthKeys.refresh(sessionId),
+      SessionKeys.refresh(sessionId),
       JSON.stringify({ current: hashToken(token) }),
       this.ttl,
     );
-    await this.kv.set(AuthKeys.session(sessionId), JSON.stringify(session), this.ttl);
-    await this.kv.setAdd(AuthKeys.userSessions(userId), [sessionId], this.ttl);
+    await this.kv.set(SessionKeys.session(sessionId), JSON.stringify(session), this.ttl);
+    await this.kv.setAdd(SessionKeys.userSessions(userId), [sessionId], this.ttl);
     return { session, refreshToken: token };
   }
 
@@ -76,7 +77,7 @@ export class SessionService {
     const { token: next } = newRefreshToken(sessionId);
     const [outcome, detail] = await this.kv.runScript(
       ROTATE_REFRESH,
-      [AuthKeys.refresh(sessionId), AuthKeys.session(sessionId)],
+      [SessionKeys.refresh(sessionId), SessionKeys.session(sessionId)],
       [
         hashToken(presented),
         hashToken(next),
@@ -89,7 +90,7 @@ export class SessionService {
     if (outcome === 'reuse') {
       // The script already deleted the session; it hands back the record it deleted.
       const ended = detail ? (JSON.parse(detail) as SessionRecord) : null;
-      if (ended) await this.kv.setRemove(AuthKeys.userSessions(ended.userId), [sessionId]);
+      if (ended) await this.kv.setRemove(SessionKeys.userSessions(ended.userId), [sessionId]);
       return { outcome: 'reuse', sessionId, session: ended };
     }
     if (outcome !== 'rotated' && outcome !== 'grace') return { outcome: 'invalid' };
@@ -100,15 +101,15 @@ export class SessionService {
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {
-    const raw = await this.kv.get(AuthKeys.session(sessionId));
+    const raw = await this.kv.get(SessionKeys.session(sessionId));
     return raw ? (JSON.parse(raw) as SessionRecord) : null;
   }
 
   async listForUser(userId: string): Promise<SessionRecord[]> {
-    const ids = await this.kv.setMembers(AuthKeys.userSessions(userId));
-    const raws = await this.kv.getMany(ids.map((id) => AuthKeys.session(id)));
+    const ids = await this.kv.setMembers(SessionKeys.userSessions(userId));
+    const raws = await this.kv.getMany(ids.map((id) => SessionKeys.session(id)));
     const stale = ids.filter((_, index) => raws[index] === null);
-    if (stale.length > 0) await this.kv.setRemove(AuthKeys.userSessions(userId), stale);
+    if (stale.length > 0) await this.kv.setRemove(SessionKeys.userSessions(userId), stale);
     return raws
       .filter((raw): raw is string => raw !== null)
       .map((raw) => JSON.parse(raw) as SessionRecord)
@@ -116,27 +117,30 @@ export class SessionService {
   }
 
   async end(userId: string, sessionId: string): Promise<boolean> {
-    const removed = await this.kv.delete(AuthKeys.session(sessionId), AuthKeys.refresh(sessionId));
-    await this.kv.setRemove(AuthKeys.userSessions(userId), [sessionId]);
+    const removed = await this.kv.delete(
+      SessionKeys.session(sessionId),
+      SessionKeys.refresh(sessionId),
+    );
+    await this.kv.setRemove(SessionKeys.userSessions(userId), [sessionId]);
     return removed > 0;
   }
 
   /** Ends every session of a user, or every one but `keep`. Returns how many ended. */
   async endAll(userId: string, keep?: string): Promise<number> {
-    const ids = (await this.kv.setMembers(AuthKeys.userSessions(userId))).filter(
+    const ids = (await this.kv.setMembers(SessionKeys.userSessions(userId))).filter(
       (id) => id !== keep,
     );
     if (ids.length === 0) return 0;
-    const keys = ids.flatMap((id) => [AuthKeys.session(id), AuthKeys.refresh(id)]);
+    const keys = ids.flatMap((id) => [SessionKeys.session(id), SessionKeys.refresh(id)]);
     await this.kv.delete(...keys);
-    await this.kv.setRemove(AuthKeys.userSessions(userId), ids);
+    await this.kv.setRemove(SessionKeys.userSessions(userId), ids);
     return ids.length;
   }
 
   /** Refuses an access token until it would have expired anyway. */
   async blacklist(tokenId: string, expiresAtSeconds: number): Promise<void> {
     const remaining = expiresAtSeconds - Date.now() / 1000;
-    if (remaining > 0) await this.kv.set(AuthKeys.blacklist(tokenId), '1', remaining);
+    if (remaining > 0) await this.kv.set(SessionKeys.blacklist(tokenId), '1', remaining);
   }
 
   async checkAccess(
@@ -148,9 +152,9 @@ export class SessionService {
     const [state, cached] = await this.kv.runScript(
       CHECK_ACCESS,
       [
-        AuthKeys.blacklist(tokenId),
-        AuthKeys.session(sessionId),
-        AuthKeys.sessionCache(organizationId, userId),
+        SessionKeys.blacklist(tokenId),
+        SessionKeys.session(sessionId),
+        SessionKeys.sessionCache(organizationId, userId),
       ],
       [Math.round(this.config.auth.sessionCacheTtlSeconds * 1000)],
     );
@@ -160,7 +164,7 @@ export class SessionService {
 
   cacheIdentity(identity: CachedIdentity): Promise<void> {
     return this.kv.set(
-      AuthKeys.sessionCache(identity.organization.id, identity.user.id),
+      SessionKeys.sessionCache(identity.organization.id, identity.user.id),
       JSON.stringify(identity),
       this.config.auth.sessionCacheTtlSeconds,
     );
@@ -168,6 +172,6 @@ export class SessionService {
 
   /** Drops the cached identity so the next request of the user rebuilds it from the database. */
   async invalidateIdentity(organizationId: string, userId: string): Promise<void> {
-    await this.kv.delete(AuthKeys.sessionCache(organizationId, userId));
+    await this.kv.delete(SessionKeys.sessionCache(organizationId, userId));
   }
 }

@@ -1,0 +1,115 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import type { TenantRef } from '../../context/request-context';
+import { AppException } from '../../http/app-exception';
+import { ErrorCode } from '../../http/error-codes';
+import { normalizeEmail } from '../../security/email';
+import { PasswordHasher } from '../../security/password-hasher.service';
+import { AuditAction, AuditService } from '../audit/audit.service';
+import { OrganizationsRepository } from '../organizations/organizations.repository';
+import { PLATFORM_ID } from '../platform/superuser.entity';
+import { SuperusersRepository } from '../platform/superusers.repository';
+import { identityOf, platformIdentityOf } from '../sessions/identity.service';
+import { UsersRepository } from '../users/users.repository';
+import type { LoginDto } from './dto/auth.dto';
+import { LoginThrottle } from './login-throttle';
+import { type IssuedSession, SessionIssuer } from './session-issuer.service';
+
+const INVALID_CREDENTIALS = () =>
+  new AppException(
+    HttpStatus.UNAUTHORIZED,
+    ErrorCode.INVALID_CREDENTIALS,
+    'Invalid email or password',
+  );
+
+/** Password sign-in, to an organization or to the platform, under the one shared throttle. */
+@Injectable()
+export class LoginService {
+  constructor(
+    private readonly throttle: LoginThrottle,
+    private readonly organizations: OrganizationsRepository,
+    private readonly users: UsersRepository,
+    private readonly superusers: SuperusersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditService,
+    private readonly issuer: SessionIssuer,
+  ) {}
+
+  async login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession> {
+    if (!tenant) {
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.TENANT_REQUIRED,
+        'Name the organization with its subdomain or the X-Tenant-ID header',
+      );
+    }
+    await this.throttle.limitByIp('login');
+    const email = normalizeEmail(dto.email);
+    await this.throttle.attemptLogin(tenant.id, email, () =>
+      this.audit.record({
+        action: AuditAction.LOGIN_LOCKED,
+        organizationId: tenant.id,
+        metadata: { email },
+      }),
+    );
+
+    const user = await this.users.findByEmailWithCredentials(email);
+    const passwordMatches = await this.hasher.verify(dto.password, user?.passwordHash);
+    const organization = await this.organizations.findById(tenant.id);
+    if (
+      !user ||
+      !passwordMatches ||
+      user.status !== 'active' ||
+      !organization ||
+      organization.status !== 'active'
+    ) {
+      await this.audit.record({
+        action: AuditAction.LOGIN_FAILED,
+        organizationId: tenant.id,
+        userId: user?.id ?? null,
+        metadata: {
+          email,
+          reason: !user ? 'unknown_email' : !passwordMatches ? 'wrong_password' : 'inactive',
+        },
+      });
+      throw INVALID_CREDENTIALS();
+    }
+
+    await this.throttle.loginSucceeded(tenant.id, email);
+    user.lastLoginAt = new Date();
+    await this.users.update(user.id, { lastLoginAt: user.lastLoginAt });
+    const session = await this.issuer.open(identityOf(user, organization));
+    await this.audit.record({
+      action: AuditAction.LOGIN_SUCCEEDED,
+      organizationId: organization.id,
+      userId: user.id,
+      metadata: { sessionId: session.sessionId },
+    });
+    return session;
+  }
+
+  /** Platform login: the same throttle as tenant logins, counted under the platform. */
+  async superuserLogin(dto: LoginDto): Promise<IssuedSession> {
+    await this.throttle.limitByIp('login');
+    const email = normalizeEmail(dto.email);
+    await this.throttle.attemptLogin(PLATFORM_ID, email);
+    const superuser = await this.superusers.findByEmailWithCredentials(email);
+    if (!(await this.hasher.verify(dto.password, superuser?.passwordHash)) || !superuser) {
+      await this.audit.record({
+        action: AuditAction.LOGIN_FAILED,
+        organizationId: null,
+        metadata: { email, platform: true },
+      });
+      throw INVALID_CREDENTIALS();
+    }
+    await this.throttle.loginSucceeded(PLATFORM_ID, email);
+    await this.superusers.touchLogin(superuser.id);
+    const session = await this.issuer.open(platformIdentityOf(superuser));
+    await this.audit.record({
+      action: AuditAction.LOGIN_SUCCEEDED,
+      organizationId: null,
+      userId: superuser.id,
+      metadata: { platform: true, sessionId: session.sessionId },
+    });
+    return session;
+  }
+}

@@ -1,0 +1,58 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import type { Principal } from '../../context/request-context';
+import { AppException } from '../../http/app-exception';
+import { ErrorCode } from '../../http/error-codes';
+import { PasswordHasher } from '../../security/password-hasher.service';
+import { AuditAction, AuditService } from '../audit/audit.service';
+import { SessionService } from '../sessions/session.service';
+import { UsersRepository } from '../users/users.repository';
+import { LoginThrottle } from './login-throttle';
+
+/** Changing one's own password: proves the current one (throttled), then ends every other session. */
+@Injectable()
+export class PasswordChangeService {
+  constructor(
+    private readonly throttle: LoginThrottle,
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<number> {
+    await this.throttle.attemptPasswordCheck(principal.userId);
+    const user = await this.users.findByIdWithCredentials(principal.userId);
+    if (!user || !(await this.hasher.verify(currentPassword, user.passwordHash))) {
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.INVALID_CREDENTIALS,
+        'The current password is wrong',
+      );
+    }
+    if (await this.hasher.verify(newPassword, user.passwordHash)) {
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.VALIDATION_ERROR,
+        'Validation failed',
+        [{ field: 'newPassword', messages: ['newPassword must differ from the current password'] }],
+      );
+    }
+    await this.throttle.passwordCheckSucceeded(principal.userId);
+    await this.users.update(user.id, {
+      passwordHash: await this.hasher.hash(newPassword),
+      updatedBy: principal.userId,
+    });
+    const ended = await this.sessions.endAll(principal.userId, principal.sessionId);
+    await this.audit.record({
+      action: AuditAction.PASSWORD_CHANGED,
+      entityType: 'user',
+      entityId: user.id,
+      metadata: { otherSessionsEnded: ended },
+    });
+    return ended;
+  }
+}

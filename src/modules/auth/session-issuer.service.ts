@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { CachedIdentity } from '../../context/identity';
+import { RequestContext } from '../../context/request-context';
+import { SessionService } from '../sessions/session.service';
+import { TokenService } from './token.service';
+
+export interface IssuedSession {
+  sessionId: string;
+  identity: CachedIdentity;
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+}
+
+/** Opens a session for an identity that just proved who it is, and signs its access tokens. */
+@Injectable()
+export class SessionIssuer {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async open(identity: CachedIdentity): Promise<IssuedSession> {
+    const context = RequestContext.current();
+    const { session, refreshToken } = await this.sessions.create(
+      identity.user.id,
+      identity.organization.id,
+      { userAgent: context?.userAgent, ip: context?.ip },
+    );
+    await this.sessions.cacheIdentity(identity);
+    return {
+      ...this.accessTokenFor(identity, session.id),
+      sessionId: session.id,
+      identity,
+      refreshToken,
+    };
+  }
+
+  accessTokenFor(
+    identity: CachedIdentity,
+    sessionId: string,
+  ): { accessToken: string; expiresIn: number } {
+    return this.tokens.signAccessToken({
+      userId: identity.user.id,
+      email: identity.user.email,
+      organizationId: identity.organization.id,
+      roles: identity.user.roles,
+      sessionId,
+    });
+  }
+}
