@@ -1,6 +1,7 @@
 import type { OpenAPIObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import { ErrorCode } from '../src/http/error-codes';
 import { generateOpenApiDocument } from '../src/openapi';
+import { describeMysqlOnly } from './support/backend';
 import { readJson } from './support/http';
 import { type ApiOperation, apiOperations, nestRoutes, resolveSchema } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -235,5 +236,27 @@ describe('DOCS_ENABLED=false', () => {
       expect({ path, status: response.status }).toEqual({ path, status: 404 });
     }
     expect((await hidden.request('/health')).status).toBe(200);
+  });
+});
+
+// Production needs MySQL and Redis, so these boots run in the MariaDB + Redis pass only.
+describeMysqlOnly('API documentation with NODE_ENV=production', () => {
+  async function docsStatus(env: Record<string, string>): Promise<number[]> {
+    const app = await startTestApp({ env: { NODE_ENV: 'production', ...env } });
+    try {
+      return await Promise.all(
+        ['/api/docs', '/api/docs-json'].map(async (path) => (await app.request(path)).status),
+      );
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('is off by default', async () => {
+    expect(await docsStatus({})).toEqual([404, 404]);
+  });
+
+  it('is served when DOCS_ENABLED=true', async () => {
+    expect(await docsStatus({ DOCS_ENABLED: 'true' })).toEqual([200, 200]);
   });
 });

@@ -84,6 +84,25 @@ describe('loadConfig', () => {
       expect(config.bodyLimitBytes).toBe(512 * 1024);
     });
 
+    it('serves no API documentation in production unless DOCS_ENABLED=true asks for it', () => {
+      expect(config.docsEnabled).toBe(false);
+      const production = {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'mysql://app:pw@db:3306/app',
+        REDIS_URL: 'redis://cache:6379',
+        JWT_SECRET: SECRET,
+      };
+      expect(loadConfig({ ...production, DOCS_ENABLED: '' }).docsEnabled).toBe(false);
+      expect(loadConfig({ ...production, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+    });
+
+    it('serves the API documentation elsewhere unless DOCS_ENABLED=false', () => {
+      expect(loadConfig({}).docsEnabled).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'test' }).docsEnabled).toBe(true);
+      expect(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'test', DOCS_ENABLED: '0' }).docsEnabled).toBe(false);
+    });
+
     it('reads a hop count for TRUST_PROXY', () => {
       expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
     });

@@ -124,7 +124,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     bodyLimitBytes: values.BODY_LIMIT ?? 1024 * 1024,
     shutdownTimeoutMs: (values.SHUTDOWN_TIMEOUT ?? 10) * 1000,
     tenantBaseDomain: values.TENANT_BASE_DOMAIN ?? 'localhost',
-    docsEnabled: values.DOCS_ENABLED ?? true,
+    // The API map helps an attacker as much as a developer: production publishes it on request only.
+    docsEnabled: values.DOCS_ENABLED ?? !production,
     embedded: database.kind === 'sqlite' || redisUrl === null,
     superuser: {
       email: values.SUPERUSER_EMAIL ?? null,

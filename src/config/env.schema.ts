@@ -249,8 +249,7 @@ export const ENV_SCHEMA = {
   },
   DOCS_ENABLED: {
     description:
-      'Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json (false hides both).',
-    default: 'true',
+      'Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. Unset: on, except when NODE_ENV=production.',
     parse: boolean,
   },
   TENANT_BASE_DOMAIN: {
