@@ -4,6 +4,7 @@ import {
   type BadInput,
   type JsonBodyCase,
   pathCases,
+  type QueryCase,
   propertyCases,
   queryCases,
   rawBodyCases,
@@ -203,12 +204,14 @@ describe('bad input over every route never reaches a 500', () => {
       operations.filter((operation) => operation.queryParams.length > 0),
       (operation) => [
         ...operation.queryParams.flatMap(queryCases),
-        {
-          name: 'an unknown parameter',
-          query: 'unknown=1',
-          expect: 'invalid',
-          code: 'VALIDATION_ERROR',
-        },
+        ...['unknown', '__proto__', 'constructor', 'toString', 'hasOwnProperty'].map(
+          (name): QueryCase => ({
+            name: `an unknown parameter ${name}`,
+            query: `${name}=1`,
+            expect: 'invalid',
+            code: 'VALIDATION_ERROR',
+          }),
+        ),
       ],
       (operation, caller, kase) => [
         `${fillPath(operation.path, caller.path)}?${kase.query}`,
