@@ -108,9 +108,9 @@ const { columns: COLUMNS, rows: ROWS } = parseTable(TABLE);
 /** What AccessGuard will decide for a caller holding only this role, from the route's declaration and the role's grants. */
 function derivedCell(access: RouteAccess, column: Column): Cell {
   if (column === SUPERUSER_ROLE)
-    return access.roles.includes(SUPERUSER_ROLE) || access.authenticated?.platform ? '2xx' : '403';
+    return access.platformOnly || access.authenticated?.platform ? '2xx' : '403';
   const held: readonly Permission[] = BUILT_IN_ROLES[column].permissions;
-  if (access.roles.length > 0 && !access.roles.includes(column)) return '403';
+  if (access.platformOnly) return '403';
   if (access.permissions.some((permission) => !held.includes(permission as Permission)))
     return '403';
   return '2xx';

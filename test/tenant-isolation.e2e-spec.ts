@@ -80,11 +80,8 @@ describe('tenant isolation over every route', () => {
     return found;
   };
   const isPublic = (operation: ApiOperation) => Boolean(accessOf(operation).public);
-  /** A tenant admin holds every permission, so only a role requirement (superuser) can stop them. */
-  const adminMayCall = (operation: ApiOperation) => {
-    const { roles } = accessOf(operation);
-    return roles.length === 0 || roles.includes('admin');
-  };
+  /** A tenant admin holds every permission, so only a platform-only route can stop them. */
+  const adminMayCall = (operation: ApiOperation) => !accessOf(operation).platformOnly;
   const hasProducts = () => operations.some((operation) => operation.key === 'POST /api/products');
 
   interface Read {
@@ -377,13 +374,10 @@ describe('tenant isolation over every route', () => {
         ? undefined
         : adminMayCall(operation)
           ? a.owner.token
-          : routeAccess.roles.includes('superuser')
+          : routeAccess.platformOnly
             ? superuser.token
             : null;
-      if (token === null)
-        throw new Error(
-          `${operation.key}: no caller for its role requirement ${routeAccess.roles.join(', ')}`,
-        );
+      if (token === null) throw new Error(`${operation.key}: no caller for its requirement`);
       const path = fillPath(
         operation.path,
         await freshPathValues(operation.path, { t, tenant: a, caller: a.owner }),

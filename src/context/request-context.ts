@@ -7,8 +7,15 @@ export interface TenantRef {
   subdomain: string;
 }
 
+/**
+ * Who a principal is: a user of one organization, or a platform operator (a row of the
+ * `superusers` table). The kind comes from the token's type, never from a role name.
+ */
+export type PrincipalKind = 'tenant' | 'platform';
+
 /** The authenticated principal of a request, taken from the token and the session cache. */
 export interface Principal {
+  kind: PrincipalKind;
   userId: string;
   organizationId: string;
   email: string;

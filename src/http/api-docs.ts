@@ -19,7 +19,7 @@ import { ErrorCode } from './error-codes';
  *   @ApiErrorResponse(404, 'NOT_FOUND: no such user')   { success: false, error, message, statusCode, requestId }
  *   @ApiErrorResponses(400, 409)                        the same with the default descriptions
  *
- * 401 and 403 come with @Permissions, @Roles and @Authenticated (src/security/decorators.ts).
+ * 401 and 403 come with @Permissions, @PlatformOnly and @Authenticated (src/security/decorators.ts).
  */
 
 export interface ApiEnvelopeOptions {

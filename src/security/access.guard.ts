@@ -12,11 +12,9 @@ import { type TenantHint, TenantResolver } from '../tenancy/tenant-resolver.serv
 import {
   AUTHENTICATED_ONLY,
   type AuthenticatedOptions,
+  PLATFORM_ONLY,
   REQUIRED_PERMISSIONS,
-  REQUIRED_ROLES,
 } from './decorators';
-import { SUPERUSER_ROLE } from './permissions';
-import { PLATFORM_ID } from '../modules/platform/superuser.entity';
 import { IS_PUBLIC, type PublicOptions } from './public.decorator';
 
 /**
@@ -24,8 +22,11 @@ import { IS_PUBLIC, type PublicOptions } from './public.decorator';
  * - `@Public()` routes pass, after resolving a tenant the request names (subdomain / X-Tenant-ID);
  * - every other route needs a valid access token of a live session, and the token's tenant
  *   must match any tenant the request names (403 otherwise);
- * - then the route's `@Permissions` (all of them) or `@Roles` (any of them) must be held;
- *   `@Authenticated()` asks for no more than a valid session;
+ * - `@PlatformOnly()` routes need a platform principal (a platform token, from the superuser
+ *   login); a tenant principal is refused whatever its roles are called, and a platform
+ *   principal reaches nothing else but `@Authenticated({ platform: true })` session routes;
+ * - tenant routes need the route's `@Permissions` (all of them); `@Authenticated()` asks for no
+ *   more than a valid session;
  * - a route that declares nothing is refused: forgetting a requirement can never open a route.
  */
 @Injectable()
@@ -56,11 +57,14 @@ export class AccessGuard extends AuthGuard('jwt') {
       REQUIRED_PERMISSIONS,
       targets,
     );
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);
+    const platformOnly = this.reflector.getAllAndOverride<boolean | undefined>(
+      PLATFORM_ONLY,
+      targets,
+    );
     const authenticatedOnly = this.reflector.getAllAndOverride<
       Required<AuthenticatedOptions> | undefined
     >(AUTHENTICATED_ONLY, targets);
-    if (!permissions?.length && !roles?.length && !authenticatedOnly) {
+    if (!permissions?.length && !platformOnly && !authenticatedOnly) {
       this.logger.error(
         { route: `${request.method} ${request.routeOptions.url}` },
         'route declares no access requirement; refused',
@@ -76,16 +80,16 @@ export class AccessGuard extends AuthGuard('jwt') {
     const principal = (request as FastifyRequest & { user: Principal }).user;
     const store = RequestContext.current();
     if (store) store.principal = principal;
-    const organization = principal.identity.organization;
-    if (organization.id === PLATFORM_ID) {
-      // Superusers act outside every tenant: only superuser routes and tenant-free session routes.
-      if (roles?.includes(SUPERUSER_ROLE) || authenticatedOnly?.platform) return true;
+    if (principal.kind === 'platform') {
+      // Platform operators act outside every tenant: platform routes and tenant-free session routes.
+      if (platformOnly || authenticatedOnly?.platform) return true;
       throw new AppException(
         HttpStatus.FORBIDDEN,
         ErrorCode.FORBIDDEN,
         'Platform accounts cannot act inside an organization',
       );
     }
+    const organization = principal.identity.organization;
     TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
 
     if (hint && !this.tenants.names(hint, organization)) {
@@ -103,11 +107,19 @@ export class AccessGuard extends AuthGuard('jwt') {
       );
     }
 
+    // After the tenant check, so a foreign tenant hint is reported as such on every route.
+    if (platformOnly) {
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.FORBIDDEN,
+        'Only platform operators can do this',
+      );
+    }
+
     const missing = (permissions ?? []).filter(
       (permission) => !principal.permissions.includes(permission),
     );
-    const roleOk = !roles?.length || roles.some((role) => principal.roles.includes(role));
-    if (missing.length > 0 || !roleOk) {
+    if (missing.length > 0) {
       throw new AppException(
         HttpStatus.FORBIDDEN,
         ErrorCode.FORBIDDEN,

@@ -11,7 +11,7 @@ import { ApiErrorResponse } from '../http/api-docs';
 import type { Permission } from './permissions';
 
 export const REQUIRED_PERMISSIONS = 'security:permissions';
-export const REQUIRED_ROLES = 'security:roles';
+export const PLATFORM_ONLY = 'security:platform-only';
 export const AUTHENTICATED_ONLY = 'security:authenticated';
 
 /**
@@ -37,15 +37,19 @@ export const Permissions = (...permissions: Permission[]) =>
     documented(`Needs permission ${permissions.join(' + ')}`, { permissions }),
   );
 
-/** The caller needs at least one of the listed roles. */
-export const Roles = (...roles: string[]) =>
+/**
+ * Only a platform principal may call this route: the bearer of a platform access token, issued
+ * by the superuser login to a row of the `superusers` table. Tenant principals are refused
+ * whatever their roles are named; platform principals hold no tenant permission.
+ */
+export const PlatformOnly = () =>
   applyDecorators(
-    SetMetadata(REQUIRED_ROLES, roles),
-    documented(`Needs role ${roles.join(' or ')}`, { roles }),
+    SetMetadata(PLATFORM_ONLY, true),
+    documented('Needs a platform superuser token', { platformOnly: true }),
   );
 
 export interface AuthenticatedOptions {
-  /** Platform superusers may call it too (session endpoints that need no tenant). Default false. */
+  /** Platform principals may call it too (session endpoints that need no tenant). Default false. */
   platform?: boolean;
 }
 

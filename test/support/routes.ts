@@ -14,7 +14,7 @@ import {
   AUTHENTICATED_ONLY,
   type AuthenticatedOptions,
   REQUIRED_PERMISSIONS,
-  REQUIRED_ROLES,
+  PLATFORM_ONLY,
 } from '../../src/security/decorators';
 import { IS_PUBLIC, type PublicOptions } from '../../src/security/public.decorator';
 import { PASSWORD } from './auth';
@@ -33,7 +33,8 @@ const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DEL
 export interface RouteAccess {
   public?: Required<PublicOptions>;
   permissions: string[];
-  roles: string[];
+  /** `@PlatformOnly()`: platform principals only. */
+  platformOnly: boolean;
   authenticated?: Required<AuthenticatedOptions>;
 }
 
@@ -57,7 +58,7 @@ export function declaresAccess(access: RouteAccess): boolean {
   return (
     Boolean(access.public) ||
     access.permissions.length > 0 ||
-    access.roles.length > 0 ||
+    access.platformOnly ||
     Boolean(access.authenticated)
   );
 }
@@ -105,7 +106,8 @@ export function nestRoutes(app: NestFastifyApplication): NestRoute[] {
           ),
           permissions:
             reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [],
-          roles: reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? [],
+          platformOnly:
+            reflector.getAllAndOverride<boolean | undefined>(PLATFORM_ONLY, targets) ?? false,
           authenticated: reflector.getAllAndOverride<Required<AuthenticatedOptions> | undefined>(
             AUTHENTICATED_ONLY,
             targets,

@@ -7,7 +7,8 @@ import { APP_CONFIG } from '../../config/config.module';
 import type { Principal } from '../../context/request-context';
 import { IdentityService } from '../sessions/identity.service';
 import { JWT_KEY } from './jwt-key';
-import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './token.service';
+import { PLATFORM_ID } from '../platform/superuser.entity';
+import { type AccessTokenClaims, TOKEN_TYPE_OF } from './token.service';
 
 function isString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
@@ -43,18 +44,32 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(claims: Partial<AccessTokenClaims>): Promise<Principal | false> {
     if (
-      claims.typ !== ACCESS_TOKEN_TYPE ||
       !isString(claims.jti) ||
       !isString(claims.sid) ||
       !isString(claims.sub) ||
-      !isString(claims.organizationId) ||
       typeof claims.exp !== 'number'
     ) {
       return false;
     }
+    // The token type alone decides the principal kind. A tenant token must name an organization
+    // other than the platform's pseudo-id; a platform token names none.
+    let kind: Principal['kind'];
+    let organizationId: string;
+    if (claims.typ === TOKEN_TYPE_OF.tenant) {
+      if (!isString(claims.organizationId) || claims.organizationId === PLATFORM_ID) return false;
+      kind = 'tenant';
+      organizationId = claims.organizationId;
+    } else if (claims.typ === TOKEN_TYPE_OF.platform) {
+      if (claims.organizationId !== undefined) return false;
+      kind = 'platform';
+      organizationId = PLATFORM_ID;
+    } else {
+      return false;
+    }
     return this.identities.principalFor({
+      kind,
       userId: claims.sub,
-      organizationId: claims.organizationId,
+      organizationId,
       sessionId: claims.sid,
       tokenId: claims.jti,
       expiresAt: claims.exp,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CachedIdentity } from '../../context/identity';
-import { RequestContext } from '../../context/request-context';
+import { type PrincipalKind, RequestContext } from '../../context/request-context';
+import { PLATFORM_ID } from '../platform/superuser.entity';
 import { SessionService } from '../sessions/session.service';
 import { TokenService } from './token.service';
 
@@ -40,10 +41,12 @@ export class SessionIssuer {
     identity: CachedIdentity,
     sessionId: string,
   ): { accessToken: string; expiresIn: number } {
+    const kind: PrincipalKind = identity.organization.id === PLATFORM_ID ? 'platform' : 'tenant';
     return this.tokens.signAccessToken({
+      kind,
       userId: identity.user.id,
       email: identity.user.email,
-      organizationId: identity.organization.id,
+      organizationId: kind === 'tenant' ? identity.organization.id : undefined,
       roles: identity.user.roles,
       sessionId,
     });

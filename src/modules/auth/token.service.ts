@@ -3,15 +3,26 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import type { PrincipalKind } from '../../context/request-context';
 
-/** Claims of our access tokens. `typ` is unique to them: no other token we issue is a JWT. */
+/**
+ * The token type names the kind of principal: `access` for a user of an organization, `platform`
+ * for a platform operator. No other token we issue is a JWT, and the kind is never read from
+ * anything a tenant controls (such as a role name).
+ */
+export const TOKEN_TYPE_OF: Record<PrincipalKind, string> = {
+  tenant: 'access',
+  platform: 'platform',
+};
+
+/** Claims of our access tokens. Platform tokens carry no organizationId. */
 export interface AccessTokenClaims {
   sub: string;
   email: string;
-  organizationId: string;
+  organizationId?: string;
   roles: string[];
   sid: string;
-  typ: 'access';
+  typ: string;
   jti: string;
   iat: number;
   exp: number;
@@ -19,7 +30,15 @@ export interface AccessTokenClaims {
   aud: string;
 }
 
-export const ACCESS_TOKEN_TYPE = 'access';
+export interface TokenSubject {
+  kind: PrincipalKind;
+  userId: string;
+  email: string;
+  /** Tenant principals only. */
+  organizationId?: string;
+  roles: string[];
+  sessionId: string;
+}
 
 @Injectable()
 export class TokenService {
@@ -28,23 +47,14 @@ export class TokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  signAccessToken(subject: {
-    userId: string;
-    email: string;
-    organizationId: string;
-    roles: string[];
-    sessionId: string;
-  }): {
-    accessToken: string;
-    expiresIn: number;
-  } {
+  signAccessToken(subject: TokenSubject): { accessToken: string; expiresIn: number } {
     const accessToken = this.jwt.sign(
       {
         email: subject.email,
-        organizationId: subject.organizationId,
+        ...(subject.kind === 'tenant' ? { organizationId: subject.organizationId } : {}),
         roles: subject.roles,
         sid: subject.sessionId,
-        typ: ACCESS_TOKEN_TYPE,
+        typ: TOKEN_TYPE_OF[subject.kind],
       },
       { subject: subject.userId, jwtid: randomUUID(), expiresIn: this.config.jwt.accessTtlSeconds },
     );

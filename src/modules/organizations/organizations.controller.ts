@@ -2,8 +2,8 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nest
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
-import { Authenticated, Permissions, Roles } from '../../security/decorators';
-import { PERMISSIONS, SUPERUSER_ROLE } from '../../security/permissions';
+import { Authenticated, Permissions, PlatformOnly } from '../../security/decorators';
+import { PERMISSIONS } from '../../security/permissions';
 import {
   ListOrganizationsQueryDto,
   OrganizationDto,
@@ -38,7 +38,7 @@ export class OrganizationsController {
   }
 
   @Get()
-  @Roles(SUPERUSER_ROLE)
+  @PlatformOnly()
   @ApiOperation({ summary: 'Every organization (platform superuser only)' })
   @ApiEnvelope(OrganizationDto, { paginated: true })
   @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100) or order')
@@ -47,7 +47,7 @@ export class OrganizationsController {
   }
 
   @Patch(':id')
-  @Roles(SUPERUSER_ROLE)
+  @PlatformOnly()
   @ResponseMessage('Organization status changed')
   @ApiOperation({
     summary:

@@ -1,7 +1,7 @@
 import { Column, Entity } from 'typeorm';
 import { BaseEntity } from '../../database/base.entity';
 
-/** Platform operators: they stand outside every tenant and only reach `@Roles('superuser')` routes. */
+/** Platform operators: they stand outside every tenant and only reach `@PlatformOnly()` routes. */
 @Entity({ name: 'superusers' })
 export class Superuser extends BaseEntity {
   @Column({ type: 'varchar', length: 320, unique: true })

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../../context/request-context';
+import type { Principal, PrincipalKind } from '../../context/request-context';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import type { User } from '../users/user.entity';
@@ -12,6 +12,7 @@ import type { CachedIdentity } from '../../context/identity';
 import { SessionService } from './session.service';
 
 export interface TokenFacts {
+  kind: PrincipalKind;
   userId: string;
   organizationId: string;
   sessionId: string;
@@ -86,6 +87,7 @@ export class IdentityService {
     if (!identity || identity.user.status !== 'active' || identity.organization.status !== 'active')
       return false;
     return {
+      kind: facts.kind,
       userId: identity.user.id,
       organizationId: identity.organization.id,
       email: identity.user.email,
