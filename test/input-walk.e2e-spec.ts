@@ -7,6 +7,7 @@ import {
   propertyCases,
   queryCases,
   rawBodyCases,
+  tenantHintCases,
   wholeBodyCases,
 } from './support/bad-input';
 import {
@@ -238,5 +239,23 @@ describe('bad input over every route never reaches a 500', () => {
     );
     expect(problems).toEqual([]);
     expect(sent).toBeGreaterThan(40);
+  });
+
+  it('tenant hints that name no organization never reach a 500', async () => {
+    const port = new URL(t.baseUrl).port;
+    const { problems, sent } = await walk(
+      operations,
+      () => tenantHintCases(port),
+      (operation, caller, kase) => [
+        fillPath(operation.path, caller.path),
+        {
+          ...caller.options,
+          headers: { ...caller.options.headers, ...kase.headers },
+          ...(MUTATING.has(operation.method) ? { body: {} } : {}),
+        },
+      ],
+    );
+    expect(problems).toEqual([]);
+    expect(sent).toBeGreaterThan(100);
   });
 });

@@ -308,3 +308,25 @@ export function pathCases(): PathCase[] {
     boundary('an upper-case uuid', 'A3BB189E-8BF9-3888-9912-ACE4E6543002'),
   ];
 }
+
+export interface HeaderCase extends BadInput {
+  headers: Record<string, string>;
+}
+
+/** Tenant hints that name no organization, in the header and in the Host subdomain. */
+export function tenantHintCases(port: string): HeaderCase[] {
+  const boundary = (name: string, headers: Record<string, string>): HeaderCase => ({
+    name,
+    headers,
+    expect: 'boundary',
+  });
+  return [
+    boundary('a 5000-character X-Tenant-ID', { 'x-tenant-id': 'x'.repeat(5000) }),
+    boundary('the nil uuid as X-Tenant-ID', {
+      'x-tenant-id': '00000000-0000-0000-0000-000000000000',
+    }),
+    boundary('a percent-encoded X-Tenant-ID', { 'x-tenant-id': '%00%2F..' }),
+    boundary('a 63-character subdomain in Host', { host: `${'a'.repeat(63)}.localhost:${port}` }),
+    boundary('a 2000-character Host', { host: `${'a'.repeat(2000)}.localhost:${port}` }),
+  ];
+}
