@@ -31,9 +31,12 @@ export interface CreatedApp {
 
 const contextOf = new WeakMap<FastifyRequest, ContextStore>();
 
+/** Longest path parameter the router accepts (Fastify's default, stated so the message can name it). */
+const MAX_PARAM_LENGTH = 100;
+
 const ROUTER_ERRORS: Record<string, string> = {
   FST_ERR_BAD_URL: 'The URL is not valid percent-encoded UTF-8',
-  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than 100 characters',
+  FST_ERR_MAX_PARAM_LENGTH: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
 };
 
 /** Builds the fully configured application without listening, for main.ts, tests and scripts alike. */
@@ -50,6 +53,7 @@ export async function createApp(
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
       requestIdFrom(request.headers['x-request-id']),
     return503OnClosing: true,
+    maxParamLength: MAX_PARAM_LENGTH,
     // The router refuses some URLs before any hook or Nest runs; they still get the envelope.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       void reply
