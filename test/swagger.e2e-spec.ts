@@ -239,24 +239,31 @@ describe('DOCS_ENABLED=false', () => {
   });
 });
 
+/** The statuses of Swagger UI and the OpenAPI document on an app booted with this environment. */
+async function docsStatus(env: Record<string, string>): Promise<number[]> {
+  const app = await startTestApp({ env });
+  try {
+    return await Promise.all(
+      ['/api/docs', '/api/docs-json'].map(async (path) => (await app.request(path)).status),
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+describe('API documentation with NODE_ENV=development', () => {
+  it('is served by default', async () => {
+    expect(await docsStatus({ NODE_ENV: 'development' })).toEqual([200, 200]);
+  });
+});
+
 // Production needs MySQL and Redis, so these boots run in the MariaDB + Redis pass only.
 describeMysqlOnly('API documentation with NODE_ENV=production', () => {
-  async function docsStatus(env: Record<string, string>): Promise<number[]> {
-    const app = await startTestApp({ env: { NODE_ENV: 'production', ...env } });
-    try {
-      return await Promise.all(
-        ['/api/docs', '/api/docs-json'].map(async (path) => (await app.request(path)).status),
-      );
-    } finally {
-      await app.close();
-    }
-  }
-
   it('is off by default', async () => {
-    expect(await docsStatus({})).toEqual([404, 404]);
+    expect(await docsStatus({ NODE_ENV: 'production' })).toEqual([404, 404]);
   });
 
   it('is served when DOCS_ENABLED=true', async () => {
-    expect(await docsStatus({ DOCS_ENABLED: 'true' })).toEqual([200, 200]);
+    expect(await docsStatus({ NODE_ENV: 'production', DOCS_ENABLED: 'true' })).toEqual([200, 200]);
   });
 });
