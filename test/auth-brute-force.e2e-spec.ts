@@ -51,7 +51,7 @@ describe('login lockout and enumeration', () => {
     await t.close();
   });
 
-  it(`locks an account after ${MAX_FAILURES} failures: 429 with Retry-After, even for the right password`, async () => {
+  it(`locks an account for a client after ${MAX_FAILURES} failures: 429 with Retry-After, even for the right password`, async () => {
     const owner = await register(t);
     for (let attempt = 1; attempt <= MAX_FAILURES; attempt += 1) {
       expect((await login(t, owner.organization.subdomain, owner.email, WRONG)).status).toBe(401);
@@ -72,7 +72,7 @@ describe('login lockout and enumeration', () => {
     expect(retryAfter(rightPassword)).toBeLessThanOrEqual(WINDOW_SECONDS);
     expect(rightPassword.headers.getSetCookie()).toEqual([]);
 
-    // Counted per organization and email: the same email elsewhere, and other users here, are unaffected.
+    // Counted per organization and email: the same email in another organization is unaffected.
     const colleague = await register(t, { email: owner.email });
     expect(
       (await login(t, colleague.organization.subdomain, owner.email, owner.password)).status,
@@ -276,6 +276,24 @@ describe('per-IP rate limit of login and register', () => {
         expect((await attempt('203.0.113.10')).status).toBe(200);
       expect((await attempt('203.0.113.10')).status).toBe(429);
       expect((await attempt('203.0.113.11')).status).toBe(200);
+    });
+
+    it('counts an IPv6 client per /64 and an IPv4-mapped address as its IPv4 address', async () => {
+      const attempt = (client: string) =>
+        post(
+          t,
+          '/api/auth/login',
+          { email: owner.email, password: owner.password },
+          { 'x-tenant-id': owner.organization.subdomain, 'x-forwarded-for': client },
+        );
+      for (const client of ['2001:db8:9:9::1', '2001:db8:9:9::2', '2001:db8:9:9:ffff::3'])
+        expect((await attempt(client)).status).toBe(200);
+      expect((await attempt('2001:db8:9:9::4')).status).toBe(429);
+      expect((await attempt('2001:db8:9:a::1')).status).toBe(200);
+
+      for (const client of ['203.0.113.20', '::ffff:203.0.113.20', '203.0.113.20'])
+        expect((await attempt(client)).status).toBe(200);
+      expect((await attempt('::ffff:203.0.113.20')).status).toBe(429);
     });
   });
 });

@@ -12,6 +12,7 @@ import { LoggingModule } from '../logging/logging.module';
 import { AuditModule } from '../modules/audit/audit.module';
 import { PlatformModule } from '../modules/platform/platform.module';
 import { SecurityModule } from '../security/security.module';
+import { SystemScopeModule } from '../tenancy/system-scope.module';
 
 /**
  * What the command-line entry points (migration-cli, seed-cli, superuser-create) share.
@@ -56,8 +57,9 @@ class CliRootModule {}
 
 /**
  * A Nest application context (no HTTP server) with the infrastructure every command needs:
- * config, logging, database, audit, platform superusers and the password hasher, plus
- * `imports`. No key-value store: no command needs Redis. Closed again whatever `work` does.
+ * config, logging, database, audit, platform superusers, the password hasher and SystemScope
+ * (how a command acts as a tenant), plus `imports`. No key-value store: no command needs
+ * Redis. Closed again whatever `work` does.
  */
 export async function withApplicationContext<T>(
   config: AppConfig,
@@ -74,6 +76,7 @@ export async function withApplicationContext<T>(
       AuditModule,
       PlatformModule,
       SecurityModule,
+      SystemScopeModule,
       ...imports,
     ],
   };

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { isEmail } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/app-config';
 import {
@@ -13,7 +12,7 @@ import { AuditService } from '../modules/audit/audit.service';
 import { SessionService } from '../modules/sessions/session.service';
 import { SessionsModule } from '../modules/sessions/sessions.module';
 import { SuperusersRepository } from '../modules/platform/superusers.repository';
-import { normalizeEmail } from '../security/email';
+import { parseEmail } from '../security/email';
 import { PasswordHasher } from '../security/password-hasher.service';
 import { passwordProblem } from '../security/password-policy';
 import {
@@ -36,8 +35,6 @@ Arguments win over the environment; there is no default for either. The password
 the password policy (8+ characters, at most 72 bytes, not a common password). Prefer
 SUPERUSER_PASSWORD: a --password argument shows in the process list and shell history.`;
 
-const MAX_EMAIL_LENGTH = 320;
-
 /** `npm run superuser:create`: 0 when the superuser exists with the given password, 1 with a readable reason otherwise. */
 export async function main(argv: string[], env: Env, io: CliIo = processIo): Promise<number> {
   return runCommand(io, async () => {
@@ -58,13 +55,13 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
       return;
     }
     const config = loadConfig(env);
-    const email = (values.email ?? config.superuser.email ?? '').trim();
+    const rawEmail = values.email ?? config.superuser.email ?? '';
+    const email = parseEmail(rawEmail);
     const password = values.password ?? config.superuser.password ?? '';
 
     const problems: string[] = [];
-    if (!email) problems.push('No email: pass --email or set SUPERUSER_EMAIL.');
-    else if (!isEmail(email) || email.length > MAX_EMAIL_LENGTH)
-      problems.push(`"${email}" is not an email address.`);
+    if (!rawEmail.trim()) problems.push('No email: pass --email or set SUPERUSER_EMAIL.');
+    else if (!email) problems.push(`"${rawEmail}" is not an email address.`);
     if (!password)
       problems.push(
         'No password: pass --password or set SUPERUSER_PASSWORD (there is no default).',
@@ -73,7 +70,7 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
       const problem = passwordProblem(password);
       if (problem) problems.push(`The password ${problem}.`);
     }
-    if (problems.length > 0)
+    if (problems.length > 0 || !email)
       throw new CliError(`${problems.join('\n')}\nRun with --help for usage.`);
 
     io.out(`Database: ${describeDatabase(config.database)}`);
@@ -83,7 +80,6 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
         io.out(`Applied migration ${name}`);
     }
     const contextConfig = { ...config, database: { ...config.database, runMigrations: false } };
-    const normalized = normalizeEmail(email);
     // Sessions live in the key-value store. Redis is shared with the API, so a password reset
     // can end them; the in-process store of an embedded API is out of this process's reach.
     const sessionsReachable = config.redis.url !== null;
@@ -102,13 +98,13 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
         const passwordHash = await app.get(PasswordHasher).hash(password);
         const { superuser, created } = await app
           .get(SuperusersRepository)
-          .upsert(normalized, passwordHash);
+          .upsert(email, passwordHash);
         await app.get(AuditService).record({
           action: created ? 'superuser.created' : 'superuser.password_reset',
           organizationId: null,
           entityType: 'superuser',
           entityId: superuser.id,
-          after: { email: normalized },
+          after: { email },
           metadata: { source: 'superuser:create' },
         });
         const sessionsEnded =
@@ -116,14 +112,14 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
         return { created, sessionsEnded };
       },
     );
-    if (outcome.created) io.out(`Superuser ${normalized} created.`);
+    if (outcome.created) io.out(`Superuser ${email} created.`);
     else if (sessionsReachable)
       io.out(
-        `Superuser ${normalized} already existed: password updated, ${outcome.sessionsEnded} session(s) ended.`,
+        `Superuser ${email} already existed: password updated, ${outcome.sessionsEnded} session(s) ended.`,
       );
     else {
       io.out(
-        `Superuser ${normalized} already existed: password updated. Sessions held in a running embedded API ` +
+        `Superuser ${email} already existed: password updated. Sessions held in a running embedded API ` +
           '(in-process store) are out of reach and last until they expire or the API restarts.',
       );
     }

@@ -32,7 +32,10 @@ export interface AppConfig {
   auth: {
     refreshReuseGraceSeconds: number;
     sessionCacheTtlSeconds: number;
+    /** Failures per (account, client) before that client is refused for the account. */
     loginMaxFailures: number;
+    /** Failures per account, from every client, before the account is locked for everyone. */
+    loginAccountMaxFailures: number;
     loginFailureWindowSeconds: number;
     ipRateLimit: number;
     ipRateWindowSeconds: number;
@@ -113,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       refreshReuseGraceSeconds: values.REFRESH_REUSE_GRACE ?? 5,
       sessionCacheTtlSeconds: values.SESSION_CACHE_TTL ?? 3600,
       loginMaxFailures: values.LOGIN_MAX_FAILURES ?? 5,
+      loginAccountMaxFailures: values.LOGIN_ACCOUNT_MAX_FAILURES ?? 50,
       loginFailureWindowSeconds: values.LOGIN_FAILURE_WINDOW ?? 900,
       ipRateLimit: values.AUTH_IP_RATE_LIMIT ?? 30,
       ipRateWindowSeconds: values.AUTH_IP_RATE_WINDOW ?? 60,

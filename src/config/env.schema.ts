@@ -270,9 +270,16 @@ export const ENV_SCHEMA = {
     parse: duration,
   },
   LOGIN_MAX_FAILURES: {
-    description: 'Failed logins per organization and email before further attempts get 429.',
+    description:
+      'Failed logins per account (organization and email) and client (IPv4 address or IPv6 /64) before that client gets 429 for the account.',
     default: '5',
     parse: integer(1, 1000),
+  },
+  LOGIN_ACCOUNT_MAX_FAILURES: {
+    description:
+      'Failed logins per account from all clients together before the account is locked for everyone (429).',
+    default: '50',
+    parse: integer(1, 1_000_000),
   },
   LOGIN_FAILURE_WINDOW: {
     description: 'Window in which failed logins are counted (and the lockout lasts).',
@@ -280,7 +287,8 @@ export const ENV_SCHEMA = {
     parse: duration,
   },
   AUTH_IP_RATE_LIMIT: {
-    description: 'Login and register requests allowed per client IP within AUTH_IP_RATE_WINDOW.',
+    description:
+      'Login and register requests allowed per client (IPv4 address or IPv6 /64) within AUTH_IP_RATE_WINDOW.',
     default: '30',
     parse: integer(1, 1_000_000),
   },

@@ -28,18 +28,25 @@ export interface Principal {
   identity: CachedIdentity;
 }
 
+/** Why work runs outside a tenant's own requests; set only by SystemScope. */
+export interface SystemScopeMark {
+  readonly reason: string;
+  /** True for SystemScope.run (every tenant), false for SystemScope.asTenant (one tenant). */
+  readonly crossTenant: boolean;
+}
+
 /**
- * Mutable per-request (or per-job) state. Created once when work starts; guards fill in
- * the tenant and principal as they learn them.
+ * Per-request (or per-job) state. Created once when work starts; guards fill in the tenant
+ * and principal as they learn them. Only the request hook and SystemScope open one
+ * (src/tenancy/escape-hatches.spec.ts enforces it).
  */
 export interface ContextStore {
-  requestId: string;
-  ip?: string;
-  userAgent?: string;
+  readonly requestId: string;
+  readonly ip?: string;
+  readonly userAgent?: string;
   tenant?: TenantRef;
   principal?: Principal;
-  /** Set only by `runInSystemScope`: the named reason platform-level code may cross tenants. */
-  systemScope?: string;
+  readonly systemScope?: SystemScopeMark;
 }
 
 const storage = new AsyncLocalStorage<ContextStore>();
@@ -50,8 +57,5 @@ export const RequestContext = {
   },
   current(): ContextStore | undefined {
     return storage.getStore();
-  },
-  requestId(): string | undefined {
-    return storage.getStore()?.requestId;
   },
 };

@@ -13,6 +13,9 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
     migrationsTableName: 'migrations',
     synchronize: false,
     logging: false,
+    // TypeORM drops an undefined (or null) value from a `where`, so `{ id: undefined }` would
+    // match any row; every repository, tenant-scoped or not, throws instead.
+    invalidWhereValuesBehavior: { undefined: 'throw', null: 'throw' },
   } as const;
   if (database.type === 'mysql') {
     return {

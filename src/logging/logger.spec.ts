@@ -110,6 +110,17 @@ describe('createLogger', () => {
     ]);
   });
 
+  it('adds the reason of a system scope to every line written inside it', () => {
+    const { logger, lines } = capture();
+    const systemScope = { reason: 'identity rebuild', crossTenant: false };
+    RequestContext.run({ requestId: 'req-7', systemScope }, () => logger.info('inside'));
+    RequestContext.run({ requestId: 'req-8' }, () => logger.info('request'));
+    expect(lines.map((line) => [line.msg, line.requestId, line.systemScope])).toEqual([
+      ['inside', 'req-7', 'identity rebuild'],
+      ['request', 'req-8', undefined],
+    ]);
+  });
+
   it('writes JSON with a level, an ISO time and the message', () => {
     const { logger, lines } = capture();
     logger.error({ err: new Error('boom') }, 'failed');

@@ -33,10 +33,13 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
     level: config.logLevel,
     base: undefined,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    // Every line written while a request is in flight carries its id.
+    // Every line written in a request carries its id; inside SystemScope, also its reason.
     mixin() {
-      const requestId = RequestContext.requestId();
-      return requestId ? { requestId } : {};
+      const store = RequestContext.current();
+      if (!store) return {};
+      return store.systemScope
+        ? { requestId: store.requestId, systemScope: store.systemScope.reason }
+        : { requestId: store.requestId };
     },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

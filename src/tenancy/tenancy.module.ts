@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { OrganizationsModule } from '../modules/organizations/organizations.module';
-import { SystemScope } from './system-scope.service';
+import { SystemScopeModule } from './system-scope.module';
 import { TenantResolver } from './tenant-resolver.service';
 
 @Global()
 @Module({
-  imports: [OrganizationsModule],
-  providers: [SystemScope, TenantResolver],
-  exports: [SystemScope, TenantResolver],
+  imports: [OrganizationsModule, SystemScopeModule],
+  providers: [TenantResolver],
+  exports: [TenantResolver],
 })
 export class TenancyModule {}

@@ -1,4 +1,4 @@
-import { type ContextStore, RequestContext, type TenantRef } from '../context/request-context';
+import { RequestContext, type TenantRef } from '../context/request-context';
 
 /** Thrown when tenant-scoped data is touched with no tenant in the context: a bug, never a fallback to "all tenants". */
 export class MissingTenantContextError extends Error {
@@ -8,6 +8,16 @@ export class MissingTenantContextError extends Error {
   }
 }
 
+/** A tenant without an id would scope nothing; refused wherever a tenant enters a context. */
+export function assertTenantRef(tenant: TenantRef | null | undefined): asserts tenant is TenantRef {
+  if (typeof tenant?.id !== 'string' || !tenant.id.trim())
+    throw new Error('A tenant context needs a non-empty tenant id');
+}
+
+/**
+ * Reads the tenant of the current context. There is deliberately no way here to run work as
+ * another tenant: that is SystemScope.asTenant, the one named and logged entry.
+ */
 export const TenantContext = {
   /** The current tenant's id; throws when there is none. */
   requireTenantId(operation: string): string {
@@ -19,31 +29,19 @@ export const TenantContext = {
   /** True only inside SystemScope.run, and only while no tenant was entered within it. */
   inSystemScope(): boolean {
     const store = RequestContext.current();
-    return Boolean(store?.systemScope) && !store?.tenant;
-  },
-
-  currentTenant(): TenantRef | undefined {
-    return RequestContext.current()?.tenant;
+    return store?.systemScope?.crossTenant === true && !store.tenant;
   },
 
   /**
-   * Runs work as the given tenant (jobs, scripts, signup right after the organization exists).
-   * Inside an HTTP request the request's context is copied, so its request id stays on the logs.
+   * Sets the tenant on the current request's context (the access guard does this once per
+   * request, from the token or the hint). Switching an entered tenant to another is refused.
    */
-  run<T>(tenant: TenantRef, work: () => T): T {
-    const parent = RequestContext.current();
-    const store: ContextStore = {
-      ...(parent ?? { requestId: `job-${Date.now().toString(36)}` }),
-      tenant,
-      systemScope: undefined,
-    };
-    return RequestContext.run(store, work);
-  },
-
-  /** Sets the tenant on the current request's context (the auth guard does this once per request). */
   enter(tenant: TenantRef): void {
+    assertTenantRef(tenant);
     const store = RequestContext.current();
     if (!store) throw new Error('No request context to enter a tenant into');
+    if (store.tenant && store.tenant.id !== tenant.id)
+      throw new Error('The context already acts for another tenant');
     store.tenant = tenant;
   },
 };

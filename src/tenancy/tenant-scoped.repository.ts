@@ -7,11 +7,12 @@ import {
   type FindOptionsWhere,
   In,
   type Repository,
-  type SelectQueryBuilder,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { requireId, requireKeys } from '../database/required-key';
 import { TenantContext } from './tenant-context';
 import type { TenantScopedEntity } from './tenant-scoped.entity';
+import { TenantScopedQueryBuilder } from './tenant-scoped-query-builder';
 
 /** Fields a caller can never set or change through the repository. */
 type Managed = 'id' | 'organizationId' | 'createdAt' | 'updatedAt';
@@ -31,7 +32,9 @@ export class CrossTenantWriteError extends Error {
  * Base of every repository over a tenant-scoped table. Each read, count, update, delete and
  * query builder it offers adds `organization_id = <current tenant>`, and each throws
  * MissingTenantContextError when no tenant is set: forgetting the tenant fails loudly
- * instead of reading every tenant. Subclasses expose specific, named methods built on these.
+ * instead of reading every tenant. A missing id or key throws MissingKeyError instead of
+ * matching any row. Public methods take ids only; what takes an arbitrary `where` or builds
+ * queries is protected, and subclasses expose specific, named methods built on it.
  */
 export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
   private manager?: EntityManager;
@@ -63,6 +66,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
 
   protected scoped(operation: string, where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
     const tenantId = this.tenantId(operation);
+    requireKeys(`${this.repository.metadata.tableName}.${operation}`, where);
     return tenantId === null ? where : { ...where, organizationId: tenantId };
   }
 
@@ -84,10 +88,13 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
   }
 
   async findById(id: string, relations?: FindOptionsRelations<T>): Promise<T | null> {
-    return this.findOneScoped({ id } as FindOptionsWhere<T>, { relations });
+    return this.findOneScoped({ id: requireId('findById', id) } as FindOptionsWhere<T>, {
+      relations,
+    });
   }
 
   async findByIds(ids: string[]): Promise<T[]> {
+    for (const id of ids) requireId('findByIds', id);
     if (ids.length === 0) {
       this.tenantId('findByIds');
       return [];
@@ -104,17 +111,17 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
     return this.repository.find({ where: this.scoped('find', where), order });
   }
 
-  async count(where: FindOptionsWhere<T> = {}): Promise<number> {
+  protected async countScoped(where: FindOptionsWhere<T> = {}): Promise<number> {
     return this.repository.count({ where: this.scoped('count', where) });
   }
 
-  /** A query builder already restricted to the current tenant. */
-  queryBuilder(alias: string): SelectQueryBuilder<T> {
+  /** A read-only query builder restricted to the current tenant; no later where() removes that. */
+  protected queryBuilder(alias: string): TenantScopedQueryBuilder<T> {
     const tenantId = this.tenantId('queryBuilder');
     const query = this.repository.createQueryBuilder(alias);
     return tenantId === null
-      ? query.where('1 = 1')
-      : query.where(`${alias}.organizationId = :tenantId`, { tenantId });
+      ? TenantScopedQueryBuilder.unrestricted(query)
+      : TenantScopedQueryBuilder.restrict(query, tenantId);
   }
 
   /** Inserts into the current tenant; an organizationId already set to another tenant is refused. */
@@ -139,6 +146,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
 
   /** Updates one row of the current tenant; returns false when there is no such row here. */
   async update(id: string, changes: TenantScopedChanges<T>): Promise<boolean> {
+    requireId('update', id);
     const forbidden = ['id', 'organizationId', 'createdAt'].filter((key) => key in changes);
     if (forbidden.length > 0) throw new CrossTenantWriteError();
     const tenantId = this.tenantId('update');
@@ -155,7 +163,7 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
   /** Deletes one row of the current tenant; returns false when there is no such row here. */
   async delete(id: string): Promise<boolean> {
     const result = await this.repository.delete(
-      this.scoped('delete', { id } as FindOptionsWhere<T>),
+      this.scoped('delete', { id: requireId('delete', id) } as FindOptionsWhere<T>),
     );
     return (result.affected ?? 0) > 0;
   }

@@ -1,5 +1,6 @@
 import { PasswordHasher } from '../../src/security/password-hasher.service';
 import { SuperusersRepository } from '../../src/modules/platform/superusers.repository';
+import { canonicalEmail } from '../../src/security/email';
 import { PASSWORD, register } from './auth';
 import { call, unique } from './routes';
 import type { TestApp } from './test-app';
@@ -147,7 +148,7 @@ export async function createProduct(
 export async function createSuperuser(t: TestApp): Promise<Account> {
   const email = `root-${unique()}@platform.test`;
   const hash = await t.app.get(PasswordHasher).hash(PASSWORD);
-  await t.app.get(SuperusersRepository).upsert(email, hash);
+  await t.app.get(SuperusersRepository).upsert(canonicalEmail(email), hash);
   return logIn(t, { email, password: PASSWORD });
 }
 

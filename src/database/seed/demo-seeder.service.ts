@@ -14,10 +14,10 @@ import { ProductsService } from '../../modules/products/products.service';
 import { RolesRepository } from '../../modules/roles/roles.repository';
 import { User } from '../../modules/users/user.entity';
 import { UsersRepository } from '../../modules/users/users.repository';
-import { normalizeEmail } from '../../security/email';
+import { canonicalEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { passwordProblem } from '../../security/password-policy';
-import { TenantContext } from '../../tenancy/tenant-context';
+import { SystemScope } from '../../tenancy/system-scope.service';
 import { TransactionRunner } from '../transaction-runner.service';
 import {
   DEMO_ORGANIZATIONS,
@@ -58,7 +58,7 @@ const counts = (): SeedCounts => ({ created: 0, existing: 0 });
 
 /**
  * Loads demo data through the app's own repositories and services, each tenant's rows inside
- * TenantContext.run so tenant scoping applies as in a request. Idempotent: what exists (by
+ * SystemScope.asTenant so tenant scoping applies as in a request. Idempotent: what exists (by
  * subdomain, email, SKU) is left exactly as it is, so a second run writes nothing; what is
  * missing is created, so a half-seeded database is completed. The building blocks are public
  * for tests and the benchmark.
@@ -77,6 +77,7 @@ export class DemoSeeder {
     private readonly superusers: SuperusersRepository,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly systemScope: SystemScope,
   ) {}
 
   async seed(options: SeedOptions = {}): Promise<SeedSummary> {
@@ -130,7 +131,7 @@ export class DemoSeeder {
       const created = await this.ensureSuperuser(superuserEmail, password);
       tally('superusers', created);
       report(
-        `Superuser ${normalizeEmail(superuserEmail)}: ${created ? 'created' : 'exists, left unchanged'}`,
+        `Superuser ${canonicalEmail(superuserEmail)}: ${created ? 'created' : 'exists, left unchanged'}`,
       );
     }
     return summary;
@@ -147,6 +148,7 @@ export class DemoSeeder {
     if (!existing) {
       const provisioned = await this.transactions.run((manager) =>
         createOrganizationWithBuiltInRoles(
+          this.systemScope,
           { organizations: this.organizations, roles: this.roles },
           manager,
           spec,
@@ -196,7 +198,7 @@ export class DemoSeeder {
     password: string,
   ): Promise<{ user: User; created: boolean }> {
     return this.asTenant(organization, async () => {
-      const email = normalizeEmail(spec.email);
+      const email = canonicalEmail(spec.email);
       const existing = await this.users.findByEmail(email);
       if (existing) return { user: existing, created: false };
       const passwordHash = await this.hashOf(password);
@@ -245,7 +247,7 @@ export class DemoSeeder {
     return this.asTenant(organization, async () => {
       const result = counts();
       for (const product of products) {
-        if ((await this.products.count({ sku: product.sku })) > 0) {
+        if (await this.products.existsBySku(product.sku)) {
           result.existing += 1;
           continue;
         }
@@ -267,10 +269,10 @@ export class DemoSeeder {
 
   /** Creates the superuser when the email is unknown; an existing one (and its password) is left alone. */
   async ensureSuperuser(email: string, password: string): Promise<boolean> {
-    const normalized = normalizeEmail(email);
-    if (await this.superusers.findByEmailWithCredentials(normalized)) return false;
+    const canonical = canonicalEmail(email);
+    if (await this.superusers.findByEmailWithCredentials(canonical)) return false;
     const { superuser, created } = await this.superusers.upsert(
-      normalized,
+      canonical,
       await this.hashOf(password),
     );
     if (created) {
@@ -279,7 +281,7 @@ export class DemoSeeder {
         organizationId: null,
         entityType: 'superuser',
         entityId: superuser.id,
-        after: { email: normalized },
+        after: { email: canonical },
         metadata: { source: SEED_SOURCE },
       });
     }
@@ -287,7 +289,7 @@ export class DemoSeeder {
   }
 
   private asTenant<T>(organization: Organization, work: () => Promise<T>): Promise<T> {
-    return TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, work);
+    return this.systemScope.asTenant(organization, SEED_SOURCE, work);
   }
 
   /** One bcrypt hash per password and run: every demo login shares the password, so hashing it once saves seconds. */

@@ -51,7 +51,10 @@ export class AuditService {
       entityId: entry.entityId ?? null,
       before: entry.before ?? null,
       after: entry.after ?? null,
-      metadata: entry.metadata ?? null,
+      // Rows written by work acting as a tenant outside its requests say why (SystemScope).
+      metadata: context?.systemScope
+        ? { ...entry.metadata, systemScope: context.systemScope.reason }
+        : (entry.metadata ?? null),
       ip: context?.ip ?? null,
       userAgent: context?.userAgent?.slice(0, 512) ?? null,
       requestId: context?.requestId ?? null,

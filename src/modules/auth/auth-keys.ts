@@ -1,11 +1,24 @@
 import { createHash } from 'node:crypto';
+import type { CanonicalEmail } from '../../security/email';
 
-/** The Redis keys of login throttling (all under REDIS_KEY_PREFIX). The README documents them. */
+/** Emails are hashed so that keys carry no personal data. */
+const digest = (email: CanonicalEmail) =>
+  createHash('sha256').update(email).digest('hex').slice(0, 32);
+
+/**
+ * The Redis keys of login throttling (all under REDIS_KEY_PREFIX). The README documents them.
+ * `client` is a rate-limit client (security/client-address.ts): an IPv4 address or an IPv6 /64.
+ */
 export const AuthKeys = {
-  /** The email is hashed so that keys carry no personal data. */
-  failedLogins: (organizationId: string, email: string) =>
-    `system:auth:failed:${organizationId}:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`,
+  /** Failed logins of one account (an email within an organization, or within the platform). */
+  accountFailures: (scope: string, email: CanonicalEmail) =>
+    `system:auth:failed:${scope}:${digest(email)}`,
+  /** The same, from one client only. */
+  clientFailures: (scope: string, email: CanonicalEmail, client: string) =>
+    `system:auth:failed:${scope}:${digest(email)}:client:${client}`,
   /** Wrong current passwords on change-password, so a stolen access token cannot guess the password. */
-  failedPasswordChecks: (userId: string) => `system:auth:failed-password:${userId}`,
-  ipRate: (action: string, ip: string) => `system:auth:ratelimit:${action}:${ip}`,
+  passwordCheckFailures: (userId: string) => `system:auth:failed-password:${userId}`,
+  clientPasswordCheckFailures: (userId: string, client: string) =>
+    `system:auth:failed-password:${userId}:client:${client}`,
+  ipRate: (action: string, client: string) => `system:auth:ratelimit:${action}:${client}`,
 };

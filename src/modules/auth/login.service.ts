@@ -2,7 +2,6 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import type { TenantRef } from '../../context/request-context';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
-import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { AuditAction, AuditService } from '../audit/audit.service';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
@@ -43,12 +42,12 @@ export class LoginService {
       );
     }
     await this.throttle.limitByIp('login');
-    const email = normalizeEmail(dto.email);
-    await this.throttle.attemptLogin(tenant.id, email, () =>
+    const { email } = dto;
+    await this.throttle.attemptLogin(tenant.id, email, (lock) =>
       this.audit.record({
         action: AuditAction.LOGIN_LOCKED,
         organizationId: tenant.id,
-        metadata: { email },
+        metadata: { email, lock },
       }),
     );
 
@@ -90,8 +89,14 @@ export class LoginService {
   /** Platform login: the same throttle as tenant logins, counted under the platform. */
   async superuserLogin(dto: LoginDto): Promise<IssuedSession> {
     await this.throttle.limitByIp('login');
-    const email = normalizeEmail(dto.email);
-    await this.throttle.attemptLogin(PLATFORM_ID, email);
+    const { email } = dto;
+    await this.throttle.attemptLogin(PLATFORM_ID, email, (lock) =>
+      this.audit.record({
+        action: AuditAction.LOGIN_LOCKED,
+        organizationId: null,
+        metadata: { email, lock, platform: true },
+      }),
+    );
     const superuser = await this.superusers.findByEmailWithCredentials(email);
     if (!(await this.hasher.verify(dto.password, superuser?.passwordHash)) || !superuser) {
       await this.audit.record({

@@ -6,9 +6,9 @@ import {
 } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
-import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
+import { SystemScope } from '../../tenancy/system-scope.service';
 import { AuditAction, AuditService } from '../audit/audit.service';
 import type { Organization } from '../organizations/organization.entity';
 import { createOrganizationWithBuiltInRoles } from '../organizations/organization-provisioning';
@@ -61,6 +61,7 @@ export class RegistrationService {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly issuer: SessionIssuer,
+    private readonly systemScope: SystemScope,
   ) {}
 
   async register(
@@ -89,13 +90,14 @@ export class RegistrationService {
     try {
       created = await this.transactions.run((manager) =>
         createOrganizationWithBuiltInRoles(
+          this.systemScope,
           { organizations: this.organizations, roles: this.roles },
           manager,
           { name: dto.organization.name, subdomain },
           async ({ organization, roles }) => {
             const user = await this.users.transactional(manager).insert(
               Object.assign(new User(), {
-                email: normalizeEmail(dto.email),
+                email: dto.email,
                 passwordHash,
                 firstName: dto.firstName,
                 lastName: dto.lastName,

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { BUILT_IN_ROLES, type BuiltInRoleName } from '../../security/permissions';
-import { TenantContext } from '../../tenancy/tenant-context';
+import type { SystemScope } from '../../tenancy/system-scope.service';
 import { Role } from '../roles/role.entity';
 import type { RolesRepository } from '../roles/roles.repository';
 import { Organization } from './organization.entity';
@@ -35,6 +35,7 @@ export function builtInRole(name: BuiltInRoleName): Role {
  * tenant context (signup's first admin, the seed's users).
  */
 export async function createOrganizationWithBuiltInRoles<T>(
+  systemScope: SystemScope,
   repositories: { organizations: OrganizationsRepository; roles: RolesRepository },
   manager: EntityManager,
   input: { name: string; subdomain: string },
@@ -49,7 +50,7 @@ export async function createOrganizationWithBuiltInRoles<T>(
     }),
     manager,
   );
-  return TenantContext.run({ id: organization.id, subdomain: organization.subdomain }, async () => {
+  return systemScope.asTenant(organization, 'provision a new organization', async () => {
     const roles = repositories.roles.transactional(manager);
     const created = {} as BuiltInRoles;
     for (const name of BUILT_IN_ROLE_NAMES) created[name] = await roles.insert(builtInRole(name));

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { requireId } from '../../database/required-key';
 import { Organization } from './organization.entity';
 
 /**
@@ -14,8 +15,8 @@ export class OrganizationsRepository {
     return (manager ?? this.dataSource.manager).getRepository(Organization);
   }
 
-  findById(id: string): Promise<Organization | null> {
-    return this.repository().findOne({ where: { id } });
+  async findById(id: string): Promise<Organization | null> {
+    return this.repository().findOne({ where: { id: requireId('organizations.findById', id) } });
   }
 
   findBySubdomain(subdomain: string): Promise<Organization | null> {
@@ -30,7 +31,10 @@ export class OrganizationsRepository {
     id: string,
     changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>,
   ): Promise<void> {
-    await this.repository().update({ id }, { ...changes, updatedAt: new Date() });
+    await this.repository().update(
+      { id: requireId('organizations.update', id) },
+      { ...changes, updatedAt: new Date() },
+    );
   }
 
   /** Every organization, newest first: platform-level listing for the superuser. */

@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
+import { SystemScope } from '../../tenancy/system-scope.service';
 import { TenantContext } from '../../tenancy/tenant-context';
 import { AuditService } from '../audit/audit.service';
 import { SessionControl } from '../sessions/session-control';
@@ -28,6 +29,7 @@ export class OrganizationsService {
     private readonly users: UsersRepository,
     private readonly sessions: SessionControl,
     private readonly audit: AuditService,
+    private readonly systemScope: SystemScope,
   ) {}
 
   async current(): Promise<OrganizationDto> {
@@ -80,7 +82,7 @@ export class OrganizationsService {
     await this.organizations.update(id, { status });
     const after = await this.organizations.findById(id);
     if (!after) throw notFound();
-    await TenantContext.run({ id: after.id, subdomain: after.subdomain }, async () => {
+    await this.systemScope.asTenant(after, 'organization status change', async () => {
       const userIds = await this.users.findAllIds();
       for (const userId of userIds) {
         if (status === 'suspended') await this.sessions.endAll(userId);

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { requireId } from '../../database/required-key';
+import type { CanonicalEmail } from '../../security/email';
 import { Superuser } from './superuser.entity';
 
 @Injectable()
@@ -10,11 +12,11 @@ export class SuperusersRepository {
     return this.dataSource.getRepository(Superuser);
   }
 
-  findById(id: string): Promise<Superuser | null> {
-    return this.repository.findOne({ where: { id } });
+  async findById(id: string): Promise<Superuser | null> {
+    return this.repository.findOne({ where: { id: requireId('superusers.findById', id) } });
   }
 
-  findByEmailWithCredentials(email: string): Promise<Superuser | null> {
+  findByEmailWithCredentials(email: CanonicalEmail): Promise<Superuser | null> {
     return this.repository
       .createQueryBuilder('superuser')
       .addSelect('superuser.passwordHash')
@@ -24,7 +26,7 @@ export class SuperusersRepository {
 
   /** Creates the superuser, or sets a new password when the email exists (idempotent for seeds and the CLI). */
   async upsert(
-    email: string,
+    email: CanonicalEmail,
     passwordHash: string,
   ): Promise<{ superuser: Superuser; created: boolean }> {
     const existing = await this.repository.findOne({ where: { email } });
@@ -39,6 +41,9 @@ export class SuperusersRepository {
   }
 
   async touchLogin(id: string): Promise<void> {
-    await this.repository.update({ id }, { lastLoginAt: new Date() });
+    await this.repository.update(
+      { id: requireId('superusers.touchLogin', id) },
+      { lastLoginAt: new Date() },
+    );
   }
 }

@@ -70,6 +70,10 @@ export class ProductsRepository extends TenantScopedRepository<Product> {
     );
   }
 
+  async existsBySku(sku: string): Promise<boolean> {
+    return (await this.countScoped({ sku })) > 0;
+  }
+
   /**
    * The product, locked for the rest of the transaction on MySQL so that the audit's
    * "before" is what the update replaces. SQLite has no row locks; its transactions run

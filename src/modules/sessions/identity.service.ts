@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal, PrincipalKind } from '../../context/request-context';
-import { TenantContext } from '../../tenancy/tenant-context';
+import { SystemScope } from '../../tenancy/system-scope.service';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import type { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
@@ -72,6 +72,7 @@ export class IdentityService {
     private readonly users: UsersRepository,
     private readonly organizations: OrganizationsRepository,
     private readonly superusers: SuperusersRepository,
+    private readonly systemScope: SystemScope,
   ) {}
 
   /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
@@ -111,9 +112,8 @@ export class IdentityService {
     }
     const organization = await this.organizations.findById(organizationId);
     if (!organization) return null;
-    const user = await TenantContext.run(
-      { id: organization.id, subdomain: organization.subdomain },
-      () => this.users.findByIdWithRoles(userId),
+    const user = await this.systemScope.asTenant(organization, 'identity rebuild', () =>
+      this.users.findByIdWithRoles(userId),
     );
     if (!user) return null;
     const identity = identityOf(user, organization);

@@ -1,4 +1,6 @@
 import { Column, Entity, Index, JoinTable, ManyToMany } from 'typeorm';
+import { BINARY_COLLATION } from '../../database/collation';
+import { type CanonicalEmail, MAX_EMAIL_LENGTH } from '../../security/email';
 import { TenantScopedEntity } from '../../tenancy/tenant-scoped.entity';
 import { Role } from '../roles/role.entity';
 
@@ -7,9 +9,9 @@ export type UserStatus = 'active' | 'disabled';
 @Entity({ name: 'users' })
 @Index('uq_users_organization_email', ['organizationId', 'email'], { unique: true })
 export class User extends TenantScopedEntity {
-  /** Normalized once on the way in: trimmed, NFKC, lower-cased. */
-  @Column({ type: 'varchar', length: 320 })
-  email!: string;
+  /** Canonical (security/email.ts), compared byte for byte on every backend: binary collation on MySQL. */
+  @Column({ type: 'varchar', length: MAX_EMAIL_LENGTH, collation: BINARY_COLLATION })
+  email!: CanonicalEmail;
 
   @Column({ name: 'password_hash', type: 'varchar', length: 60, select: false })
   passwordHash!: string;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { containsPattern, LIKE_ESCAPE } from '../../http/pagination.dto';
+import { type CanonicalEmail, canonicalEmail } from '../../security/email';
 import { TenantScopedRepository } from '../../tenancy/tenant-scoped.repository';
 import { User } from './user.entity';
 
@@ -11,7 +12,7 @@ export class UsersRepository extends TenantScopedRepository<User> {
   }
 
   /** The user with roles and, for credential checks only, the password hash. */
-  findByEmailWithCredentials(email: string): Promise<User | null> {
+  findByEmailWithCredentials(email: CanonicalEmail): Promise<User | null> {
     return this.findOneScoped(
       { email },
       { relations: { roles: true }, withSecrets: ['passwordHash'] },
@@ -29,7 +30,7 @@ export class UsersRepository extends TenantScopedRepository<User> {
     return this.findById(id, { roles: true });
   }
 
-  findByEmail(email: string): Promise<User | null> {
+  findByEmail(email: CanonicalEmail): Promise<User | null> {
     return this.findOneScoped({ email });
   }
 
@@ -37,9 +38,13 @@ export class UsersRepository extends TenantScopedRepository<User> {
   async findPage(filter: UserPageFilter): Promise<[User[], number]> {
     const query = this.queryBuilder('user').leftJoinAndSelect('user.roles', 'role');
     if (filter.search) {
+      // Emails are stored canonical and compared byte for byte, so the search term is put in that form too.
       query.andWhere(
-        `(user.email LIKE :pattern ${LIKE_ESCAPE} OR user.firstName LIKE :pattern ${LIKE_ESCAPE} OR user.lastName LIKE :pattern ${LIKE_ESCAPE})`,
-        { pattern: containsPattern(filter.search) },
+        `(user.email LIKE :emailPattern ${LIKE_ESCAPE} OR user.firstName LIKE :pattern ${LIKE_ESCAPE} OR user.lastName LIKE :pattern ${LIKE_ESCAPE})`,
+        {
+          emailPattern: containsPattern(canonicalEmail(filter.search)),
+          pattern: containsPattern(filter.search),
+        },
       );
     }
     if (filter.status) query.andWhere('user.status = :status', { status: filter.status });

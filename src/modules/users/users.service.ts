@@ -9,7 +9,6 @@ import {
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
-import { normalizeEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { AuditService } from '../audit/audit.service';
@@ -68,7 +67,7 @@ export class UsersService {
 
   async create(dto: CreateUserDto, actor: Principal): Promise<UserDto> {
     const roles = await this.rolesToGrant(dto.roles, actor);
-    const email = normalizeEmail(dto.email);
+    const { email } = dto;
     const conflict = () =>
       new AppException(
         HttpStatus.CONFLICT,

@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsEmail,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -12,6 +11,11 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import {
+  CANONICAL_EMAIL_DESCRIPTION,
+  type CanonicalEmail,
+  IsCanonicalEmail,
+} from '../../../security/email';
 import { IsAcceptablePassword } from '../../../security/password.validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -43,11 +47,14 @@ export class RegisterDto {
   @Type(() => RegisterOrganizationDto)
   organization!: RegisterOrganizationDto;
 
-  @ApiProperty({ example: 'owner@acme.test' })
-  @Transform(trim)
-  @IsEmail()
-  @MaxLength(320)
-  email!: string;
+  @ApiProperty({
+    type: String,
+    format: 'email',
+    example: 'owner@acme.test',
+    description: CANONICAL_EMAIL_DESCRIPTION,
+  })
+  @IsCanonicalEmail()
+  email!: CanonicalEmail;
 
   @ApiProperty({
     example: 'correct horse battery staple',
@@ -79,11 +86,14 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'owner@acme.test' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(320)
-  email!: string;
+  @ApiProperty({
+    type: String,
+    format: 'email',
+    example: 'owner@acme.test',
+    description: CANONICAL_EMAIL_DESCRIPTION,
+  })
+  @IsCanonicalEmail()
+  email!: CanonicalEmail;
 
   @ApiProperty({ example: 'correct horse battery staple' })
   @IsString()

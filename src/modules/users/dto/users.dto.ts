@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
-  IsEmail,
   IsIn,
   IsNotEmpty,
   IsOptional,
@@ -13,6 +12,11 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQueryDto } from '../../../http/pagination.dto';
+import {
+  CANONICAL_EMAIL_DESCRIPTION,
+  type CanonicalEmail,
+  IsCanonicalEmail,
+} from '../../../security/email';
 import { IsAcceptablePassword } from '../../../security/password.validator';
 import type { User } from '../user.entity';
 import { USER_SORT_FIELDS, type UserSortField } from '../users.repository';
@@ -21,11 +25,14 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 const ROLE_NAME = /^[a-z][a-z0-9_-]{1,63}$/;
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'staff@acme.test' })
-  @Transform(trim)
-  @IsEmail()
-  @MaxLength(320)
-  email!: string;
+  @ApiProperty({
+    type: String,
+    format: 'email',
+    example: 'staff@acme.test',
+    description: CANONICAL_EMAIL_DESCRIPTION,
+  })
+  @IsCanonicalEmail()
+  email!: CanonicalEmail;
 
   @ApiProperty({ description: '8+ characters, at most 72 bytes, not a common password' })
   @IsAcceptablePassword()
