@@ -760,7 +760,8 @@ async function main(): Promise<void> {
   for (const server of [api, bare])
     if (server.child.pid !== undefined) benchPids.add(server.child.pid);
 
-  // One real login gives the token (and the session and its cache) both servers read.
+  // One real login gives the token (and the session) both servers read; the API's first /me
+  // below fills the session cache the bare server reads.
   const login = await request(`${api.url}/api/auth/login`, loginInit());
   const token = (login.body.data as { tokens?: { accessToken?: string } } | undefined)?.tokens
     ?.accessToken;

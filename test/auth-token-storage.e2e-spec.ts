@@ -23,10 +23,16 @@ async function dumpStore(t: TestApp, kv: KeyValueStore): Promise<Map<string, str
   const dump = new Map<string, string>();
   if (kv.kind === 'memory') {
     // Test-only peek into the in-process store's private map.
-    const entries = (kv as unknown as { entries: Map<string, { value: string | Set<string> }> })
-      .entries;
+    const entries = (
+      kv as unknown as {
+        entries: Map<string, { value: string | Set<string> | Map<string, number> }>;
+      }
+    ).entries;
     for (const [key, entry] of entries)
-      dump.set(key, typeof entry.value === 'string' ? entry.value : [...entry.value].join(','));
+      dump.set(
+        key,
+        typeof entry.value === 'string' ? entry.value : [...entry.value.keys()].join(','),
+      );
     return dump;
   }
   const prefix = t.config.redis.keyPrefix;
@@ -39,7 +45,11 @@ async function dumpStore(t: TestApp, kv: KeyValueStore): Promise<Map<string, str
       for (const key of keys) {
         const type = await client.type(key);
         const value =
-          type === 'set' ? (await client.smembers(key)).join(',') : ((await client.get(key)) ?? '');
+          type === 'set'
+            ? (await client.smembers(key)).join(',')
+            : type === 'zset'
+              ? (await client.zrange(key, 0, -1)).join(',')
+              : ((await client.get(key)) ?? '');
         dump.set(key.slice(prefix.length), value);
       }
     } while (cursor !== '0');
@@ -148,6 +158,26 @@ describe('what the key-value store holds for authentication', () => {
         expect(value).not.toContain(secret);
       }
     }
+  });
+
+  it("lists each session in its user's index, whose TTL follows the refresh lifetime, and records its kind and expiry", async () => {
+    const { accessToken, refreshToken } = await signIn();
+    const { sid } = decodeClaims(accessToken);
+    const index = SessionKeys.userSessions(owner.user.id);
+    expect((await dumpStore(t, kv)).get(index)?.split(',')).toContain(sid);
+    expect(await kv.ttl(index)).toBeGreaterThan(REFRESH_TTL - 60);
+    expect(await kv.ttl(index)).toBeLessThanOrEqual(REFRESH_TTL);
+    const session = JSON.parse((await kv.get(SessionKeys.session(sid)))!) as {
+      kind: string;
+      createdAt: number;
+      expiresAt: number;
+    };
+    expect(session.kind).toBe('tenant');
+    expect(session.expiresAt - session.createdAt).toBe(REFRESH_TTL * 1000);
+
+    expect((await post(t, '/api/auth/refresh', { refreshToken })).status).toBe(200);
+    expect((await dumpStore(t, kv)).get(index)?.split(',')).toContain(sid);
+    expect(await kv.ttl(index)).toBeGreaterThan(REFRESH_TTL - 60);
   });
 
   it('blacklists a logged-out token under its jti until it would have expired, and ends its session', async () => {

@@ -32,6 +32,8 @@ describe('loadConfig', () => {
     it('documents the issue defaults for tokens, bcrypt, body size and CORS', () => {
       expect(config.jwt.accessTtlSeconds).toBe(15 * 60);
       expect(config.jwt.refreshTtlSeconds).toBe(7 * 24 * 3600);
+      expect(config.jwt.sessionMaxAgeSeconds).toBe(30 * 24 * 3600);
+      expect(config.jwt.sessionIdleTimeoutSeconds).toBeNull();
       expect(config.bcryptRounds).toBe(12);
       expect(config.bodyLimitBytes).toBe(1024 * 1024);
       expect(config.corsOrigins).toEqual([]);
@@ -182,6 +184,26 @@ describe('loadConfig', () => {
         JWT_SECRET: SECRET,
       });
       expect(problems).toEqual(['DATABASE_URL must be a mysql:// URL when NODE_ENV=production']);
+    });
+
+    it('refuses a session lifetime shorter than the refresh lifetime, and an idle timeout not below it', () => {
+      expect(problemsOf({ JWT_REFRESH_EXPIRES_IN: '7d', SESSION_MAX_AGE: '6d' })).toEqual([
+        'SESSION_MAX_AGE must be at least JWT_REFRESH_EXPIRES_IN',
+      ]);
+      expect(
+        problemsOf({
+          SESSION_MAX_AGE: '1h',
+          SESSION_IDLE_TIMEOUT: '1h',
+          JWT_REFRESH_EXPIRES_IN: '1h',
+        }),
+      ).toEqual(['SESSION_IDLE_TIMEOUT must be shorter than SESSION_MAX_AGE']);
+      const config = loadConfig({
+        SESSION_MAX_AGE: '8h',
+        SESSION_IDLE_TIMEOUT: '30m',
+        JWT_REFRESH_EXPIRES_IN: '8h',
+      });
+      expect(config.jwt.sessionMaxAgeSeconds).toBe(8 * 3600);
+      expect(config.jwt.sessionIdleTimeoutSeconds).toBe(1800);
     });
 
     it('reports a bad value and a production requirement in the same message', () => {

@@ -24,6 +24,10 @@ export interface AppConfig {
     secretGenerated: boolean;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
+    /** No session outlives this, counted from login (SESSION_MAX_AGE). */
+    sessionMaxAgeSeconds: number;
+    /** Null: no idle timeout (SESSION_IDLE_TIMEOUT unset). */
+    sessionIdleTimeoutSeconds: number | null;
     issuer: string;
     audience: string;
   };
@@ -87,6 +91,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       problems.push('DATABASE_URL must be a mysql:// URL when NODE_ENV=production');
     }
   }
+  const refreshTtl = values.JWT_REFRESH_EXPIRES_IN ?? 604800;
+  const maxAge = values.SESSION_MAX_AGE ?? 2592000;
+  // A refresh token promised for longer than its session could live would be a lie.
+  if (maxAge < refreshTtl) problems.push('SESSION_MAX_AGE must be at least JWT_REFRESH_EXPIRES_IN');
+  if (values.SESSION_IDLE_TIMEOUT !== undefined && values.SESSION_IDLE_TIMEOUT >= maxAge)
+    problems.push('SESSION_IDLE_TIMEOUT must be shorter than SESSION_MAX_AGE');
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   const database = values.DATABASE_URL ?? { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
@@ -106,7 +116,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       secret: values.JWT_SECRET ?? randomBytes(48).toString('base64url'),
       secretGenerated: values.JWT_SECRET === undefined,
       accessTtlSeconds: values.JWT_ACCESS_EXPIRES_IN ?? 900,
-      refreshTtlSeconds: values.JWT_REFRESH_EXPIRES_IN ?? 604800,
+      refreshTtlSeconds: refreshTtl,
+      sessionMaxAgeSeconds: maxAge,
+      sessionIdleTimeoutSeconds: values.SESSION_IDLE_TIMEOUT ?? null,
       issuer: values.JWT_ISSUER ?? 'saas-api',
       audience: values.JWT_AUDIENCE ?? 'saas-api',
     },

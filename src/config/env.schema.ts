@@ -205,6 +205,17 @@ export const ENV_SCHEMA = {
     default: '7d',
     parse: duration,
   },
+  SESSION_MAX_AGE: {
+    description:
+      'Absolute session lifetime from login, however often it is refreshed; at least JWT_REFRESH_EXPIRES_IN.',
+    default: '30d',
+    parse: duration,
+  },
+  SESSION_IDLE_TIMEOUT: {
+    description:
+      'Ends a session after this long with no refresh and no authenticated request; shorter than SESSION_MAX_AGE. Unset: off.',
+    parse: duration,
+  },
   JWT_ISSUER: {
     description: 'iss claim of issued access tokens, checked on every request.',
     default: 'saas-api',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyValueStore, KvScript } from './kv-store';
+import { describeSortedSetContract } from './kv-store.sorted-set.contract';
 
 /**
  * The behaviour every KeyValueStore adapter must share; each adapter's spec runs it.
@@ -375,6 +376,12 @@ export function describeKeyValueStoreContract(
         await store.setAdd(k, ['a']);
         expect(await store.ttl(k)).toBe(-1);
       });
+    });
+
+    describeSortedSetContract(() => store, key, {
+      ttl: SHORT_TTL,
+      waitMs: PAST_SHORT_TTL_MS,
+      sleep,
     });
 
     describe('runScript', () => {

@@ -16,6 +16,11 @@ export interface LocalKvTransaction {
   setAdd(key: string, members: string[]): number;
   setRemove(key: string, members: string[]): number;
   setMembers(key: string): string[];
+  /** Sorted sets, as Redis ZADD / ZREM / ZREMRANGEBYSCORE -inf max / ZRANGE 0 -1 (by score, then member). */
+  sortedAdd(key: string, score: number, member: string): number;
+  sortedRemove(key: string, members: string[]): number;
+  sortedRemoveUpTo(key: string, maxScore: number): number;
+  sortedMembers(key: string): string[];
 }
 
 /**

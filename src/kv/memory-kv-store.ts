@@ -8,7 +8,8 @@ import {
 import { COMPARE_AND_SET, INCREMENT_WITH_TTL } from './scripts';
 
 interface Entry {
-  value: string | Set<string>;
+  /** A string, a set, or a sorted set (member to score). */
+  value: string | Set<string> | Map<string, number>;
   expiresAt: number | null;
 }
 
@@ -65,14 +66,53 @@ export class MemoryKeyValueStore implements KeyValueStore {
       return removed;
     },
     setMembers: (key) => [...(this.setAt(key, false) ?? [])],
+    sortedAdd: (key, score, member) => {
+      const sorted = this.sortedAt(key, true);
+      const added = sorted.has(member) ? 0 : 1;
+      sorted.set(member, score);
+      return added;
+    },
+    sortedRemove: (key, members) => this.removeSorted(key, (member) => members.includes(member)),
+    sortedRemoveUpTo: (key, maxScore) => this.removeSorted(key, (_, score) => score <= maxScore),
+    sortedMembers: (key) =>
+      [...(this.sortedAt(key, false) ?? [])]
+        .sort(([a, scoreA], [b, scoreB]) => scoreA - scoreB || (a < b ? -1 : a > b ? 1 : 0))
+        .map(([member]) => member),
   };
+
+  private removeSorted(key: string, doomed: (member: string, score: number) => boolean): number {
+    const sorted = this.sortedAt(key, false);
+    if (!sorted) return 0;
+    let removed = 0;
+    for (const [member, score] of sorted) {
+      if (doomed(member, score) && sorted.delete(member)) removed += 1;
+    }
+    // Redis deletes a sorted set once it is empty.
+    if (sorted.size === 0) this.entries.delete(key);
+    return removed;
+  }
+
+  private sortedAt(key: string, create: true): Map<string, number>;
+  private sortedAt(key: string, create: false): Map<string, number> | undefined;
+  private sortedAt(key: string, create: boolean): Map<string, number> | undefined {
+    const entry = this.live(key);
+    if (entry) {
+      if (!(entry.value instanceof Map))
+        throw new TypeError(`Key ${key} does not hold a sorted set`);
+      return entry.value;
+    }
+    if (!create) return undefined;
+    const sorted = new Map<string, number>();
+    this.entries.set(key, { value: sorted, expiresAt: null });
+    return sorted;
+  }
 
   private setAt(key: string, create: true): Set<string>;
   private setAt(key: string, create: false): Set<string> | undefined;
   private setAt(key: string, create: boolean): Set<string> | undefined {
     const entry = this.live(key);
     if (entry) {
-      if (typeof entry.value === 'string') throw new TypeError(`Key ${key} does not hold a set`);
+      if (!(entry.value instanceof Set)) throw new TypeError(`Key ${key} does not hold a set`);
       return entry.value;
     }
     if (!create) return undefined;

@@ -28,7 +28,6 @@ export class SessionIssuer {
       identity.organization.id,
       { userAgent: context?.userAgent, ip: context?.ip },
     );
-    await this.sessions.cacheIdentity(identity);
     return {
       ...this.accessTokenFor(identity, session.id),
       sessionId: session.id,

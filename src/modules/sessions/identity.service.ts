@@ -77,14 +77,12 @@ export class IdentityService {
 
   /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
   async principalFor(facts: TokenFacts): Promise<Principal | false> {
-    const check = await this.sessions.checkAccess(
-      facts.tokenId,
-      facts.sessionId,
-      facts.organizationId,
-      facts.userId,
-    );
-    if (check.state !== 'ok') return false;
-    const identity = check.identity ?? (await this.rebuild(facts.organizationId, facts.userId));
+    const check = await this.sessions.checkAccess(facts, facts.kind);
+    if (check.state === 'revoked' || check.state === 'ended') return false;
+    const identity =
+      check.state === 'ok'
+        ? check.identity
+        : await this.rebuild(facts.organizationId, facts.userId, check.version);
     if (!identity || identity.user.status !== 'active' || identity.organization.status !== 'active')
       return false;
     return {
@@ -101,23 +99,31 @@ export class IdentityService {
     };
   }
 
-  /** Reads user, roles and organization from the database and caches the result. */
-  async rebuild(organizationId: string, userId: string): Promise<CachedIdentity | null> {
+  /**
+   * Reads user, roles and organization from the database and caches the result, unless the
+   * identity was invalidated after `version` (read before the database; by default read here).
+   */
+  async rebuild(
+    organizationId: string,
+    userId: string,
+    version?: string,
+  ): Promise<CachedIdentity | null> {
+    const seen = version ?? (await this.sessions.identityVersion(organizationId, userId));
+    const identity = await this.load(organizationId, userId);
+    if (identity) await this.sessions.cacheIdentity(identity, seen);
+    return identity;
+  }
+
+  private async load(organizationId: string, userId: string): Promise<CachedIdentity | null> {
     if (organizationId === PLATFORM_ID) {
       const superuser = await this.superusers.findById(userId);
-      if (!superuser) return null;
-      const identity = platformIdentityOf(superuser);
-      await this.sessions.cacheIdentity(identity);
-      return identity;
+      return superuser ? platformIdentityOf(superuser) : null;
     }
     const organization = await this.organizations.findById(organizationId);
     if (!organization) return null;
     const user = await this.systemScope.asTenant(organization, 'identity rebuild', () =>
       this.users.findByIdWithRoles(userId),
     );
-    if (!user) return null;
-    const identity = identityOf(user, organization);
-    await this.sessions.cacheIdentity(identity);
-    return identity;
+    return user ? identityOf(user, organization) : null;
   }
 }

@@ -1,9 +1,18 @@
+const SESSION_PREFIX = 'system:auth:session:';
+const REFRESH_PREFIX = 'system:auth:refresh:';
+
 /** The Redis key layout of sessions (all under REDIS_KEY_PREFIX). The README documents it. */
 export const SessionKeys = {
-  session: (sessionId: string) => `system:auth:session:${sessionId}`,
-  refresh: (sessionId: string) => `system:auth:refresh:${sessionId}`,
-  userSessions: (userId: string) => `system:auth:user-sessions:${userId}`,
+  sessionPrefix: SESSION_PREFIX,
+  refreshPrefix: REFRESH_PREFIX,
+  session: (sessionId: string) => `${SESSION_PREFIX}${sessionId}`,
+  refresh: (sessionId: string) => `${REFRESH_PREFIX}${sessionId}`,
+  /** Sorted set of the user's session ids scored by expiry (ms). */
+  userSessions: (userId: string) => `system:auth:session-index:${userId}`,
   blacklist: (tokenId: string) => `system:auth:blacklist:${tokenId}`,
   sessionCache: (organizationId: string, userId: string) =>
     `org:${organizationId}:session:${userId}`,
+  /** Bumped by every invalidation of the session cache; see identity-cache.scripts.ts. */
+  identityVersion: (organizationId: string, userId: string) =>
+    `org:${organizationId}:session-version:${userId}`,
 };

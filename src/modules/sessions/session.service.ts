@@ -3,9 +3,12 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import type { CachedIdentity } from '../../context/identity';
+import { CACHE_IDENTITY, INVALIDATE_IDENTITY } from './identity-cache.scripts';
 import { SessionControl } from './session-control';
+import { END_ALL, END_SESSION, LIST_SESSIONS } from './session-index.scripts';
 import { SessionKeys } from './session-keys';
-import { CHECK_ACCESS, ROTATE_REFRESH } from './session.scripts';
+import { type SessionKind, sessionKindOf } from './session-kind';
+import { CHECK_ACCESS, CREATE_SESSION, ROTATE_REFRESH } from './session.scripts';
 import {
   hashToken,
   newRefreshToken,
@@ -18,10 +21,13 @@ export interface SessionRecord {
   id: string;
   userId: string;
   organizationId: string;
+  kind: SessionKind;
   userAgent: string | null;
   ip: string | null;
   createdAt: number;
   lastUsedAt: number;
+  /** When the current refresh token expires (ms); never past createdAt + SESSION_MAX_AGE. */
+  expiresAt: number;
 }
 
 export type RotationResult =
@@ -30,7 +36,17 @@ export type RotationResult =
   | { outcome: 'invalid' };
 
 export type AccessCheck =
-  { state: 'revoked' | 'ended' } | { state: 'ok'; identity: CachedIdentity | null };
+  | { state: 'revoked' }
+  | { state: 'ended' }
+  | { state: 'ok'; identity: CachedIdentity }
+  /** No cached identity: rebuild it, and store it only if `version` is still current. */
+  | { state: 'miss'; version: string };
+
+/**
+ * How long an identity version counter outlives its last invalidation: far longer than any
+ * rebuild (one database read) can take, so a counter never resets under a rebuild in flight.
+ */
+const IDENTITY_VERSION_TTL_MS = 24 * 3600 * 1000;
 
 /** Sessions, refresh tokens, the access-token blacklist and the session cache, all in the key-value store. */
 @Injectable()
@@ -40,8 +56,13 @@ export class SessionService implements SessionControl {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private get ttl(): number {
-    return this.config.jwt.refreshTtlSeconds;
+  private get lifetimes(): { refreshMs: number; maxAgeMs: number; idleMs: number } {
+    const { refreshTtlSeconds, sessionMaxAgeSeconds, sessionIdleTimeoutSeconds } = this.config.jwt;
+    return {
+      refreshMs: refreshTtlSeconds * 1000,
+      maxAgeMs: sessionMaxAgeSeconds * 1000,
+      idleMs: (sessionIdleTimeoutSeconds ?? 0) * 1000,
+    };
   }
 
   async create(
@@ -50,54 +71,83 @@ export class SessionService implements SessionControl {
     device: { userAgent?: string; ip?: string },
   ): Promise<{ session: SessionRecord; refreshToken: string }> {
     const { token, sessionId } = newRefreshToken();
+    const { refreshMs, maxAgeMs, idleMs } = this.lifetimes;
+    const ttlMs = Math.min(refreshMs, maxAgeMs);
     const now = Date.now();
     const session: SessionRecord = {
       id: sessionId,
       userId,
       organizationId,
+      kind: sessionKindOf(organizationId),
       userAgent: device.userAgent?.slice(0, 256) ?? null,
       ip: device.ip ?? null,
       createdAt: now,
       lastUsedAt: now,
+      expiresAt: now + ttlMs,
     };
-    await this.kv.set(
-      SessionKeys.refresh(sessionId),
-      JSON.stringify({ current: hashToken(token) }),
-      this.ttl,
+    await this.kv.runScript(
+      CREATE_SESSION,
+      [
+        SessionKeys.refresh(sessionId),
+        SessionKeys.session(sessionId),
+        SessionKeys.userSessions(userId),
+      ],
+      [
+        JSON.stringify({ current: hashToken(token) }),
+        JSON.stringify(session),
+        sessionId,
+        now,
+        ttlMs,
+        idleMs,
+      ],
     );
-    await this.kv.set(SessionKeys.session(sessionId), JSON.stringify(session), this.ttl);
-    await this.kv.setAdd(SessionKeys.userSessions(userId), [sessionId], this.ttl);
     return { session, refreshToken: token };
   }
 
-  /** Atomic rotation with reuse detection and a grace window for the immediately previous token. */
+  /**
+   * Atomic rotation with reuse detection and a grace window for the immediately previous token.
+   * Refused past the session's absolute lifetime, however often it was refreshed.
+   */
   async rotate(presented: string): Promise<RotationResult> {
     const sessionId = sessionIdOf(presented);
     if (!sessionId) return { outcome: 'invalid' };
+    // The script needs the user's index key; a session's user never changes, so reading it first is safe.
+    const session = await this.get(sessionId);
+    if (!session) return { outcome: 'invalid' };
     const { token: next } = newRefreshToken(sessionId);
-    const [outcome, detail] = await this.kv.runScript(
+    const { refreshMs, maxAgeMs, idleMs } = this.lifetimes;
+    const [outcome, detail, record] = await this.kv.runScript(
       ROTATE_REFRESH,
-      [SessionKeys.refresh(sessionId), SessionKeys.session(sessionId)],
+      [
+        SessionKeys.refresh(sessionId),
+        SessionKeys.session(sessionId),
+        SessionKeys.userSessions(session.userId),
+      ],
       [
         hashToken(presented),
         hashToken(next),
         sealSuccessor(presented, next),
         Date.now(),
         Math.round(this.config.auth.refreshReuseGraceSeconds * 1000),
-        Math.round(this.ttl * 1000),
+        refreshMs,
+        maxAgeMs,
+        idleMs,
       ],
     );
     if (outcome === 'reuse') {
-      // The script already deleted the session; it hands back the record it deleted.
+      // The script already ended the session; it hands back the record it deleted.
       const ended = detail ? (JSON.parse(detail) as SessionRecord) : null;
-      if (ended) await this.kv.setRemove(SessionKeys.userSessions(ended.userId), [sessionId]);
       return { outcome: 'reuse', sessionId, session: ended };
     }
-    if (outcome !== 'rotated' && outcome !== 'grace') return { outcome: 'invalid' };
-    const refreshToken = outcome === 'rotated' ? next : unsealSuccessor(presented, detail ?? '');
-    const session = await this.get(sessionId);
-    if (!refreshToken || !session) return { outcome: 'invalid' };
-    return { outcome, session, refreshToken };
+    if (outcome === 'rotated' && detail)
+      return { outcome, session: JSON.parse(detail) as SessionRecord, refreshToken: next };
+    const successor = outcome === 'grace' ? unsealSuccessor(presented, detail ?? '') : null;
+    if (!successor || !record) return { outcome: 'invalid' };
+    return {
+      outcome: 'grace',
+      session: JSON.parse(record) as SessionRecord,
+      refreshToken: successor,
+    };
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {
@@ -106,35 +156,38 @@ export class SessionService implements SessionControl {
   }
 
   async listForUser(userId: string): Promise<SessionRecord[]> {
-    const ids = await this.kv.setMembers(SessionKeys.userSessions(userId));
-    const raws = await this.kv.getMany(ids.map((id) => SessionKeys.session(id)));
-    const stale = ids.filter((_, index) => raws[index] === null);
-    if (stale.length > 0) await this.kv.setRemove(SessionKeys.userSessions(userId), stale);
+    const index = SessionKeys.userSessions(userId);
+    const raws = await this.kv.runScript(
+      LIST_SESSIONS,
+      [index],
+      [index, SessionKeys.sessionPrefix, Date.now()],
+    );
     return raws
-      .filter((raw): raw is string => raw !== null)
       .map((raw) => JSON.parse(raw) as SessionRecord)
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt);
   }
 
   async end(userId: string, sessionId: string): Promise<boolean> {
-    const removed = await this.kv.delete(
-      SessionKeys.session(sessionId),
-      SessionKeys.refresh(sessionId),
+    const removed = await this.kv.runScript(
+      END_SESSION,
+      [
+        SessionKeys.session(sessionId),
+        SessionKeys.refresh(sessionId),
+        SessionKeys.userSessions(userId),
+      ],
+      [sessionId],
     );
-    await this.kv.setRemove(SessionKeys.userSessions(userId), [sessionId]);
     return removed > 0;
   }
 
-  /** Ends every session of a user, or every one but `keep`. Returns how many ended. */
-  async endAll(userId: string, keep?: string): Promise<number> {
-    const ids = (await this.kv.setMembers(SessionKeys.userSessions(userId))).filter(
-      (id) => id !== keep,
+  /** Ends every session of a user, or every one but `keep`, in one atomic step. Returns how many ended. */
+  endAll(userId: string, keep?: string): Promise<number> {
+    const index = SessionKeys.userSessions(userId);
+    return this.kv.runScript(
+      END_ALL,
+      [index],
+      [index, SessionKeys.sessionPrefix, SessionKeys.refreshPrefix, keep ?? ''],
     );
-    if (ids.length === 0) return 0;
-    const keys = ids.flatMap((id) => [SessionKeys.session(id), SessionKeys.refresh(id)]);
-    await this.kv.delete(...keys);
-    await this.kv.setRemove(SessionKeys.userSessions(userId), ids);
-    return ids.length;
   }
 
   /** Refuses an access token until it would have expired anyway. */
@@ -143,35 +196,66 @@ export class SessionService implements SessionControl {
     if (remaining > 0) await this.kv.set(SessionKeys.blacklist(tokenId), '1', remaining);
   }
 
+  /** Whether the token may act: not revoked, its session alive and its own (user, organization, kind). */
   async checkAccess(
-    tokenId: string,
-    sessionId: string,
-    organizationId: string,
-    userId: string,
+    token: { tokenId: string; sessionId: string; organizationId: string; userId: string },
+    kind: SessionKind,
   ): Promise<AccessCheck> {
-    const [state, cached] = await this.kv.runScript(
+    const { tokenId, sessionId, organizationId, userId } = token;
+    const [state, detail] = await this.kv.runScript(
       CHECK_ACCESS,
       [
         SessionKeys.blacklist(tokenId),
         SessionKeys.session(sessionId),
         SessionKeys.sessionCache(organizationId, userId),
+        SessionKeys.identityVersion(organizationId, userId),
       ],
-      [Math.round(this.config.auth.sessionCacheTtlSeconds * 1000)],
+      [
+        Math.round(this.config.auth.sessionCacheTtlSeconds * 1000),
+        userId,
+        organizationId,
+        kind,
+        Date.now(),
+        this.lifetimes.idleMs,
+      ],
     );
-    if (state === 'revoked' || state === 'ended') return { state };
-    return { state: 'ok', identity: cached ? (JSON.parse(cached) as CachedIdentity) : null };
+    if (state === 'ok' && detail) return { state, identity: JSON.parse(detail) as CachedIdentity };
+    if (state === 'miss') return { state, version: detail ?? '0' };
+    return { state: state === 'revoked' ? 'revoked' : 'ended' };
   }
 
-  cacheIdentity(identity: CachedIdentity): Promise<void> {
-    return this.kv.set(
-      SessionKeys.sessionCache(identity.organization.id, identity.user.id),
-      JSON.stringify(identity),
-      this.config.auth.sessionCacheTtlSeconds,
+  /** The identity version a rebuild must read before it reads the database. */
+  async identityVersion(organizationId: string, userId: string): Promise<string> {
+    return (await this.kv.get(SessionKeys.identityVersion(organizationId, userId))) ?? '0';
+  }
+
+  /** Caches a rebuilt identity unless it was invalidated after `version` was read. True when stored. */
+  async cacheIdentity(identity: CachedIdentity, version: string): Promise<boolean> {
+    const { organization, user } = identity;
+    const stored = await this.kv.runScript(
+      CACHE_IDENTITY,
+      [
+        SessionKeys.sessionCache(organization.id, user.id),
+        SessionKeys.identityVersion(organization.id, user.id),
+      ],
+      [
+        JSON.stringify(identity),
+        Math.round(this.config.auth.sessionCacheTtlSeconds * 1000),
+        version,
+      ],
     );
+    return stored === 1;
   }
 
   /** Drops the cached identity so the next request of the user rebuilds it from the database. */
   async invalidateIdentity(organizationId: string, userId: string): Promise<void> {
-    await this.kv.delete(SessionKeys.sessionCache(organizationId, userId));
+    await this.kv.runScript(
+      INVALIDATE_IDENTITY,
+      [
+        SessionKeys.sessionCache(organizationId, userId),
+        SessionKeys.identityVersion(organizationId, userId),
+      ],
+      [IDENTITY_VERSION_TTL_MS],
+    );
   }
 }

@@ -1,0 +1,9 @@
+import type { PrincipalKind } from '../../context/request-context';
+import { PLATFORM_ID } from '../platform/superuser.entity';
+
+/** Platform sessions belong to superusers, tenant sessions to an organization's users. */
+export type SessionKind = PrincipalKind;
+
+export function sessionKindOf(organizationId: string): SessionKind {
+  return organizationId === PLATFORM_ID ? 'platform' : 'tenant';
+}
