@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { CreateIdentityTables1764086400000 } from './1764086400000-CreateIdentityTables';
 import { CreateProducts1764172800000 } from './1764172800000-CreateProducts';
 import { CreateSuperusers1764259200000 } from './1764259200000-CreateSuperusers';
+import { RoleNameKeys1764432000000 } from './1764432000000-RoleNameKeys';
 import { CanonicalEmails1796160126376 } from './1796160126376-CanonicalEmails';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
@@ -9,5 +10,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateIdentityTables1764086400000,
   CreateProducts1764172800000,
   CreateSuperusers1764259200000,
+  RoleNameKeys1764432000000,
   CanonicalEmails1796160126376,
 ];

@@ -8,7 +8,7 @@ import {
   withDataSource,
 } from '../database/migration-runner';
 import { KvModule } from '../kv/kv.module';
-import { AuditService } from '../modules/audit/audit.service';
+import { AuditAction, AuditService } from '../modules/audit/audit.service';
 import { SessionService } from '../modules/sessions/session.service';
 import { SessionsModule } from '../modules/sessions/sessions.module';
 import { SuperusersRepository } from '../modules/platform/superusers.repository';
@@ -100,7 +100,7 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
           .get(SuperusersRepository)
           .upsert(email, passwordHash);
         await app.get(AuditService).record({
-          action: created ? 'superuser.created' : 'superuser.password_reset',
+          action: created ? AuditAction.SUPERUSER_CREATED : AuditAction.SUPERUSER_PASSWORD_RESET,
           organizationId: null,
           entityType: 'superuser',
           entityId: superuser.id,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../modules/audit/audit.service';
+import { AuditAction, AuditService } from '../../modules/audit/audit.service';
 import {
   BUILT_IN_ROLE_NAMES,
   type BuiltInRoles,
@@ -155,7 +155,7 @@ export class DemoSeeder {
           async (created) => {
             await this.audit.record(
               {
-                action: 'organization.created',
+                action: AuditAction.ORGANIZATION_CREATED,
                 organizationId: created.organization.id,
                 entityType: 'organization',
                 entityId: created.organization.id,
@@ -218,7 +218,7 @@ export class DemoSeeder {
         );
         await this.audit.record(
           {
-            action: 'user.created',
+            action: AuditAction.USER_CREATED,
             entityType: 'user',
             entityId: inserted.id,
             after: {
@@ -277,7 +277,7 @@ export class DemoSeeder {
     );
     if (created) {
       await this.audit.record({
-        action: 'superuser.created',
+        action: AuditAction.SUPERUSER_CREATED,
         organizationId: null,
         entityType: 'superuser',
         entityId: superuser.id,

@@ -3,23 +3,16 @@ import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RequestContext } from '../../context/request-context';
 import { LOGGER } from '../../logging/logger';
+import { type AuditActionCode, AuditAction } from './audit-actions';
 import { AuditLog, type AuditValues } from './audit-log.entity';
+import { boundAuditValues } from './audit-values';
+import { isPlatformPrincipal, PLATFORM_OPERATOR } from './platform-principal';
 
-export const AuditAction = {
-  LOGIN_SUCCEEDED: 'auth.login.succeeded',
-  LOGIN_FAILED: 'auth.login.failed',
-  LOGIN_LOCKED: 'auth.login.locked',
-  REGISTERED: 'auth.registered',
-  REFRESH_REUSE_DETECTED: 'auth.refresh.reuse_detected',
-  LOGOUT: 'auth.logout',
-  LOGOUT_ALL: 'auth.logout_all',
-  SESSION_ENDED: 'auth.session.ended',
-  PASSWORD_CHANGED: 'auth.password.changed',
-  SYSTEM_SCOPE_ENTERED: 'system.scope.entered',
-} as const;
+/** Re-exported: callers that write audit rows find the catalogue beside the service. */
+export { AuditAction };
 
 export interface AuditEntry {
-  action: string;
+  action: AuditActionCode;
   organizationId?: string | null;
   userId?: string | null;
   entityType?: string;
@@ -33,6 +26,13 @@ export interface AuditEntry {
  * Writes audit rows. Who, from where and which request come from the request context, so
  * callers only say what happened. Writing is explicit about the organization because
  * security events (a failed login) happen before anyone is authenticated.
+ *
+ * Pass the transaction's `manager` so that the row commits or rolls back with the change it
+ * records. Values are bounded (audit-values.ts), so the insert cannot fail on their size.
+ *
+ * A platform operator acting on a tenant leaves two rows: the tenant's, which says "platform
+ * operator" and carries no user id, IP, user agent or request id, and the platform's full
+ * record outside every tenant (organization_id null, the tenant in metadata.organizationId).
  */
 @Injectable()
 export class AuditService {
@@ -43,23 +43,42 @@ export class AuditService {
 
   async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
     const context = RequestContext.current();
+    const organizationId = entry.organizationId ?? context?.tenant?.id ?? null;
     const row = Object.assign(new AuditLog(), {
       action: entry.action,
-      organizationId: entry.organizationId ?? context?.tenant?.id ?? null,
+      organizationId,
       userId: entry.userId ?? context?.principal?.userId ?? null,
       entityType: entry.entityType ?? null,
       entityId: entry.entityId ?? null,
-      before: entry.before ?? null,
-      after: entry.after ?? null,
+      before: boundAuditValues(entry.before),
+      after: boundAuditValues(entry.after),
       // Rows written by work acting as a tenant outside its requests say why (SystemScope).
-      metadata: context?.systemScope
-        ? { ...entry.metadata, systemScope: context.systemScope.reason }
-        : (entry.metadata ?? null),
+      metadata: boundAuditValues(
+        context?.systemScope
+          ? { ...entry.metadata, systemScope: context.systemScope.reason }
+          : entry.metadata,
+      ),
       ip: context?.ip ?? null,
       userAgent: context?.userAgent?.slice(0, 512) ?? null,
       requestId: context?.requestId ?? null,
     });
-    await (manager ?? this.dataSource.manager).getRepository(AuditLog).save(row);
+    const rows =
+      organizationId !== null && isPlatformPrincipal(context?.principal)
+        ? [
+            Object.assign(new AuditLog(), row, {
+              userId: null,
+              ip: null,
+              userAgent: null,
+              requestId: null,
+              metadata: boundAuditValues({ ...entry.metadata, actor: PLATFORM_OPERATOR }),
+            }),
+            Object.assign(new AuditLog(), row, {
+              organizationId: null,
+              metadata: boundAuditValues({ ...entry.metadata, organizationId }),
+            }),
+          ]
+        : [row];
+    await (manager ?? this.dataSource.manager).getRepository(AuditLog).save(rows);
     this.logger.info(
       { audit: entry.action, organizationId: row.organizationId, userId: row.userId },
       'audit event',

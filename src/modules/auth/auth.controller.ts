@@ -22,6 +22,8 @@ import { ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { Authenticated, CurrentTenant, CurrentUser } from '../../security/decorators';
 import { Public } from '../../security/public.decorator';
+import { AuditAction } from '../audit/audit-actions';
+import { Audited, NotAudited } from '../audit/audited.decorator';
 import {
   AuthResultDto,
   MeResponseDto,
@@ -77,6 +79,7 @@ export class AuthController {
   }
 
   @Post('register')
+  @Audited(AuditAction.REGISTERED)
   @Public({ tenant: false })
   @ResponseMessage('Organization registered')
   @ApiOperation({ summary: 'Create an organization and its first user (admin); signs the user in' })
@@ -108,6 +111,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Audited(AuditAction.LOGIN_SUCCEEDED)
   @Public()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
@@ -148,6 +152,7 @@ export class AuthController {
   }
 
   @Post('superuser/login')
+  @Audited(AuditAction.LOGIN_SUCCEEDED)
   @Public({ tenant: false })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
@@ -171,6 +176,9 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @NotAudited(
+    'routine rotation within a session whose login is audited; a reused refresh token is audited as auth.refresh.reuse_detected',
+  )
   @Public({ tenant: false })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Tokens refreshed')
@@ -215,6 +223,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Audited(AuditAction.LOGOUT)
   @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
@@ -232,6 +241,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @Audited(AuditAction.LOGOUT_ALL)
   @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out everywhere')
@@ -267,6 +277,7 @@ export class AuthController {
   }
 
   @Delete('sessions/:id')
+  @Audited(AuditAction.SESSION_ENDED)
   @Authenticated({ platform: true })
   @ResponseMessage('Session ended')
   @ApiOperation({ summary: 'End one of your sessions' })
@@ -285,6 +296,7 @@ export class AuthController {
   }
 
   @Post('change-password')
+  @Audited(AuditAction.PASSWORD_CHANGED)
   @Authenticated()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Password changed')

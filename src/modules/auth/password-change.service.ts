@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import type { Principal } from '../../context/request-context';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
+import { TransactionRunner } from '../../database/transaction-runner.service';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { AuditAction, AuditService } from '../audit/audit.service';
 import { SessionService } from '../sessions/session.service';
@@ -17,6 +18,7 @@ export class PasswordChangeService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   async changePassword(
@@ -42,17 +44,18 @@ export class PasswordChangeService {
       );
     }
     await this.throttle.passwordCheckSucceeded(principal.userId);
-    await this.users.update(user.id, {
-      passwordHash: await this.hasher.hash(newPassword),
-      updatedBy: principal.userId,
+    const passwordHash = await this.hasher.hash(newPassword);
+    // The new hash and its audit row commit together; the other sessions end once it is committed.
+    await this.transactions.run(async (manager) => {
+      await this.users
+        .transactional(manager)
+        .update(user.id, { passwordHash, updatedBy: principal.userId });
+      await this.audit.record(
+        { action: AuditAction.PASSWORD_CHANGED, entityType: 'user', entityId: user.id },
+        manager,
+      );
     });
     const ended = await this.sessions.endAll(principal.userId, principal.sessionId);
-    await this.audit.record({
-      action: AuditAction.PASSWORD_CHANGED,
-      entityType: 'user',
-      entityId: user.id,
-      metadata: { otherSessionsEnded: ended },
-    });
     return ended;
   }
 }

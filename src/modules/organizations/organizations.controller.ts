@@ -4,6 +4,8 @@ import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, Permissions, PlatformOnly } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
+import { AuditAction } from '../audit/audit-actions';
+import { Audited } from '../audit/audited.decorator';
 import {
   ListOrganizationsQueryDto,
   OrganizationDto,
@@ -27,12 +29,16 @@ export class OrganizationsController {
 
   @Patch('current')
   @Permissions(PERMISSIONS.ORGANIZATION_UPDATE)
+  @Audited(AuditAction.ORGANIZATION_UPDATED)
   @ResponseMessage('Organization updated')
   @ApiOperation({
     summary: 'Rename your organization or change its settings (needs organization.update)',
   })
   @ApiEnvelope(OrganizationDto)
-  @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR, with details per field: e.g. nested or oversized settings (nothing is changed)',
+  )
   updateCurrent(@Body() dto: UpdateOrganizationDto): Promise<OrganizationDto> {
     return this.organizations.updateCurrent(dto);
   }
@@ -48,6 +54,7 @@ export class OrganizationsController {
 
   @Patch(':id')
   @PlatformOnly()
+  @Audited(AuditAction.ORGANIZATION_SUSPENDED, AuditAction.ORGANIZATION_REACTIVATED)
   @ResponseMessage('Organization status changed')
   @ApiOperation({
     summary:

@@ -6,6 +6,7 @@ import { Organization } from './organization.entity';
 /**
  * Organizations are the tenants themselves, so this repository is not tenant-scoped:
  * lookups by id or subdomain are how a tenant is resolved in the first place.
+ * Methods that take a `manager` run inside that transaction.
  */
 @Injectable()
 export class OrganizationsRepository {
@@ -19,6 +20,15 @@ export class OrganizationsRepository {
     return this.repository().findOne({ where: { id: requireId('organizations.findById', id) } });
   }
 
+  /** The row, locked until the transaction ends on MySQL (SQLite runs one transaction at a time). */
+  findByIdForUpdate(id: string, manager: EntityManager): Promise<Organization | null> {
+    const query = this.repository(manager)
+      .createQueryBuilder('organization')
+      .where('organization.id = :id', { id: requireId('organizations.findByIdForUpdate', id) });
+    if (this.dataSource.options.type === 'mysql') query.setLock('pessimistic_write');
+    return query.getOne();
+  }
+
   findBySubdomain(subdomain: string): Promise<Organization | null> {
     return this.repository().findOne({ where: { subdomain } });
   }
@@ -30,8 +40,9 @@ export class OrganizationsRepository {
   async update(
     id: string,
     changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>,
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.repository().update(
+    await this.repository(manager).update(
       { id: requireId('organizations.update', id) },
       { ...changes, updatedAt: new Date() },
     );

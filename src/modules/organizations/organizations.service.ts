@@ -1,9 +1,11 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { SystemScope } from '../../tenancy/system-scope.service';
 import { TenantContext } from '../../tenancy/tenant-context';
+import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
@@ -22,11 +24,17 @@ function snapshot(organization: Organization): Record<string, unknown> {
   };
 }
 
+/**
+ * The caller's organization, and the platform's view of every organization. Each change
+ * commits with its audit row; sessions end and cached identities are invalidated after the
+ * commit, so a rolled-back change ends nothing.
+ */
 @Injectable()
 export class OrganizationsService {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly users: UsersRepository,
+    private readonly transactions: TransactionRunner,
     private readonly sessions: SessionControl,
     private readonly audit: AuditService,
     private readonly systemScope: SystemScope,
@@ -42,22 +50,29 @@ export class OrganizationsService {
 
   async updateCurrent(dto: UpdateOrganizationDto): Promise<OrganizationDto> {
     const id = TenantContext.requireTenantId('organizations.updateCurrent');
-    const before = await this.organizations.findById(id);
-    if (!before) throw notFound();
-    await this.organizations.update(id, {
-      name: dto.name ?? before.name,
-      settings: dto.settings ?? before.settings,
+    const after = await this.transactions.run(async (manager) => {
+      const before = await this.organizations.findByIdForUpdate(id, manager);
+      if (!before) throw notFound();
+      await this.organizations.update(
+        id,
+        { name: dto.name ?? before.name, settings: dto.settings ?? before.settings },
+        manager,
+      );
+      const updated = await this.organizations.findByIdForUpdate(id, manager);
+      if (!updated) throw notFound();
+      await this.audit.record(
+        {
+          action: AuditAction.ORGANIZATION_UPDATED,
+          entityType: 'organization',
+          entityId: id,
+          before: snapshot(before),
+          after: snapshot(updated),
+        },
+        manager,
+      );
+      return updated;
     });
-    const after = await this.organizations.findById(id);
-    if (!after) throw notFound();
     await this.invalidateMembers(after);
-    await this.audit.record({
-      action: 'organization.updated',
-      entityType: 'organization',
-      entityId: id,
-      before: snapshot(before),
-      after: snapshot(after),
-    });
     return OrganizationDto.from(after);
   }
 
@@ -75,27 +90,39 @@ export class OrganizationsService {
     );
   }
 
-  /** Superuser: suspending ends every session of the organization's users at once. */
+  /**
+   * Superuser: suspending ends every session of the organization's users at once. The tenant's
+   * audit row names a "platform operator", never the superuser (AuditService).
+   */
   async setStatus(id: string, status: 'active' | 'suspended'): Promise<OrganizationDto> {
-    const before = await this.organizations.findById(id);
-    if (!before) throw notFound();
-    await this.organizations.update(id, { status });
-    const after = await this.organizations.findById(id);
-    if (!after) throw notFound();
+    const after = await this.transactions.run(async (manager) => {
+      const before = await this.organizations.findByIdForUpdate(id, manager);
+      if (!before) throw notFound();
+      await this.organizations.update(id, { status }, manager);
+      const updated = await this.organizations.findByIdForUpdate(id, manager);
+      if (!updated) throw notFound();
+      await this.audit.record(
+        {
+          action:
+            status === 'suspended'
+              ? AuditAction.ORGANIZATION_SUSPENDED
+              : AuditAction.ORGANIZATION_REACTIVATED,
+          organizationId: updated.id,
+          entityType: 'organization',
+          entityId: updated.id,
+          before: snapshot(before),
+          after: snapshot(updated),
+        },
+        manager,
+      );
+      return updated;
+    });
     await this.systemScope.asTenant(after, 'organization status change', async () => {
       const userIds = await this.users.findAllIds();
       for (const userId of userIds) {
         if (status === 'suspended') await this.sessions.endAll(userId);
         await this.sessions.invalidateIdentity(after.id, userId);
       }
-    });
-    await this.audit.record({
-      action: status === 'suspended' ? 'organization.suspended' : 'organization.reactivated',
-      organizationId: after.id,
-      entityType: 'organization',
-      entityId: after.id,
-      before: snapshot(before),
-      after: snapshot(after),
     });
     return OrganizationDto.from(after);
   }

@@ -19,6 +19,8 @@ import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { CurrentUser, Permissions } from '../../security/decorators';
 import { type Permission, PERMISSIONS } from '../../security/permissions';
+import { AuditAction } from '../audit/audit-actions';
+import { Audited } from '../audit/audited.decorator';
 import { CreateProductDto } from './dto/create-product.dto';
 import { ListProductsQueryDto } from './dto/list-products-query.dto';
 import { ProductResponseDto } from './dto/product-response.dto';
@@ -87,6 +89,7 @@ export class ProductsController {
   }
 
   @Post()
+  @Audited(AuditAction.PRODUCT_CREATED)
   @RequiresPermission(
     PERMISSIONS.PRODUCTS_CREATE,
     'Create a product',
@@ -107,6 +110,7 @@ export class ProductsController {
   }
 
   @Patch(':id')
+  @Audited(AuditAction.PRODUCT_UPDATED)
   @RequiresPermission(
     PERMISSIONS.PRODUCTS_UPDATE,
     'Change some fields of a product',
@@ -130,6 +134,7 @@ export class ProductsController {
   }
 
   @Delete(':id')
+  @Audited(AuditAction.PRODUCT_DELETED)
   @HttpCode(HttpStatus.OK)
   @RequiresPermission(
     PERMISSIONS.PRODUCTS_DELETE,

@@ -8,7 +8,7 @@ import { AppException } from '../../http/app-exception';
 import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import type { TenantScopedChanges } from '../../tenancy/tenant-scoped.repository';
-import { AuditService } from '../audit/audit.service';
+import { AuditAction, AuditService } from '../audit/audit.service';
 import type { CreateProductDto } from './dto/create-product.dto';
 import type { ListProductsQueryDto } from './dto/list-products-query.dto';
 import { ProductResponseDto } from './dto/product-response.dto';
@@ -16,12 +16,6 @@ import type { UpdateProductDto } from './dto/update-product.dto';
 import { normalizePrice, priceToCents } from './price';
 import { Product } from './product.entity';
 import { ProductsRepository } from './products.repository';
-
-export const ProductAuditAction = {
-  CREATED: 'product.created',
-  UPDATED: 'product.updated',
-  DELETED: 'product.deleted',
-} as const;
 
 /** The fields an update may change, compared one by one for the audit's before/after. */
 const EDITABLE = ['name', 'sku', 'price', 'description', 'status'] as const;
@@ -98,7 +92,7 @@ export class ProductsService {
         const inserted = await this.products.transactional(manager).insert(product);
         await this.audit.record(
           {
-            action: ProductAuditAction.CREATED,
+            action: AuditAction.PRODUCT_CREATED,
             entityType: 'product',
             entityId: inserted.id,
             after: snapshot(inserted),
@@ -137,7 +131,7 @@ export class ProductsService {
         if (!saved) throw notFound();
         await this.audit.record(
           {
-            action: ProductAuditAction.UPDATED,
+            action: AuditAction.PRODUCT_UPDATED,
             entityType: 'product',
             entityId: id,
             before,
@@ -158,7 +152,7 @@ export class ProductsService {
       if (!current || !(await products.delete(id))) throw notFound();
       await this.audit.record(
         {
-          action: ProductAuditAction.DELETED,
+          action: AuditAction.PRODUCT_DELETED,
           entityType: 'product',
           entityId: id,
           before: snapshot(current),

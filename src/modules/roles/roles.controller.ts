@@ -16,6 +16,8 @@ import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
 import { CurrentUser, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
+import { AuditAction } from '../audit/audit-actions';
+import { Audited } from '../audit/audited.decorator';
 import { CreateRoleDto, RoleDto, UpdateRoleDto } from './dto/roles.dto';
 import { RolesService } from './roles.service';
 
@@ -25,7 +27,8 @@ const NotFound = () =>
     description: 'NOT_FOUND: no such role in your organization',
     message: 'Role not found',
   });
-const CANNOT_GRANT = 'You can only grant permissions you hold: anything else is 403 FORBIDDEN.';
+const CANNOT_GRANT =
+  'You can only grant permissions you hold, and only edit or delete roles whose permissions you hold: anything else is 403 FORBIDDEN.';
 
 @ApiTags('roles')
 @Permissions(PERMISSIONS.ROLES_MANAGE)
@@ -50,16 +53,25 @@ export class RolesController {
   }
 
   @Post()
+  @Audited(AuditAction.ROLE_CREATED)
   @ResponseMessage('Role created')
   @ApiOperation({ summary: 'Create a custom role (needs roles.manage)', description: CANNOT_GRANT })
   @ApiEnvelope(RoleDto, { status: 201 })
-  @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), e.g. an unknown permission')
-  @ApiErrorResponse(409, 'CONFLICT: a role with this name already exists')
+  @ApiErrorResponse(
+    400,
+    'VALIDATION_ERROR (details per field), e.g. an unknown permission or a reserved name',
+  )
+  @ApiErrorResponse(403, 'FORBIDDEN: the role would grant a permission you do not hold')
+  @ApiErrorResponse(
+    409,
+    'CONFLICT: a role with this name (ignoring case and Unicode form) already exists',
+  )
   create(@Body() dto: CreateRoleDto, @CurrentUser() principal: Principal): Promise<RoleDto> {
     return this.roles.create(dto, principal);
   }
 
   @Patch(':id')
+  @Audited(AuditAction.ROLE_UPDATED)
   @ResponseMessage('Role updated')
   @ApiOperation({
     summary:
@@ -69,8 +81,9 @@ export class RolesController {
   @ApiEnvelope(RoleDto)
   @ApiErrorResponse(
     400,
-    'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID',
+    'VALIDATION_ERROR (details per field, e.g. a reserved name), or BAD_REQUEST: the id is not a UUID',
   )
+  @ApiErrorResponse(403, 'FORBIDDEN: the role holds, or would grant, a permission you do not hold')
   @NotFound()
   @ApiErrorResponse(
     409,
@@ -85,15 +98,20 @@ export class RolesController {
   }
 
   @Delete(':id')
+  @Audited(AuditAction.ROLE_DELETED)
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Role deleted')
   @ApiOperation({ summary: 'Delete a custom role that nobody holds (needs roles.manage)' })
   @ApiEnvelope(null)
   @InvalidId()
+  @ApiErrorResponse(403, 'FORBIDDEN: the role holds a permission you do not hold')
   @NotFound()
   @ApiErrorResponse(409, 'CONFLICT: the role is built-in, or still assigned to users')
-  async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
-    await this.roles.remove(id);
+  async remove(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentUser() principal: Principal,
+  ): Promise<null> {
+    await this.roles.remove(id, principal);
     return null;
   }
 }

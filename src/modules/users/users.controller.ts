@@ -17,6 +17,8 @@ import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, CurrentUser, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
+import { AuditAction } from '../audit/audit-actions';
+import { Audited } from '../audit/audited.decorator';
 import {
   CreateUserDto,
   ListUsersQueryDto,
@@ -34,6 +36,17 @@ const NotFound = () =>
   });
 const CannotGrant = () =>
   ApiErrorResponse(403, 'FORBIDDEN: the roles would grant a permission you do not hold');
+const Outranks = () =>
+  ApiErrorResponse(
+    403,
+    'FORBIDDEN: the user holds a permission you do not hold, or the roles would grant one',
+  );
+const USER_UPDATE_ACTIONS = [
+  AuditAction.USER_UPDATED,
+  AuditAction.USER_ROLES_CHANGED,
+  AuditAction.USER_DISABLED,
+  AuditAction.USER_ENABLED,
+] as const;
 
 @ApiTags('users')
 @Controller('users')
@@ -50,6 +63,7 @@ export class UsersController {
 
   @Patch('me')
   @Authenticated()
+  @Audited(AuditAction.USER_PROFILE_UPDATED)
   @ResponseMessage('Profile updated')
   @ApiOperation({ summary: 'Edit your own names; roles and status cannot be changed here' })
   @ApiEnvelope(UserDto)
@@ -82,6 +96,7 @@ export class UsersController {
 
   @Post()
   @Permissions(PERMISSIONS.USERS_CREATE)
+  @Audited(AuditAction.USER_CREATED)
   @ResponseMessage('User created')
   @ApiOperation({
     summary:
@@ -97,16 +112,18 @@ export class UsersController {
 
   @Patch(':id')
   @Permissions(PERMISSIONS.USERS_UPDATE)
+  @Audited(...USER_UPDATE_ACTIONS)
   @ResponseMessage('User updated')
   @ApiOperation({
-    summary: 'Change names, roles or status (needs users.update); applies on the next request',
+    summary:
+      'Change names, roles or status (needs users.update, and every permission the user holds); applies on the next request',
   })
   @ApiEnvelope(UserDto)
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field), including an unknown role; or BAD_REQUEST: the id is not a UUID',
   )
-  @CannotGrant()
+  @Outranks()
   @NotFound()
   @ApiErrorResponse(
     409,
@@ -122,11 +139,16 @@ export class UsersController {
 
   @Delete(':id')
   @Permissions(PERMISSIONS.USERS_DELETE)
+  @Audited(AuditAction.USER_DISABLED, AuditAction.USER_UPDATED)
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('User deactivated')
-  @ApiOperation({ summary: 'Deactivate a user and end all their sessions (needs users.delete)' })
+  @ApiOperation({
+    summary:
+      'Deactivate a user and end all their sessions (needs users.delete, and every permission the user holds)',
+  })
   @ApiEnvelope(null)
   @InvalidId()
+  @ApiErrorResponse(403, 'FORBIDDEN: the user holds a permission you do not hold')
   @NotFound()
   @ApiErrorResponse(409, 'CONFLICT: the last active admin of the organization')
   async remove(

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { containsPattern, LIKE_ESCAPE } from '../../http/pagination.dto';
 import { type CanonicalEmail, canonicalEmail } from '../../security/email';
 import { TenantScopedRepository } from '../../tenancy/tenant-scoped.repository';
+import { roleNameKey } from '../roles/role-name';
 import { User } from './user.entity';
 
 @Injectable()
@@ -50,8 +51,8 @@ export class UsersRepository extends TenantScopedRepository<User> {
     if (filter.status) query.andWhere('user.status = :status', { status: filter.status });
     if (filter.role) {
       query.andWhere(
-        'user.id IN (SELECT ur.user_id FROM user_roles ur INNER JOIN roles r ON r.id = ur.role_id WHERE r.name = :roleName AND r.organization_id = user.organization_id)',
-        { roleName: filter.role },
+        'user.id IN (SELECT ur.user_id FROM user_roles ur INNER JOIN roles r ON r.id = ur.role_id WHERE r.name_key = :roleKey AND r.organization_id = user.organization_id)',
+        { roleKey: roleNameKey(filter.role) },
       );
     }
     query

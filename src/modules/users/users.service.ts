@@ -11,9 +11,12 @@ import { PaginatedResult } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
+import { type AuditActionCode, AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { SessionControl } from '../sessions/session-control';
+import { assertHoldsAll } from '../roles/permission-hierarchy';
 import type { Role } from '../roles/role.entity';
+import { roleNameKey } from '../roles/role-name';
 import { RolesRepository } from '../roles/roles.repository';
 import type {
   CreateUserDto,
@@ -27,8 +30,21 @@ import { UsersRepository } from './users.repository';
 
 const notFound = () =>
   new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'User not found');
+const emailTaken = () =>
+  new AppException(
+    HttpStatus.CONFLICT,
+    ErrorCode.CONFLICT,
+    'A user with this email already exists',
+  );
 
-function snapshot(user: User): Record<string, unknown> {
+interface UserSnapshot extends Record<string, unknown> {
+  firstName: string;
+  lastName: string;
+  status: string;
+  roles: string[];
+}
+
+function snapshot(user: User): UserSnapshot {
   return {
     firstName: user.firstName,
     lastName: user.lastName,
@@ -37,7 +53,22 @@ function snapshot(user: User): Record<string, unknown> {
   };
 }
 
-/** User administration inside the caller's organization. */
+/** Which change an update was, for the audit log: status first, then roles, then names. */
+function updateAction(before: UserSnapshot, after: UserSnapshot): AuditActionCode {
+  if (before.status !== after.status)
+    return after.status === 'disabled' ? AuditAction.USER_DISABLED : AuditAction.USER_ENABLED;
+  if (before.roles.join() !== after.roles.join()) return AuditAction.USER_ROLES_CHANGED;
+  return AuditAction.USER_UPDATED;
+}
+
+const permissionsOf = (roles: Role[]): string[] => roles.flatMap((role) => role.permissions);
+
+/**
+ * User administration inside the caller's organization. Nobody acts on a user holding a
+ * permission they lack, or grants one (permission-hierarchy.ts); the last active admin stays.
+ * Each write commits with its audit row; sessions and cached identities are ended or
+ * invalidated after the commit, so a rolled-back change ends nothing.
+ */
 @Injectable()
 export class UsersService {
   constructor(
@@ -66,57 +97,61 @@ export class UsersService {
   }
 
   async create(dto: CreateUserDto, actor: Principal): Promise<UserDto> {
-    const roles = await this.rolesToGrant(dto.roles, actor);
     const { email } = dto;
-    const conflict = () =>
-      new AppException(
-        HttpStatus.CONFLICT,
-        ErrorCode.CONFLICT,
-        'A user with this email already exists',
-      );
-    if (await this.users.findByEmail(email)) throw conflict();
+    const roles = await this.rolesToGrant(this.roles, dto.roles, actor);
+    if (await this.users.findByEmail(email)) throw emailTaken();
+    // Hashed before the transaction: bcrypt's cost must not hold a connection (or SQLite's queue).
     const passwordHash = await this.hasher.hash(dto.password);
     try {
-      const user = await this.users.insert(
-        Object.assign(new User(), {
-          email,
-          passwordHash,
-          firstName: dto.firstName,
-          lastName: dto.lastName,
-          status: 'active',
-          lastLoginAt: null,
-          roles,
-          createdBy: actor.userId,
-          updatedBy: actor.userId,
-        }),
-      );
-      await this.audit.record({
-        action: 'user.created',
-        entityType: 'user',
-        entityId: user.id,
-        after: snapshot(user),
+      const user = await this.transactions.run(async (manager) => {
+        const inserted = await this.users.transactional(manager).insert(
+          Object.assign(new User(), {
+            email,
+            passwordHash,
+            firstName: dto.firstName,
+            lastName: dto.lastName,
+            status: 'active',
+            lastLoginAt: null,
+            roles,
+            createdBy: actor.userId,
+            updatedBy: actor.userId,
+          }),
+        );
+        await this.audit.record(
+          {
+            action: AuditAction.USER_CREATED,
+            entityType: 'user',
+            entityId: inserted.id,
+            after: snapshot(inserted),
+          },
+          manager,
+        );
+        return inserted;
       });
       return UserDto.from(user);
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict();
+      if (isUniqueViolation(error)) throw emailTaken();
       throw error;
     }
   }
 
   /**
-   * Changes names, roles and status. Granting needs every permission granted; the last active
-   * admin cannot lose admin or be disabled; changes apply to the user's next request everywhere.
+   * Changes names, roles and status; applies to the user's next request everywhere. The actor
+   * must hold every permission the user holds now and every one the new roles grant; the last
+   * active admin cannot lose admin or be disabled.
    */
   async update(id: string, dto: UpdateUserDto, actor: Principal): Promise<UserDto> {
-    const nextRoles = dto.roles ? await this.rolesToGrant(dto.roles, actor) : undefined;
-    const { user, before } = await this.runLocked(async (manager) => {
+    const { user, before, after } = await this.runLocked(async (manager) => {
       const users = this.users.transactional(manager);
       const current = await users.findByIdWithRoles(id);
       if (!current) throw notFound();
-      const previous = snapshot(current);
-      const roles = nextRoles ?? current.roles;
+      assertHoldsAll(actor, permissionsOf(current.roles), 'change a user who holds');
+      const roles = dto.roles
+        ? await this.rolesToGrant(this.roles.transactional(manager), dto.roles, actor)
+        : current.roles;
       const status = dto.status ?? current.status;
       await this.assertAdminRemains(manager, current, roles, status);
+      const previous = snapshot(current);
       Object.assign(current, {
         firstName: dto.firstName ?? current.firstName,
         lastName: dto.lastName ?? current.lastName,
@@ -124,20 +159,23 @@ export class UsersService {
         roles,
         updatedBy: actor.userId,
       });
-      return { user: await users.save(current), before: previous };
+      const saved = await users.save(current);
+      const next = snapshot(saved);
+      await this.audit.record(
+        {
+          action: updateAction(previous, next),
+          entityType: 'user',
+          entityId: saved.id,
+          before: previous,
+          after: next,
+        },
+        manager,
+      );
+      return { user: saved, before: previous, after: next };
     });
-    const after = snapshot(user);
     if (after.status === 'disabled' && before.status !== 'disabled')
       await this.sessions.endAll(user.id);
     await this.sessions.invalidateIdentity(user.organizationId, user.id);
-    const rolesChanged = JSON.stringify(before.roles) !== JSON.stringify(after.roles);
-    const action =
-      before.status !== after.status
-        ? `user.${after.status === 'disabled' ? 'disabled' : 'enabled'}`
-        : rolesChanged
-          ? 'user.roles.changed'
-          : 'user.updated';
-    await this.audit.record({ action, entityType: 'user', entityId: user.id, before, after });
     return UserDto.from(user);
   }
 
@@ -147,31 +185,44 @@ export class UsersService {
   }
 
   async updateProfile(actor: Principal, dto: UpdateProfileDto): Promise<UserDto> {
-    const user = await this.users.findByIdWithRoles(actor.userId);
-    if (!user) throw notFound();
-    const before = snapshot(user);
-    await this.users.update(user.id, {
-      firstName: dto.firstName ?? user.firstName,
-      lastName: dto.lastName ?? user.lastName,
-      updatedBy: actor.userId,
+    const updated = await this.transactions.run(async (manager) => {
+      const users = this.users.transactional(manager);
+      const user = await users.findByIdWithRoles(actor.userId);
+      if (!user) throw notFound();
+      const before = snapshot(user);
+      await users.update(user.id, {
+        firstName: dto.firstName ?? user.firstName,
+        lastName: dto.lastName ?? user.lastName,
+        updatedBy: actor.userId,
+      });
+      const saved = await users.findByIdWithRoles(user.id);
+      if (!saved) throw notFound();
+      await this.audit.record(
+        {
+          action: AuditAction.USER_PROFILE_UPDATED,
+          entityType: 'user',
+          entityId: user.id,
+          before,
+          after: snapshot(saved),
+        },
+        manager,
+      );
+      return saved;
     });
-    await this.sessions.invalidateIdentity(user.organizationId, user.id);
-    const updated = await this.users.findByIdWithRoles(user.id);
-    if (!updated) throw notFound();
-    await this.audit.record({
-      action: 'user.profile.updated',
-      entityType: 'user',
-      entityId: user.id,
-      before,
-      after: snapshot(updated),
-    });
+    await this.sessions.invalidateIdentity(updated.organizationId, updated.id);
     return UserDto.from(updated);
   }
 
   /** Resolves role names and refuses to grant any permission the actor does not hold. */
-  private async rolesToGrant(names: string[], actor: Principal): Promise<Role[]> {
-    const roles = await this.roles.findByNames(names);
-    const unknown = names.filter((name) => !roles.some((role) => role.name === name));
+  private async rolesToGrant(
+    roles: RolesRepository,
+    names: string[],
+    actor: Principal,
+  ): Promise<Role[]> {
+    const found = await roles.findByNames(names);
+    const unknown = names.filter(
+      (name) => !found.some((role) => role.nameKey === roleNameKey(name)),
+    );
     if (unknown.length > 0) {
       throw new AppException(
         HttpStatus.BAD_REQUEST,
@@ -180,17 +231,8 @@ export class UsersService {
         [{ field: 'roles', messages: [`unknown roles: ${unknown.join(', ')}`] }],
       );
     }
-    const missing = [...new Set(roles.flatMap((role) => role.permissions))].filter(
-      (code) => !actor.permissions.includes(code),
-    );
-    if (missing.length > 0) {
-      throw new AppException(
-        HttpStatus.FORBIDDEN,
-        ErrorCode.FORBIDDEN,
-        `You cannot grant permissions you do not hold: ${missing.join(', ')}`,
-      );
-    }
-    return roles;
+    assertHoldsAll(actor, permissionsOf(found), 'grant');
+    return found;
   }
 
   /**

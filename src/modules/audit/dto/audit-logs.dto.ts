@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '../../../http/pagination.dto';
+import { AUDIT_ACTIONS, AuditAction } from '../audit-actions';
 import type { AuditLog, AuditValues } from '../audit-log.entity';
 
 export class ListAuditLogsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: 'auth.login.failed' })
+  @ApiPropertyOptional({ enum: AUDIT_ACTIONS, example: AuditAction.LOGIN_FAILED })
   @IsOptional()
-  @Matches(/^[a-z_.]{1,64}$/)
+  @IsIn(AUDIT_ACTIONS)
   action?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
@@ -27,7 +28,7 @@ export class ListAuditLogsQueryDto extends PageQueryDto {
 
 export class AuditLogDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'user.roles.changed' }) action!: string;
+  @ApiProperty({ example: AuditAction.USER_ROLES_CHANGED }) action!: string;
   @ApiProperty({ nullable: true, type: String }) userId!: string | null;
   @ApiProperty({ nullable: true, type: String }) entityType!: string | null;
   @ApiProperty({ nullable: true, type: String }) entityId!: string | null;
@@ -35,7 +36,13 @@ export class AuditLogDto {
   before!: AuditValues | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
   after!: AuditValues | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Details of the event; `actor: "platform operator"` when the platform acted on this organization',
+  })
   metadata!: AuditValues | null;
   @ApiProperty({ nullable: true, type: String }) ip!: string | null;
   @ApiProperty({ nullable: true, type: String }) userAgent!: string | null;

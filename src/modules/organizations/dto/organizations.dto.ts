@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../http/pagination.dto';
 import type { Organization, OrganizationSettings } from '../organization.entity';
+import { IsFlatSettings, SETTINGS_LIMITS } from './settings.validator';
 
 export class UpdateOrganizationDto {
   @ApiPropertyOptional({ example: 'Acme Corporation' })
@@ -15,10 +16,10 @@ export class UpdateOrganizationDto {
 
   @ApiPropertyOptional({
     example: { locale: 'en-GB' },
-    description: 'Flat key/value settings (strings, numbers, booleans)',
+    description: `Replaces every setting. Flat key/value pairs: at most ${SETTINGS_LIMITS.maxKeys} keys of 1-64 letters, digits, _, - or .; values are strings (at most ${SETTINGS_LIMITS.maxStringLength} characters), finite numbers or booleans; at most ${SETTINGS_LIMITS.maxBytes} bytes as JSON. Objects, arrays and null are refused.`,
   })
   @IsOptional()
-  @IsObject()
+  @IsFlatSettings()
   settings?: OrganizationSettings;
 }
 

@@ -12,8 +12,17 @@ import {
 import { ALL_PERMISSIONS } from '../../../security/permissions';
 import type { Role } from '../role.entity';
 
+/** NFKC and lower case before the pattern: `Support` is stored as `support`. */
+const canonicalName = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.normalize('NFKC').toLowerCase().trim() : value;
+
 export class CreateRoleDto {
-  @ApiProperty({ example: 'support', description: 'Lowercase letters, digits, - and _' })
+  @ApiProperty({
+    example: 'support',
+    description:
+      'Letters, digits, - and _, stored lower-case; unique per organization ignoring case and Unicode form; not superuser, platform, system, root or a built-in role name',
+  })
+  @Transform(canonicalName)
   @Matches(/^[a-z][a-z0-9_-]{1,63}$/, {
     message: 'name must be 2-64 lowercase letters, digits, - or _',
   })
