@@ -45,7 +45,8 @@ export class CreateRoleDto {
   permissions!: string[];
 }
 
-export class UpdateRoleDto extends PartialType(CreateRoleDto) {}
+/** As in UpdateProductDto: an explicit `"name": null` meets the validators (400), not the service. */
+export class UpdateRoleDto extends PartialType(CreateRoleDto, { skipNullProperties: false }) {}
 
 export class RoleDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
