@@ -6,7 +6,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from '../app.module';
 import type { AppConfig } from '../config/app-config';
-import { type ContextStore, RequestContext } from '../context/request-context';
+import {
+  type ContextStore,
+  MAX_USER_AGENT_LENGTH,
+  RequestContext,
+} from '../context/request-context';
 import { ErrorCode } from '../http/error-codes';
 import { errorBody } from '../http/exception.filter';
 import { createLogger, PinoNestLogger } from '../logging/logger';
@@ -77,7 +81,7 @@ export async function createApp(
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,
-      userAgent: request.headers['user-agent'],
+      userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH),
     };
     contextOf.set(request, store);
     RequestContext.run(store, done);

@@ -1,4 +1,5 @@
 import { ConfigValidationError, DEFAULT_SQLITE_PATH, loadConfig } from './app-config';
+import type { ParsedEnv } from './env.schema';
 
 const SECRET = 'a-production-secret-of-at-least-32-chars';
 
@@ -45,6 +46,26 @@ describe('loadConfig', () => {
       expect(config.jwt.secretGenerated).toBe(true);
       expect(config.jwt.secret.length).toBeGreaterThanOrEqual(32);
       expect(loadConfig({}).jwt.secret).not.toBe(config.jwt.secret);
+    });
+
+    it('leaves no setting undefined: the schema defaults fill every one that has a default', () => {
+      const undefinedPaths = (value: unknown, path: string): string[] =>
+        value === undefined
+          ? [path]
+          : typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? Object.entries(value).flatMap(([key, inner]) =>
+                undefinedPaths(inner, `${path}.${key}`),
+              )
+            : [];
+      expect(undefinedPaths(config, 'config')).toEqual([]);
+    });
+
+    it('types a variable with a schema default as always present, one without as optional', () => {
+      const present: ParsedEnv['PORT'] = 3000;
+      // @ts-expect-error PORT has a default, so the validated environment always holds it
+      const missing: ParsedEnv['PORT'] = undefined;
+      const unset: ParsedEnv['DATABASE_URL'] = undefined;
+      expect([present, missing, unset]).toEqual([3000, undefined, undefined]);
     });
 
     it('treats an empty variable as unset', () => {
@@ -204,6 +225,12 @@ describe('loadConfig', () => {
       });
       expect(config.jwt.sessionMaxAgeSeconds).toBe(8 * 3600);
       expect(config.jwt.sessionIdleTimeoutSeconds).toBe(1800);
+    });
+
+    it('skips a rule across variables when one of them did not parse', () => {
+      expect(problemsOf({ JWT_REFRESH_EXPIRES_IN: 'forever', SESSION_MAX_AGE: '1h' })).toEqual([
+        'JWT_REFRESH_EXPIRES_IN must be a duration such as 15m, 3600s, 7d or a number of seconds, got "forever"',
+      ]);
     });
 
     it('reports a bad value and a production requirement in the same message', () => {

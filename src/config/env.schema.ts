@@ -326,6 +326,15 @@ export const ENV_SCHEMA = {
   },
 } satisfies Record<string, EnvVarSpec<unknown>>;
 
-export type EnvKey = keyof typeof ENV_SCHEMA;
+type Schema = typeof ENV_SCHEMA;
+export type EnvKey = keyof Schema;
 type SpecValue<S> = S extends EnvVarSpec<infer T> ? T : never;
-export type ParsedEnv = { [K in EnvKey]: SpecValue<(typeof ENV_SCHEMA)[K]> | undefined };
+/** The variables with a default: always present once the environment has been validated. */
+export type DefaultedKey = {
+  [K in EnvKey]: Schema[K] extends { default: string } ? K : never;
+}[EnvKey];
+
+/** The validated environment: a variable with a default is never undefined, one without may be. */
+export type ParsedEnv = { [K in DefaultedKey]: SpecValue<Schema[K]> } & {
+  [K in Exclude<EnvKey, DefaultedKey>]?: SpecValue<Schema[K]>;
+};

@@ -48,6 +48,9 @@ interface Rendered {
   headers?: Record<string, string>;
 }
 
+/** A 503 for a backing service that is down suggests retrying after this many seconds. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 /** Driver error codes that mean the database cannot be reached, not that the query is wrong. */
 const DATABASE_DOWN_CODES = new Set([
   'ECONNREFUSED',
@@ -137,7 +140,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         code: ErrorCode.SERVICE_UNAVAILABLE,
         message: 'A backing service is unavailable; try again shortly',
-        headers: { 'retry-after': '5' },
+        headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
       };
     }
     return {

@@ -8,7 +8,6 @@ import {
   IsString,
   Matches,
   MaxLength,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -129,11 +128,4 @@ export class ChangePasswordDto {
   @ApiProperty({ description: '8+ characters, at most 72 bytes, not a common password' })
   @IsAcceptablePassword()
   newPassword!: string;
-}
-
-export class SessionIdParamDto {
-  @IsString()
-  @MinLength(36)
-  @MaxLength(36)
-  id!: string;
 }
