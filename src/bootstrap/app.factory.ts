@@ -112,7 +112,7 @@ export async function createApp(
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
-  if (config.docsEnabled) setupSwagger(app);
+  if (config.docsEnabled) await setupSwagger(app);
   return { app, logger };
 }
 

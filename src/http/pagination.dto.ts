@@ -1,25 +1,33 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { INT32_MAX } from './api-properties';
 
-/** page / limit / order shared by every list endpoint; each list adds its own sort allowlist and filters. */
+/** The largest page size of every list. */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * page / limit / order shared by every list endpoint; each list adds its own sort allowlist and
+ * filters. The fields have defaults, so the document marks them optional by hand.
+ */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiProperty({ type: 'integer', format: 'int32', maximum: INT32_MAX, required: false })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(INT32_MAX)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiProperty({ type: 'integer', format: 'int32', maximum: MAX_PAGE_SIZE, required: false })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(MAX_PAGE_SIZE)
   limit: number = 20;
 
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @ApiProperty({ required: false })
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
