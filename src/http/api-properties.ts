@@ -16,10 +16,17 @@ export const INT32_MAX = 2_147_483_647;
 type Extra = Pick<ApiPropertyOptions, 'description' | 'nullable' | 'example'>;
 
 export const ApiUuidProperty = (extra: Extra = {}) =>
-  ApiProperty({ format: 'uuid', minLength: UUID_LENGTH, maxLength: UUID_LENGTH, ...extra });
+  ApiProperty({
+    type: String,
+    format: 'uuid',
+    minLength: UUID_LENGTH,
+    maxLength: UUID_LENGTH,
+    ...extra,
+  });
 
 export const ApiTimestampProperty = (extra: Extra = {}) =>
   ApiProperty({
+    type: String,
     format: 'date-time',
     maxLength: TIMESTAMP_LENGTH,
     example: '2026-01-31T12:00:00.000Z',

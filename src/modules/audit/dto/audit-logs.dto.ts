@@ -20,13 +20,13 @@ export class ListAuditLogsQueryDto extends PageQueryDto {
   userId?: string;
 
   /** Events at or after this instant */
-  @ApiTimestampProperty()
+  @ApiProperty({ format: 'date-time', maxLength: 64 })
   @IsOptional()
   @IsISO8601()
   from?: string;
 
   /** Events at or before this instant */
-  @ApiTimestampProperty()
+  @ApiProperty({ format: 'date-time', maxLength: 64 })
   @IsOptional()
   @IsISO8601()
   to?: string;
@@ -36,8 +36,8 @@ export class AuditLogResponseDto {
   @ApiUuidProperty() id!: string;
   @ApiProperty({ enum: AUDIT_ACTIONS, example: AuditAction.USER_ROLES_CHANGED }) action!: string;
   @ApiUuidProperty() userId!: string | null;
-  @ApiProperty({ maxLength: 64 }) entityType!: string | null;
-  @ApiProperty({ maxLength: 64 }) entityId!: string | null;
+  @ApiProperty({ type: String, maxLength: 64 }) entityType!: string | null;
+  @ApiProperty({ type: String, maxLength: 64 }) entityId!: string | null;
   @ApiProperty(AUDIT_VALUES) before!: AuditValues | null;
   @ApiProperty(AUDIT_VALUES) after!: AuditValues | null;
   @ApiProperty({
@@ -46,9 +46,9 @@ export class AuditLogResponseDto {
       'Details of the event; `actor: "platform operator"` when the platform acted on this organization',
   })
   metadata!: AuditValues | null;
-  @ApiProperty({ maxLength: 64 }) ip!: string | null;
-  @ApiProperty({ maxLength: 512 }) userAgent!: string | null;
-  @ApiProperty({ maxLength: 128 }) requestId!: string | null;
+  @ApiProperty({ type: String, maxLength: 64 }) ip!: string | null;
+  @ApiProperty({ type: String, maxLength: 512 }) userAgent!: string | null;
+  @ApiProperty({ type: String, maxLength: 128 }) requestId!: string | null;
   @ApiTimestampProperty() createdAt!: string;
 
   static from(row: AuditLog): AuditLogResponseDto {

@@ -73,8 +73,8 @@ export class MeResponseDto {
 
 export class SessionResponseDto {
   @ApiUuidProperty() id!: string;
-  @ApiProperty({ maxLength: 256 }) userAgent!: string | null;
-  @ApiProperty({ maxLength: 45, example: '203.0.113.7' }) ip!: string | null;
+  @ApiProperty({ type: String, maxLength: 256 }) userAgent!: string | null;
+  @ApiProperty({ type: String, maxLength: 45, example: '203.0.113.7' }) ip!: string | null;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() lastUsedAt!: string;
   /** The session of the token making this request */

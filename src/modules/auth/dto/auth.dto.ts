@@ -50,7 +50,6 @@ export class RegisterOrganizationDto {
 
   @ApiProperty({
     example: 'initech',
-    pattern: '^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$',
     maxLength: 63,
     description: 'Lowercase letters, digits and inner hyphens, 3-63 characters',
   })

@@ -12,7 +12,7 @@ export class ProductResponseDto {
   /** Exact decimal with two decimals, as a string */
   @ApiProperty({ pattern: PRICE_PATTERN.source, maxLength: PRICE_MAX_LENGTH, example: '149.99' })
   price!: string;
-  @ApiProperty({ maxLength: 5000 }) description!: string | null;
+  @ApiProperty({ type: String, maxLength: 5000 }) description!: string | null;
   @ApiProperty({ enum: PRODUCT_STATUSES }) status!: ProductStatus;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;

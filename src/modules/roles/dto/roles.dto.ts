@@ -21,7 +21,6 @@ const canonicalName = ({ value }: { value: unknown }) =>
 export class CreateRoleDto {
   @ApiProperty({
     example: 'support',
-    pattern: '^[a-z][a-z0-9_-]{1,63}$',
     maxLength: 64,
     description:
       'Letters, digits, - and _, stored lower-case; unique per organization ignoring case and Unicode form; not superuser, platform, system, root or a built-in role name',
@@ -60,7 +59,7 @@ export class UpdateRoleDto extends PartialType(CreateRoleDto) {}
 export class RoleResponseDto {
   @ApiUuidProperty() id!: string;
   @ApiProperty({ maxLength: 64 }) name!: string;
-  @ApiProperty({ maxLength: 255 }) description!: string | null;
+  @ApiProperty({ type: String, maxLength: 255 }) description!: string | null;
   @ApiProperty({
     enum: ALL_PERMISSIONS,
     isArray: true,
