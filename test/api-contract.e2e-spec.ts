@@ -152,3 +152,20 @@ describe('API contract', () => {
     });
   });
 });
+
+describe('boot log', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LOG_LEVEL: 'info' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('names each route where it is served: /health outside the /api prefix', () => {
+    const messages = t.logs.map((line) => line.msg ?? '');
+    expect(messages).toContain('Mapped {/health, GET} route');
+    expect(messages).toContain('Mapped {/api/products, GET} route');
+    expect(messages.filter((message) => message.includes('/api/health'))).toEqual([]);
+  });
+});

@@ -8,6 +8,7 @@ import { AppModule } from '../app.module';
 import type { AppConfig } from '../config/app-config';
 import { type ContextStore, RequestContext } from '../context/request-context';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { ExactRouteLogger } from './exact-route-logger';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
 import { staticSecurityHeaders } from './security-headers';
@@ -86,7 +87,7 @@ export async function createApp(
     AppModule.forRoot(config, logger, options.extraImports),
     adapter,
     {
-      logger: new PinoNestLogger(logger),
+      logger: new ExactRouteLogger(new PinoNestLogger(logger)),
       preview: options.preview,
       abortOnError: false,
       // JSON only (installJsonParser): form posts get 415, which also closes a classic CSRF vector.
