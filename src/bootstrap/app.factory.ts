@@ -14,6 +14,7 @@ import {
 import { ErrorCode } from '../http/error-codes';
 import { errorBody } from '../http/exception.filter';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { ExactRouteLogger } from './exact-route-logger';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
 import { staticSecurityHeaders } from './security-headers';
@@ -115,7 +116,7 @@ export async function createApp(
     AppModule.forRoot(config, logger, options.extraImports),
     adapter,
     {
-      logger: new PinoNestLogger(logger),
+      logger: new ExactRouteLogger(new PinoNestLogger(logger)),
       preview: options.preview,
       abortOnError: false,
       // JSON only (installJsonParser): form posts get 415, which also closes a classic CSRF vector.
@@ -141,7 +142,7 @@ export async function createApp(
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
-  if (config.docsEnabled) setupSwagger(app);
+  if (config.docsEnabled) await setupSwagger(app);
   return { app, logger };
 }
 

@@ -301,12 +301,16 @@ function exampleValue(
     if (schema.format === 'uuid' || schema.format === 'date-time') return undefined;
     const example =
       typeof schema.example === 'string' ? schema.example : required ? 'example' : undefined;
-    if (example === undefined || schema.pattern) return example;
+    if (example === undefined) return example;
     const suffix = unique();
     const at = example.indexOf('@');
-    return at > 0
-      ? `${example.slice(0, at)}-${suffix}${example.slice(at)}`
-      : `${example}-${suffix}`;
+    const varied =
+      at > 0 ? `${example.slice(0, at)}-${suffix}${example.slice(at)}` : `${example}-${suffix}`;
+    // Where the pattern or the length refuses a suffix (a price), the example is used as it is.
+    const fits =
+      (!schema.pattern || new RegExp(schema.pattern).test(varied)) &&
+      varied.length <= (schema.maxLength ?? Infinity);
+    return fits ? varied : example;
   }
   if (schema.type === 'boolean' || schema.type === 'number' || schema.type === 'integer') {
     return (
