@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the numbers of issue 4 §7, printed (never asserted).
+ * `npm run bench`: the API against a bare Fastify baseline, printed (never asserted).
  *
  * 1. Creates its own MariaDB database (bench_<random>) and Redis key prefix, runs the
  *    migrations and seeds BENCH_ORGS organizations (built-in roles, an admin, a staff and a
@@ -249,7 +249,7 @@ async function printMachine(): Promise<void> {
     .loadavg()
     .map((value) => value.toFixed(2))
     .join(' ');
-  console.log('Benchmark (issue 4 §7)');
+  console.log('Benchmark');
   console.log(`  date        ${new Date().toISOString()}`);
   console.log(`  cpu         ${cpus[0]?.model ?? '?'} × ${cpus.length} cores`);
   console.log(`  memory      ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);

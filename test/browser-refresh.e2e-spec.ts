@@ -3,7 +3,7 @@ import { call } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
- * What a browser app does, exactly as the README ("Browsers: the cookie and the CSRF defence")
+ * What a browser app does, exactly as docs/authentication.md ("Browsers: the cookie and the CSRF defence")
  * tells it to: fetch with `credentials: 'include'`, the header `X-CSRF-Protection: 1` and no
  * body at all, so no Content-Type either. A small cookie jar plays the browser's part.
  */
@@ -38,7 +38,7 @@ class CookieJar {
   }
 }
 
-describe('a browser app, doing what the README says', () => {
+describe('a browser app, doing what the documentation says', () => {
   let t: TestApp;
 
   /** fetch as the page calls it, with the jar's cookies and the page's Origin added by "the browser". */
@@ -75,7 +75,7 @@ describe('a browser app, doing what the README says', () => {
     return (await json<AuthData>(response)).data.tokens.accessToken;
   }
 
-  /** The README's refresh snippet, word for word (plus the jar). */
+  /** The documented refresh snippet, word for word (plus the jar). */
   function readmeRefresh(jar: CookieJar): Promise<Response> {
     return browserFetch(jar, '/api/auth/refresh', {
       method: 'POST',
@@ -84,7 +84,7 @@ describe('a browser app, doing what the README says', () => {
     });
   }
 
-  /** The README's logout snippet, word for word (plus the jar). */
+  /** The documented logout snippet, word for word (plus the jar). */
   function readmeLogout(jar: CookieJar, accessToken: string): Promise<Response> {
     return browserFetch(jar, '/api/auth/logout', {
       method: 'POST',
