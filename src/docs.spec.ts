@@ -91,10 +91,8 @@ describe('the documentation', () => {
     });
 
     it('links outside the repository nowhere but to local examples', () => {
-      const external = [
-        ...links(text),
-        ...[...prose(text).matchAll(/\bhttps?:\/\/\S+/g)].map(([url]) => url),
-      ]
+      const bare = [...prose(text).matchAll(/\bhttps?:\/\/[^\s)>]+/g)].map(([url]) => url);
+      const external = [...new Set([...links(text), ...bare])]
         .filter((target) => /^[a-z]+:/i.test(target))
         .filter((target) => !/^https?:\/\/(localhost|127\.0\.0\.1)[:/]/.test(target));
       expect(external).toEqual([]);
