@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ApiBody, type AuthData, bearer, json, newSubdomain, PASSWORD } from './support/auth';
 import { call } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -76,7 +78,7 @@ describe('a browser app, doing what the documentation says', () => {
   }
 
   /** The documented refresh snippet, word for word (plus the jar). */
-  function readmeRefresh(jar: CookieJar): Promise<Response> {
+  function documentedRefresh(jar: CookieJar): Promise<Response> {
     return browserFetch(jar, '/api/auth/refresh', {
       method: 'POST',
       credentials: 'include',
@@ -85,7 +87,7 @@ describe('a browser app, doing what the documentation says', () => {
   }
 
   /** The documented logout snippet, word for word (plus the jar). */
-  function readmeLogout(jar: CookieJar, accessToken: string): Promise<Response> {
+  function documentedLogout(jar: CookieJar, accessToken: string): Promise<Response> {
     return browserFetch(jar, '/api/auth/logout', {
       method: 'POST',
       credentials: 'include',
@@ -119,12 +121,25 @@ describe('a browser app, doing what the documentation says', () => {
     await t.close();
   });
 
+  it('calls fetch exactly as docs/authentication.md shows', () => {
+    const documented = readFileSync(join(__dirname, '..', 'docs', 'authentication.md'), 'utf8');
+    const call = (path: string, headers: string) =>
+      `fetch('https://api.example.com${path}', {\n  method: 'POST',\n  credentials: 'include',\n  headers: ${headers},\n});`;
+    expect(documented).toContain(call('/api/auth/refresh', "{ 'X-CSRF-Protection': '1' }"));
+    expect(documented).toContain(
+      call(
+        '/api/auth/logout',
+        "{ Authorization: `Bearer ${accessToken}`, 'X-CSRF-Protection': '1' }",
+      ),
+    );
+  });
+
   it('refreshes with the cookie, X-CSRF-Protection: 1 and no body, again and again', async () => {
     const jar = new CookieJar();
     await signUp(jar);
     for (let round = 0; round < 3; round += 1) {
       const before = jar.get('refresh_token') ?? '';
-      const response = await readmeRefresh(jar);
+      const response = await documentedRefresh(jar);
       await expectFreshAccess(
         {
           status: response.status,
@@ -168,7 +183,7 @@ describe('a browser app, doing what the documentation says', () => {
 
   it('without a cookie the same request is a 401, without the header a 403, never a 400', async () => {
     const empty = new CookieJar();
-    const anonymous = await readmeRefresh(empty);
+    const anonymous = await documentedRefresh(empty);
     expect({ status: anonymous.status, error: (await json(anonymous)).error }).toEqual({
       status: 401,
       error: 'UNAUTHORIZED',
@@ -189,7 +204,7 @@ describe('a browser app, doing what the documentation says', () => {
     const jar = new CookieJar();
     const accessToken = await signUp(jar);
     const cookie = jar.get('refresh_token') ?? '';
-    const response = await readmeLogout(jar, accessToken);
+    const response = await documentedLogout(jar, accessToken);
     expect(response.status).toBe(200);
     expect(jar.get('refresh_token')).toBeUndefined();
 
