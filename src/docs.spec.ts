@@ -31,9 +31,14 @@ function firstColumn(text: string): string[] {
   return [...text.matchAll(/^\| *`([^`]+)` *\|/gm)].map(([, cell]) => cell);
 }
 
-/** The text with fenced code blocks and inline code removed: what a reader sees as prose. */
+/** The text without its fenced code blocks (whose `#` lines are shell comments, not headings). */
+function withoutCodeBlocks(text: string): string {
+  return text.replace(/^```[\s\S]*?^```$/gm, '');
+}
+
+/** The text with code blocks and inline code removed: what a reader sees as prose. */
 function prose(text: string): string {
-  return text.replace(/^```[\s\S]*?^```$/gm, '').replace(/`[^`\n]*`/g, '');
+  return withoutCodeBlocks(text).replace(/`[^`\n]*`/g, '');
 }
 
 /** GitHub's anchor for a heading: lower-cased, punctuation dropped, spaces as hyphens. */
@@ -47,7 +52,7 @@ function anchor(heading: string): string {
 
 function anchors(text: string): Set<string> {
   return new Set(
-    [...prose(text).matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => anchor(heading)),
+    [...withoutCodeBlocks(text).matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => anchor(heading)),
   );
 }
 
