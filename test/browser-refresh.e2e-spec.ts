@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ApiBody, type AuthData, bearer, json, newSubdomain, PASSWORD } from './support/auth';
 import { call } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
- * What a browser app does, exactly as the README ("Browsers: the cookie and the CSRF defence")
+ * What a browser app does, exactly as docs/authentication.md ("Browsers: the cookie and the CSRF defence")
  * tells it to: fetch with `credentials: 'include'`, the header `X-CSRF-Protection: 1` and no
  * body at all, so no Content-Type either. A small cookie jar plays the browser's part.
  */
@@ -38,7 +40,7 @@ class CookieJar {
   }
 }
 
-describe('a browser app, doing what the README says', () => {
+describe('a browser app, doing what the documentation says', () => {
   let t: TestApp;
 
   /** fetch as the page calls it, with the jar's cookies and the page's Origin added by "the browser". */
@@ -75,8 +77,8 @@ describe('a browser app, doing what the README says', () => {
     return (await json<AuthData>(response)).data.tokens.accessToken;
   }
 
-  /** The README's refresh snippet, word for word (plus the jar). */
-  function readmeRefresh(jar: CookieJar): Promise<Response> {
+  /** The documented refresh snippet, word for word (plus the jar). */
+  function documentedRefresh(jar: CookieJar): Promise<Response> {
     return browserFetch(jar, '/api/auth/refresh', {
       method: 'POST',
       credentials: 'include',
@@ -84,8 +86,8 @@ describe('a browser app, doing what the README says', () => {
     });
   }
 
-  /** The README's logout snippet, word for word (plus the jar). */
-  function readmeLogout(jar: CookieJar, accessToken: string): Promise<Response> {
+  /** The documented logout snippet, word for word (plus the jar). */
+  function documentedLogout(jar: CookieJar, accessToken: string): Promise<Response> {
     return browserFetch(jar, '/api/auth/logout', {
       method: 'POST',
       credentials: 'include',
@@ -119,12 +121,25 @@ describe('a browser app, doing what the README says', () => {
     await t.close();
   });
 
+  it('calls fetch exactly as docs/authentication.md shows', () => {
+    const documented = readFileSync(join(__dirname, '..', 'docs', 'authentication.md'), 'utf8');
+    const call = (path: string, headers: string) =>
+      `fetch('https://api.example.com${path}', {\n  method: 'POST',\n  credentials: 'include',\n  headers: ${headers},\n});`;
+    expect(documented).toContain(call('/api/auth/refresh', "{ 'X-CSRF-Protection': '1' }"));
+    expect(documented).toContain(
+      call(
+        '/api/auth/logout',
+        "{ Authorization: `Bearer ${accessToken}`, 'X-CSRF-Protection': '1' }",
+      ),
+    );
+  });
+
   it('refreshes with the cookie, X-CSRF-Protection: 1 and no body, again and again', async () => {
     const jar = new CookieJar();
     await signUp(jar);
     for (let round = 0; round < 3; round += 1) {
       const before = jar.get('refresh_token') ?? '';
-      const response = await readmeRefresh(jar);
+      const response = await documentedRefresh(jar);
       await expectFreshAccess(
         {
           status: response.status,
@@ -168,7 +183,7 @@ describe('a browser app, doing what the README says', () => {
 
   it('without a cookie the same request is a 401, without the header a 403, never a 400', async () => {
     const empty = new CookieJar();
-    const anonymous = await readmeRefresh(empty);
+    const anonymous = await documentedRefresh(empty);
     expect({ status: anonymous.status, error: (await json(anonymous)).error }).toEqual({
       status: 401,
       error: 'UNAUTHORIZED',
@@ -189,7 +204,7 @@ describe('a browser app, doing what the README says', () => {
     const jar = new CookieJar();
     const accessToken = await signUp(jar);
     const cookie = jar.get('refresh_token') ?? '';
-    const response = await readmeLogout(jar, accessToken);
+    const response = await documentedLogout(jar, accessToken);
     expect(response.status).toBe(200);
     expect(jar.get('refresh_token')).toBeUndefined();
 

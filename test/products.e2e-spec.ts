@@ -29,7 +29,7 @@ interface ProductData {
   updatedBy: string | null;
 }
 
-/** Issue 4 §3: products, the reference tenant-scoped resource. */
+/** Products, the reference tenant-scoped resource. */
 describe('products', () => {
   let t: TestApp;
   let a: Registered;

@@ -39,7 +39,7 @@ function deref(doc: OpenAPIObject, schema: Schema): SchemaObject | undefined {
   return schema;
 }
 
-/** Issue 2 §1: Swagger UI at /api/docs, the OpenAPI document at /api/docs-json, both working under our CSP. */
+/** Swagger UI at /api/docs, the OpenAPI document at /api/docs-json, both working under our CSP. */
 describe('API documentation', () => {
   let t: TestApp;
 
@@ -92,7 +92,7 @@ describe('API documentation', () => {
     expect(document.info.description).toMatch(/requestId/);
   });
 
-  describe('documents the envelopes, errors and access of every operation (issue 4 §6)', () => {
+  describe('documents the envelopes, errors and access of every operation', () => {
     let doc: OpenAPIObject;
     let operations: ApiOperation[];
     let publicKeys: Set<string>;

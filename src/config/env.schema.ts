@@ -3,7 +3,7 @@ import { parseByteSize, parseDurationSeconds } from './duration';
 
 /**
  * Every environment variable the API reads, with its default and parser.
- * `.env.example` and the README configuration table document exactly this list
+ * `.env.example` and the table in docs/configuration.md document exactly this list
  * (a unit test keeps them in step).
  */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
