@@ -1,16 +1,5 @@
 /** Three tiers: colocated unit specs, integration specs against real services, HTTP e2e specs. */
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-  },
-];
+const swc = ['@swc/jest', require('./swc.config')];
 
 const common = {
   transform: { '^.+\\.ts$': swc },

@@ -1,7 +1,7 @@
 /**
  * The real API for `npm run bench`, booted the way src/main.ts boots it (createApp with the
  * configuration read from the environment) but on a port the OS picks, which it reports to
- * bench/run.ts over IPC. Started as a child process so that the load generator never shares
+ * bench/servers.ts over IPC. Started as a child process so that the load generator never shares
  * its event loop.
  */
 import 'reflect-metadata';

@@ -3,7 +3,7 @@
  * minimum work each benchmarked route needs. It reads the same environment as the API
  * (loadConfig), so it checks tokens with the same key, issuer and audience, runs the same
  * Lua script on the same Redis keys, and queries the same database through a pool of the
- * same size. Started by bench/run.ts as a child process; it reports its port over IPC.
+ * same size. Started by bench/servers.ts as a child process; it reports its port over IPC.
  *
  *   GET  /api/auth/me        JWT verify + CHECK_ACCESS (one EVALSHA) + JSON
  *   GET  /api/products       JWT verify + CHECK_ACCESS + the page SELECT and COUNT

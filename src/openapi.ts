@@ -18,7 +18,7 @@ export async function generateOpenApiDocument(
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', ...env });
   const { app } = await createApp(config, { preview: true });
   try {
-    return buildOpenApiDocument(app);
+    return await buildOpenApiDocument(app);
   } finally {
     await app.close();
   }

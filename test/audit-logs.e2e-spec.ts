@@ -12,7 +12,7 @@ interface AuditRow {
   createdAt: string;
 }
 
-/** Issue 4 §4: security events and administrative changes, with before/after values, per tenant. */
+/** Security events and administrative changes, with before/after values, per tenant. */
 describe('GET /api/audit-logs', () => {
   let t: TestApp;
   let acme: Tenant;

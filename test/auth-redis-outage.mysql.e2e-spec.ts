@@ -33,6 +33,7 @@ describe('authentication while Redis is unreachable', () => {
 
   async function expectUnavailable(response: Response): Promise<void> {
     expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
     const body = await json(response);
     expect(body).toMatchObject({ success: false, error: 'SERVICE_UNAVAILABLE', statusCode: 503 });
     expect(body.requestId).toEqual(expect.any(String));

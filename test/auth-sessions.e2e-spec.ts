@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { MAX_USER_AGENT_LENGTH } from '../src/context/request-context';
+import { AuditAction } from '../src/modules/audit/audit-actions';
+import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import {
   bearer,
   json,
@@ -90,6 +94,21 @@ describe('sessions, logout everywhere and password changes', () => {
     expect(fromPhone.filter((session) => session.current).map((session) => session.id)).toEqual([
       phone.sessionId,
     ]);
+  });
+
+  it('keeps the first MAX_USER_AGENT_LENGTH characters of a long User-Agent, in the session and its audit row', async () => {
+    const owner = await register(t);
+    const userAgent = `long-agent/${'x'.repeat(MAX_USER_AGENT_LENGTH)}`;
+    const kept = userAgent.slice(0, MAX_USER_AGENT_LENGTH);
+    const device = await signIn(owner, userAgent);
+
+    const sessions = await listSessions(device);
+    expect(sessions.find((session) => session.id === device.sessionId)?.userAgent).toBe(kept);
+    const loginRow = await t.app
+      .get(DataSource)
+      .getRepository(AuditLog)
+      .findOneByOrFail({ action: AuditAction.LOGIN_SUCCEEDED, userId: owner.user.id });
+    expect(loginRow.userAgent).toBe(kept);
   });
 
   it('DELETE /sessions/:id ends that session at once: its access token and refresh token stop working', async () => {

@@ -19,7 +19,7 @@ import { bearer, json, login, post } from './support/auth';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from './support/backend';
 import { startTestApp, testEnv } from './support/test-app';
 
-/** Issue 2 §3 and issue 4 §1/§6: the migration CLI, `npm run seed` and `npm run superuser:create`, called in-process. */
+/** The migration CLI, `npm run seed` and `npm run superuser:create`, called in-process. */
 
 const MIGRATION_NAMES = MIGRATIONS.map((migration) => new migration().name ?? migration.name);
 

@@ -121,7 +121,7 @@ function readUntilClosed(socket: Socket): Promise<string> {
   });
 }
 
-/** Issue 2 §5: SIGTERM lets in-flight requests finish, closes the backends and exits 0. */
+/** SIGTERM lets in-flight requests finish, closes the backends and exits 0. */
 describe('graceful shutdown of the built server', () => {
   let database: TestDatabase;
   let server: ServerProcess | undefined;

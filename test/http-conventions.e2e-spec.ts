@@ -11,7 +11,7 @@ const validItem = {
   address: { city: 'Lyon' },
 };
 
-/** Issue 2 §5: one success envelope, one error envelope, never a 500 for a client mistake. */
+/** One success envelope, one error envelope, never a 500 for a client mistake. */
 describe('HTTP conventions', () => {
   let t: TestApp;
 

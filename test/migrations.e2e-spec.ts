@@ -56,7 +56,7 @@ async function appliedCount(dataSource: DataSource): Promise<number> {
 }
 
 /**
- * Issue 2 §3: every migration in MIGRATIONS runs up, all the way down again and up once more,
+ * Every migration in MIGRATIONS runs up, all the way down again and up once more,
  * unchanged, on both dialects; whatever the list holds when this runs.
  */
 function migrationRoundTrip(

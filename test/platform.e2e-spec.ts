@@ -9,7 +9,7 @@ import {
 } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
 
-/** Issue 4 §1-2: the platform superuser stands outside tenants and suspends or reactivates them. */
+/** The platform superuser stands outside tenants and suspends or reactivates them. */
 describe('platform superuser', () => {
   let t: TestApp;
   let root: Account;

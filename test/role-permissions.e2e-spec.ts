@@ -32,7 +32,7 @@ import {
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
- * Issue 4 §1 and §5: each built-in role against each endpoint, cell by cell.
+ * Each built-in role against each endpoint, cell by cell.
  *
  * The table below is the contract, written out so that a reader sees who may do what. It is
  * checked three ways: it lists exactly the app's non-public routes; every cell agrees with what

@@ -22,7 +22,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 import { decodeClaims, handcraftedJwt } from './support/tokens';
 
 /**
- * Issue 4 §1 and §5: deny by default, proven over every route of the running app.
+ * Deny by default, proven over every route of the running app.
  * The routes come from Nest's controller metadata, cross-checked with Fastify's router and the
  * OpenAPI document, so a new route is walked without anyone adding it here.
  */

@@ -4,7 +4,7 @@ const ALLOWED = 'https://app.example.com';
 const ALSO_ALLOWED = 'http://localhost:5173';
 const FOREIGN = 'https://evil.example.net';
 
-/** Issue 2 §5: helmet headers on every response, CORS only for the CORS_ORIGINS allowlist. */
+/** Helmet headers on every response, CORS only for the CORS_ORIGINS allowlist. */
 describe('security headers and CORS', () => {
   let t: TestApp;
 

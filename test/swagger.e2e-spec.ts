@@ -1,6 +1,7 @@
 import type { OpenAPIObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import { ErrorCode } from '../src/http/error-codes';
 import { generateOpenApiDocument } from '../src/openapi';
+import { describeMysqlOnly } from './support/backend';
 import { readJson } from './support/http';
 import { type ApiOperation, apiOperations, nestRoutes, resolveSchema } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -38,7 +39,7 @@ function deref(doc: OpenAPIObject, schema: Schema): SchemaObject | undefined {
   return schema;
 }
 
-/** Issue 2 §1: Swagger UI at /api/docs, the OpenAPI document at /api/docs-json, both working under our CSP. */
+/** Swagger UI at /api/docs, the OpenAPI document at /api/docs-json, both working under our CSP. */
 describe('API documentation', () => {
   let t: TestApp;
 
@@ -91,7 +92,7 @@ describe('API documentation', () => {
     expect(document.info.description).toMatch(/requestId/);
   });
 
-  describe('documents the envelopes, errors and access of every operation (issue 4 §6)', () => {
+  describe('documents the envelopes, errors and access of every operation', () => {
     let doc: OpenAPIObject;
     let operations: ApiOperation[];
     let publicKeys: Set<string>;
@@ -238,5 +239,34 @@ describe('DOCS_ENABLED=false', () => {
       expect({ path, status: response.status }).toEqual({ path, status: 404 });
     }
     expect((await hidden.request('/health')).status).toBe(200);
+  });
+});
+
+/** The statuses of Swagger UI and the OpenAPI document on an app booted with this environment. */
+async function docsStatus(env: Record<string, string>): Promise<number[]> {
+  const app = await startTestApp({ env });
+  try {
+    return await Promise.all(
+      ['/api/docs', '/api/docs-json'].map(async (path) => (await app.request(path)).status),
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+describe('API documentation with NODE_ENV=development', () => {
+  it('is served by default', async () => {
+    expect(await docsStatus({ NODE_ENV: 'development' })).toEqual([200, 200]);
+  });
+});
+
+// Production needs MySQL and Redis, so these boots run in the MariaDB + Redis pass only.
+describeMysqlOnly('API documentation with NODE_ENV=production', () => {
+  it('is off by default', async () => {
+    expect(await docsStatus({ NODE_ENV: 'production' })).toEqual([404, 404]);
+  });
+
+  it('is served when DOCS_ENABLED=true', async () => {
+    expect(await docsStatus({ NODE_ENV: 'production', DOCS_ENABLED: 'true' })).toEqual([200, 200]);
   });
 });

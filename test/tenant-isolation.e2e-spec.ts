@@ -27,7 +27,7 @@ import {
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
- * Issue 4 §5: organization A's admin walks every route of the app, read from the OpenAPI
+ * Organization A's admin walks every route of the app, read from the OpenAPI
  * document, against organization B's data. Another organization's id is a 404 (never a 403,
  * never the row), lists and totals hold only A's rows, fields that name a tenant, roles, ids
  * or timestamps are refused, and a token used with another organization's X-Tenant-ID or

@@ -62,8 +62,6 @@ describe('tenant-scoped repositories', () => {
   it('throws on every operation when there is no tenant context', async () => {
     const operations: [string, () => Promise<unknown>][] = [
       ['findById', () => users.findById(a.user.id)],
-      ['findByIds', () => users.findByIds([a.user.id])],
-      ['findByIds (empty)', () => users.findByIds([])],
       [
         'findByEmailWithCredentials',
         () => users.findByEmailWithCredentials(canonicalEmail(a.email)),
@@ -86,9 +84,6 @@ describe('tenant-scoped repositories', () => {
     await asTenant(a, async () => {
       expect(await users.findById(b.user.id)).toBeNull();
       expect((await users.findById(a.user.id))?.id).toBe(a.user.id);
-      expect((await users.findByIds([a.user.id, b.user.id])).map((user) => user.id)).toEqual([
-        a.user.id,
-      ]);
       expect(await users.findByEmailWithCredentials(canonicalEmail(b.email))).toBeNull();
       expect(await probe.countAll()).toBe(1);
       const rows = await probe.builder().getMany();
@@ -199,7 +194,6 @@ describe('tenant-scoped repositories', () => {
     await asTenant(a, async () => {
       await expect(users.findById(missing)).rejects.toBeInstanceOf(MissingKeyError);
       await expect(users.findByIdWithRoles(missing)).rejects.toBeInstanceOf(MissingKeyError);
-      await expect(users.findByIds([a.user.id, missing])).rejects.toBeInstanceOf(MissingKeyError);
       await expect(users.update(missing, { firstName: 'Mallory' })).rejects.toBeInstanceOf(
         MissingKeyError,
       );

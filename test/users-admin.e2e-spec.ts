@@ -16,7 +16,7 @@ type Page = {
   pagination: { page: number; limit: number; total: number; totalPages: number };
 };
 
-/** Issue 4 §2: user administration inside the caller's organization. */
+/** User administration inside the caller's organization. */
 describe('user administration', () => {
   let t: TestApp;
   let acme: Tenant;

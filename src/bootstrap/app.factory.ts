@@ -1,13 +1,20 @@
 import fastifyCookie from '@fastify/cookie';
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, HttpStatus } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from '../app.module';
 import type { AppConfig } from '../config/app-config';
-import { type ContextStore, RequestContext } from '../context/request-context';
+import {
+  type ContextStore,
+  MAX_USER_AGENT_LENGTH,
+  RequestContext,
+} from '../context/request-context';
+import { ErrorCode } from '../http/error-codes';
+import { errorBody } from '../http/exception.filter';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { ExactRouteLogger } from './exact-route-logger';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
 import { staticSecurityHeaders } from './security-headers';
@@ -29,12 +36,21 @@ export interface CreatedApp {
 
 const contextOf = new WeakMap<FastifyRequest, ContextStore>();
 
+/** Longest path parameter the router accepts (Fastify's default, stated so the message can name it). */
+const MAX_PARAM_LENGTH = 100;
+
+const ROUTER_ERRORS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The URL is not valid percent-encoded UTF-8',
+  FST_ERR_MAX_PARAM_LENGTH: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
+};
+
 /** Builds the fully configured application without listening, for main.ts, tests and scripts alike. */
 export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<CreatedApp> {
   const logger = createLogger(config, options.logDestination);
+  const securityHeaders = staticSecurityHeaders();
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
@@ -42,17 +58,31 @@ export async function createApp(
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
       requestIdFrom(request.headers['x-request-id']),
     return503OnClosing: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // The router refuses some URLs before any hook or Nest runs; they still get the envelope.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .status(HttpStatus.BAD_REQUEST)
+        .headers({ ...securityHeaders, 'x-request-id': request.id })
+        .send(
+          errorBody(
+            HttpStatus.BAD_REQUEST,
+            ErrorCode.BAD_REQUEST,
+            ROUTER_ERRORS[error.code] ?? 'The URL cannot be routed',
+            request.id,
+          ),
+        );
+    },
   });
   const fastify = adapter.getInstance();
   installJsonParser(fastify);
 
-  const securityHeaders = staticSecurityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(securityHeaders).header('x-request-id', request.id);
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,
-      userAgent: request.headers['user-agent'],
+      userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH),
     };
     contextOf.set(request, store);
     RequestContext.run(store, done);
@@ -86,7 +116,7 @@ export async function createApp(
     AppModule.forRoot(config, logger, options.extraImports),
     adapter,
     {
-      logger: new PinoNestLogger(logger),
+      logger: new ExactRouteLogger(new PinoNestLogger(logger)),
       preview: options.preview,
       abortOnError: false,
       // JSON only (installJsonParser): form posts get 415, which also closes a classic CSRF vector.
@@ -112,7 +142,7 @@ export async function createApp(
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
-  if (config.docsEnabled) setupSwagger(app);
+  if (config.docsEnabled) await setupSwagger(app);
   return { app, logger };
 }
 

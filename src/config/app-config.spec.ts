@@ -1,4 +1,5 @@
 import { ConfigValidationError, DEFAULT_SQLITE_PATH, loadConfig } from './app-config';
+import type { ParsedEnv } from './env.schema';
 
 const SECRET = 'a-production-secret-of-at-least-32-chars';
 
@@ -47,6 +48,26 @@ describe('loadConfig', () => {
       expect(loadConfig({}).jwt.secret).not.toBe(config.jwt.secret);
     });
 
+    it('leaves no setting undefined: the schema defaults fill every one that has a default', () => {
+      const undefinedPaths = (value: unknown, path: string): string[] =>
+        value === undefined
+          ? [path]
+          : typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? Object.entries(value).flatMap(([key, inner]) =>
+                undefinedPaths(inner, `${path}.${key}`),
+              )
+            : [];
+      expect(undefinedPaths(config, 'config')).toEqual([]);
+    });
+
+    it('types a variable with a schema default as always present, one without as optional', () => {
+      const present: ParsedEnv['PORT'] = 3000;
+      // @ts-expect-error PORT has a default, so the validated environment always holds it
+      const missing: ParsedEnv['PORT'] = undefined;
+      const unset: ParsedEnv['DATABASE_URL'] = undefined;
+      expect([present, missing, unset]).toEqual([3000, undefined, undefined]);
+    });
+
     it('treats an empty variable as unset', () => {
       expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
     });
@@ -84,6 +105,25 @@ describe('loadConfig', () => {
       expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
       expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
       expect(config.bodyLimitBytes).toBe(512 * 1024);
+    });
+
+    it('serves no API documentation in production unless DOCS_ENABLED=true asks for it', () => {
+      expect(config.docsEnabled).toBe(false);
+      const production = {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'mysql://app:pw@db:3306/app',
+        REDIS_URL: 'redis://cache:6379',
+        JWT_SECRET: SECRET,
+      };
+      expect(loadConfig({ ...production, DOCS_ENABLED: '' }).docsEnabled).toBe(false);
+      expect(loadConfig({ ...production, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+    });
+
+    it('serves the API documentation elsewhere unless DOCS_ENABLED=false', () => {
+      expect(loadConfig({}).docsEnabled).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'test' }).docsEnabled).toBe(true);
+      expect(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'test', DOCS_ENABLED: '0' }).docsEnabled).toBe(false);
     });
 
     it('reads a hop count for TRUST_PROXY', () => {
@@ -185,6 +225,12 @@ describe('loadConfig', () => {
       });
       expect(config.jwt.sessionMaxAgeSeconds).toBe(8 * 3600);
       expect(config.jwt.sessionIdleTimeoutSeconds).toBe(1800);
+    });
+
+    it('skips a rule across variables when one of them did not parse', () => {
+      expect(problemsOf({ JWT_REFRESH_EXPIRES_IN: 'forever', SESSION_MAX_AGE: '1h' })).toEqual([
+        'JWT_REFRESH_EXPIRES_IN must be a duration such as 15m, 3600s, 7d or a number of seconds, got "forever"',
+      ]);
     });
 
     it('reports a bad value and a production requirement in the same message', () => {

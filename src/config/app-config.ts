@@ -68,10 +68,13 @@ export class ConfigValidationError extends Error {
 
 export const DEFAULT_SQLITE_PATH = './data/app.sqlite';
 
-/** Validates the whole environment at once and throws one error listing every problem. */
-export function loadConfig(env: Record<string, string | undefined>): AppConfig {
-  const problems: string[] = [];
-  const parsed = {} as Record<EnvKey, unknown>;
+/**
+ * Every variable parsed, its default standing in when unset or empty. A value that does not
+ * parse is a problem and stays out, so the result is only a complete ParsedEnv once `problems`
+ * is empty.
+ */
+function parseEnv(env: Record<string, string | undefined>, problems: string[]): Partial<ParsedEnv> {
+  const parsed: Partial<Record<EnvKey, unknown>> = {};
   for (const key of Object.keys(ENV_SCHEMA) as EnvKey[]) {
     const spec: EnvVarSpec<unknown> = ENV_SCHEMA[key];
     const raw = env[key] === undefined || env[key] === '' ? spec.default : env[key];
@@ -80,10 +83,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     if (result.ok) parsed[key] = result.value;
     else problems.push(`${key} ${result.problem}`);
   }
-  const values = parsed as ParsedEnv;
+  return parsed as Partial<ParsedEnv>;
+}
 
-  const production = values.NODE_ENV === 'production';
-  if (production) {
+/** Rules across variables; each is checked when the variables it involves parsed. */
+function crossChecks(
+  env: Record<string, string | undefined>,
+  values: Partial<ParsedEnv>,
+  problems: string[],
+): void {
+  if (values.NODE_ENV === 'production') {
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET'] as const) {
       if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
     }
@@ -91,56 +100,67 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       problems.push('DATABASE_URL must be a mysql:// URL when NODE_ENV=production');
     }
   }
-  const refreshTtl = values.JWT_REFRESH_EXPIRES_IN ?? 604800;
-  const maxAge = values.SESSION_MAX_AGE ?? 2592000;
+  const { JWT_REFRESH_EXPIRES_IN: refreshTtl, SESSION_MAX_AGE: maxAge } = values;
+  if (maxAge === undefined) return;
   // A refresh token promised for longer than its session could live would be a lie.
-  if (maxAge < refreshTtl) problems.push('SESSION_MAX_AGE must be at least JWT_REFRESH_EXPIRES_IN');
+  if (refreshTtl !== undefined && maxAge < refreshTtl)
+    problems.push('SESSION_MAX_AGE must be at least JWT_REFRESH_EXPIRES_IN');
   if (values.SESSION_IDLE_TIMEOUT !== undefined && values.SESSION_IDLE_TIMEOUT >= maxAge)
     problems.push('SESSION_IDLE_TIMEOUT must be shorter than SESSION_MAX_AGE');
-  if (problems.length > 0) throw new ConfigValidationError(problems);
+}
 
+/** Validates the whole environment at once and throws one error listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const problems: string[] = [];
+  const parsed = parseEnv(env, problems);
+  crossChecks(env, parsed, problems);
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  const values = parsed as ParsedEnv;
+
+  // Unset variables without a schema default: what "unset" means is documented with each one.
   const database = values.DATABASE_URL ?? { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   const runMigrations = values.DB_RUN_MIGRATIONS ?? database.kind === 'sqlite';
   const redisUrl = values.REDIS_URL ?? null;
 
   return {
-    env: values.NODE_ENV ?? 'development',
-    host: values.HOST ?? '0.0.0.0',
-    port: values.PORT ?? 3000,
+    env: values.NODE_ENV,
+    host: values.HOST,
+    port: values.PORT,
     database:
       database.kind === 'mysql'
-        ? { type: 'mysql', url: database.url, poolSize: values.DB_POOL_SIZE ?? 10, runMigrations }
+        ? { type: 'mysql', url: database.url, poolSize: values.DB_POOL_SIZE, runMigrations }
         : { type: 'sqlite', path: database.path, runMigrations },
-    redis: { url: redisUrl, keyPrefix: values.REDIS_KEY_PREFIX ?? 'saas:' },
+    redis: { url: redisUrl, keyPrefix: values.REDIS_KEY_PREFIX },
     jwt: {
       secret: values.JWT_SECRET ?? randomBytes(48).toString('base64url'),
       secretGenerated: values.JWT_SECRET === undefined,
-      accessTtlSeconds: values.JWT_ACCESS_EXPIRES_IN ?? 900,
-      refreshTtlSeconds: refreshTtl,
-      sessionMaxAgeSeconds: maxAge,
+      accessTtlSeconds: values.JWT_ACCESS_EXPIRES_IN,
+      refreshTtlSeconds: values.JWT_REFRESH_EXPIRES_IN,
+      sessionMaxAgeSeconds: values.SESSION_MAX_AGE,
       sessionIdleTimeoutSeconds: values.SESSION_IDLE_TIMEOUT ?? null,
-      issuer: values.JWT_ISSUER ?? 'saas-api',
-      audience: values.JWT_AUDIENCE ?? 'saas-api',
+      issuer: values.JWT_ISSUER,
+      audience: values.JWT_AUDIENCE,
     },
-    bcryptRounds: values.BCRYPT_ROUNDS ?? 12,
-    hashConcurrency: values.HASH_CONCURRENCY ?? 2,
+    bcryptRounds: values.BCRYPT_ROUNDS,
+    hashConcurrency: values.HASH_CONCURRENCY,
     auth: {
-      refreshReuseGraceSeconds: values.REFRESH_REUSE_GRACE ?? 5,
-      sessionCacheTtlSeconds: values.SESSION_CACHE_TTL ?? 3600,
-      loginMaxFailures: values.LOGIN_MAX_FAILURES ?? 5,
-      loginAccountMaxFailures: values.LOGIN_ACCOUNT_MAX_FAILURES ?? 50,
-      loginFailureWindowSeconds: values.LOGIN_FAILURE_WINDOW ?? 900,
-      ipRateLimit: values.AUTH_IP_RATE_LIMIT ?? 30,
-      ipRateWindowSeconds: values.AUTH_IP_RATE_WINDOW ?? 60,
-      secureCookies: production,
+      refreshReuseGraceSeconds: values.REFRESH_REUSE_GRACE,
+      sessionCacheTtlSeconds: values.SESSION_CACHE_TTL,
+      loginMaxFailures: values.LOGIN_MAX_FAILURES,
+      loginAccountMaxFailures: values.LOGIN_ACCOUNT_MAX_FAILURES,
+      loginFailureWindowSeconds: values.LOGIN_FAILURE_WINDOW,
+      ipRateLimit: values.AUTH_IP_RATE_LIMIT,
+      ipRateWindowSeconds: values.AUTH_IP_RATE_WINDOW,
+      secureCookies: values.NODE_ENV === 'production',
     },
-    corsOrigins: values.CORS_ORIGINS ?? [],
-    trustProxy: values.TRUST_PROXY ?? false,
-    logLevel: values.LOG_LEVEL ?? 'info',
-    bodyLimitBytes: values.BODY_LIMIT ?? 1024 * 1024,
-    shutdownTimeoutMs: (values.SHUTDOWN_TIMEOUT ?? 10) * 1000,
-    tenantBaseDomain: values.TENANT_BASE_DOMAIN ?? 'localhost',
-    docsEnabled: values.DOCS_ENABLED ?? true,
+    corsOrigins: values.CORS_ORIGINS,
+    trustProxy: values.TRUST_PROXY,
+    logLevel: values.LOG_LEVEL,
+    bodyLimitBytes: values.BODY_LIMIT,
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT * 1000,
+    tenantBaseDomain: values.TENANT_BASE_DOMAIN,
+    // The API map helps an attacker as much as a developer: production publishes it on request only.
+    docsEnabled: values.DOCS_ENABLED ?? values.NODE_ENV !== 'production',
     embedded: database.kind === 'sqlite' || redisUrl === null,
     superuser: {
       email: values.SUPERUSER_EMAIL ?? null,

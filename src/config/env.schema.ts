@@ -3,7 +3,7 @@ import { parseByteSize, parseDurationSeconds } from './duration';
 
 /**
  * Every environment variable the API reads, with its default and parser.
- * `.env.example` and the README configuration table document exactly this list
+ * `.env.example` and the table in docs/configuration.md document exactly this list
  * (a unit test keeps them in step).
  */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -260,8 +260,7 @@ export const ENV_SCHEMA = {
   },
   DOCS_ENABLED: {
     description:
-      'Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json (false hides both).',
-    default: 'true',
+      'Serve Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. Unset: on, except when NODE_ENV=production.',
     parse: boolean,
   },
   TENANT_BASE_DOMAIN: {
@@ -327,6 +326,15 @@ export const ENV_SCHEMA = {
   },
 } satisfies Record<string, EnvVarSpec<unknown>>;
 
-export type EnvKey = keyof typeof ENV_SCHEMA;
+type Schema = typeof ENV_SCHEMA;
+export type EnvKey = keyof Schema;
 type SpecValue<S> = S extends EnvVarSpec<infer T> ? T : never;
-export type ParsedEnv = { [K in EnvKey]: SpecValue<(typeof ENV_SCHEMA)[K]> | undefined };
+/** The variables with a default: always present once the environment has been validated. */
+export type DefaultedKey = {
+  [K in EnvKey]: Schema[K] extends { default: string } ? K : never;
+}[EnvKey];
+
+/** The validated environment: a variable with a default is never undefined, one without may be. */
+export type ParsedEnv = { [K in DefaultedKey]: SpecValue<Schema[K]> } & {
+  [K in Exclude<EnvKey, DefaultedKey>]?: SpecValue<Schema[K]>;
+};

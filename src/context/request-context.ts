@@ -35,6 +35,9 @@ export interface SystemScopeMark {
   readonly crossTenant: boolean;
 }
 
+/** Longest User-Agent kept (sessions, audit rows): a longer header is cut where the request starts. */
+export const MAX_USER_AGENT_LENGTH = 512;
+
 /**
  * Per-request (or per-job) state. Created once when work starts; guards fill in the tenant
  * and principal as they learn them. Only the request hook and SystemScope open one

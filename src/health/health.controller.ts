@@ -55,6 +55,7 @@ export class HealthController {
   @Public({ tenant: false })
   @RawResponse()
   @ApiOperation({
+    operationId: 'checkLiveness',
     summary:
       'Liveness: the process serves requests. Checks no dependency, so an outage of the database or Redis never restarts the container',
   })
@@ -67,6 +68,7 @@ export class HealthController {
   @Public({ tenant: false })
   @RawResponse()
   @ApiOperation({
+    operationId: 'checkReadiness',
     summary:
       'Readiness: the database and the key-value store answer, so traffic may be routed here',
   })

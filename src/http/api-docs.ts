@@ -1,23 +1,28 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import {
   ApiExtraModels,
+  ApiHeader,
+  ApiParam,
   ApiResponse,
+  type ApiResponseOptions,
   getSchemaPath,
   type ReferenceObject,
   type SchemaObject,
 } from '@nestjs/swagger';
 import { ErrorBodyDto, PaginationDto, SuccessEnvelopeDto } from './envelope.dto';
 import { ErrorCode } from './error-codes';
+import { INT32_MAX, UUID_LENGTH } from './api-properties';
+import { MAX_PAGE_SIZE } from './pagination.dto';
 
 /*
  * Swagger decorators for what EnvelopeInterceptor and GlobalExceptionFilter actually send, so a
  * controller documents its DTO and the envelope around it comes out right:
  *
- *   @ApiEnvelope(UserDto)                               { success, data: UserDto, message }
- *   @ApiEnvelope(UserDto, { paginated: true })          { success, data: UserDto[], pagination, message }
- *   @ApiEnvelope(null)                                  { success, data: null, message }
- *   @ApiErrorResponse(404, 'NOT_FOUND: no such user')   { success: false, error, message, statusCode, requestId }
- *   @ApiErrorResponses(400, 409)                        the same with the default descriptions
+ *   @ApiEnvelope(UserResponseDto)                        { success, data: UserResponseDto, message }
+ *   @ApiEnvelope(UserResponseDto, { paginated: true })   { success, data: UserResponseDto[], pagination, message }
+ *   @ApiEnvelope(null)                                   { success, data: null, message }
+ *   @ApiErrorResponse(404, 'NOT_FOUND: no such user')    { success: false, error, message, statusCode, requestId }
+ *   @ApiErrorResponses(400, 409)                         the same with the default descriptions
  *
  * 401 and 403 come with @Permissions, @PlatformOnly and @Authenticated (src/security/decorators.ts).
  */
@@ -27,6 +32,8 @@ export interface ApiEnvelopeOptions {
   status?: number;
   /** `data` is an array of the model (a plain list, no pagination). */
   isArray?: boolean;
+  /** The most items a plain list holds; pages hold at most MAX_PAGE_SIZE. */
+  maxItems?: number;
   /** The handler returns a PaginatedResult: `data` is an array and the envelope has `pagination`. */
   paginated?: boolean;
   description?: string;
@@ -55,8 +62,14 @@ export function ApiEnvelope(model: Type<unknown> | null, options: ApiEnvelopeOpt
   const isArray = paginated || options.isArray === true;
   const properties: Record<string, SchemaObject | ReferenceObject> = {};
   if (!model) properties.data = { ...NULL_DATA };
-  else if (isArray) properties.data = { type: 'array', items: { $ref: getSchemaPath(model) } };
-  else properties.data = { $ref: getSchemaPath(model) };
+  else if (isArray) {
+    properties.data = {
+      type: 'array',
+      items: { $ref: getSchemaPath(model) },
+      ...(paginated ? { maxItems: MAX_PAGE_SIZE } : {}),
+      ...(options.maxItems === undefined ? {} : { maxItems: options.maxItems }),
+    };
+  } else properties.data = { $ref: getSchemaPath(model) };
   if (paginated) properties.pagination = { $ref: getSchemaPath(PaginationDto) };
 
   return applyDecorators(
@@ -78,8 +91,8 @@ export function ApiEnvelope(model: Type<unknown> | null, options: ApiEnvelopeOpt
   );
 }
 
-/** The error statuses the API answers with (besides 500). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503;
+/** The error statuses the API answers with. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
 
 interface ErrorDefault {
   description: string;
@@ -124,6 +137,11 @@ const ERROR_DEFAULTS: Record<ErrorStatus, ErrorDefault> = {
     code: ErrorCode.TOO_MANY_REQUESTS,
     message: 'Too many attempts; try again later',
   },
+  500: {
+    description: 'INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId',
+    code: ErrorCode.INTERNAL_ERROR,
+    message: 'Internal server error',
+  },
   503: {
     description:
       'SERVICE_UNAVAILABLE: the database or Redis does not answer; retry after Retry-After seconds',
@@ -141,8 +159,17 @@ export interface ApiErrorOptions {
   message?: string;
 }
 
-/** One error status of a route, documented with the error envelope (ErrorBodyDto). */
-export function ApiErrorResponse(status: ErrorStatus, options: ApiErrorOptions | string = {}) {
+/** Retry-After as the server sends it: whole seconds. */
+const RETRY_AFTER = {
+  description: 'Seconds to wait before retrying',
+  schema: { type: 'integer', format: 'int32', minimum: 1, maximum: INT32_MAX },
+};
+
+/** The response options of one error status, for a route or for every route (500). */
+export function errorResponseOptions(
+  status: ErrorStatus,
+  options: ApiErrorOptions | string = {},
+): ApiResponseOptions {
   const { description, code, message } =
     typeof options === 'string' ? { description: options } : options;
   const defaults = ERROR_DEFAULTS[status];
@@ -157,25 +184,55 @@ export function ApiErrorResponse(status: ErrorStatus, options: ApiErrorOptions |
       : {}),
   };
   const retryAfter = status === 429 || status === 503;
-  return ApiResponse({
+  return {
     status,
     description: description ?? defaults.description,
     type: ErrorBodyDto,
     example,
-    ...(retryAfter
-      ? {
-          headers: {
-            'Retry-After': {
-              description: 'Seconds to wait before retrying',
-              schema: { type: 'integer' },
-            },
-          },
-        }
-      : {}),
-  });
+    ...(retryAfter ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
+  };
+}
+
+/** One error status of a route, documented with the error envelope (ErrorBodyDto). */
+export function ApiErrorResponse(status: ErrorStatus, options: ApiErrorOptions | string = {}) {
+  return ApiResponse(errorResponseOptions(status, options));
 }
 
 /** Several error statuses with their default descriptions. */
 export function ApiErrorResponses(...statuses: ErrorStatus[]) {
   return applyDecorators(...statuses.map((status) => ApiErrorResponse(status)));
 }
+
+/** A path parameter checked by ParseUUIDPipe (400 BAD_REQUEST when it is not a UUID). */
+export const ApiUuidParam = (name: string, description: string) =>
+  ApiParam({
+    name,
+    description,
+    schema: { type: 'string', format: 'uuid', minLength: UUID_LENGTH, maxLength: UUID_LENGTH },
+  });
+
+/** An organization's id or subdomain, as X-Tenant-ID carries it. */
+const TENANT_HINT = { type: 'string', maxLength: 63 } as const;
+
+/**
+ * X-Tenant-ID on a tenant route: optional, and when sent it must name the organization of the
+ * access token (403 TENANT_MISMATCH otherwise). No example, so "Try it out" sends none.
+ */
+export const ApiTenantCheckHeader = () =>
+  ApiHeader({
+    name: 'X-Tenant-ID',
+    required: false,
+    description:
+      "Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise)",
+    schema: TENANT_HINT,
+  });
+
+/** X-Tenant-ID on sign-in, where it selects the organization (or the Host subdomain does). */
+export const ApiTenantSelectHeader = () =>
+  ApiHeader({
+    name: 'X-Tenant-ID',
+    required: false,
+    description:
+      'The organization to sign in to: its id or subdomain. Optional when the Host subdomain names it.',
+    schema: { ...TENANT_HINT, example: 'acme' },
+  });

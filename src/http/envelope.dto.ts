@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { INT32_MAX } from './api-properties';
 import type { FieldError } from './app-exception';
 import type { Pagination } from './envelope';
 import { ErrorCode } from './error-codes';
+import { MAX_PAGE_SIZE } from './pagination.dto';
 import type { ErrorBody } from './exception.filter';
 
 /*
@@ -11,13 +13,15 @@ import type { ErrorBody } from './exception.filter';
  * The decorators that use them are in ./api-docs.ts.
  */
 
+const INT32 = { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX } as const;
+
 @ApiSchema({ description: '`pagination` of a list envelope' })
 export class PaginationDto implements Pagination {
-  @ApiProperty({ minimum: 1, example: 1 }) page!: number;
-  @ApiProperty({ minimum: 1, maximum: 100, example: 20 }) limit!: number;
-  @ApiProperty({ minimum: 0, example: 42, description: 'Matching rows over all pages' })
+  @ApiProperty({ ...INT32, minimum: 1, example: 1 }) page!: number;
+  @ApiProperty({ ...INT32, minimum: 1, maximum: MAX_PAGE_SIZE, example: 20 }) limit!: number;
+  @ApiProperty({ ...INT32, example: 42, description: 'Matching rows over all pages' })
   total!: number;
-  @ApiProperty({ minimum: 0, example: 3 }) totalPages!: number;
+  @ApiProperty({ ...INT32, example: 3 }) totalPages!: number;
 }
 
 @ApiSchema({
@@ -26,14 +30,25 @@ export class PaginationDto implements Pagination {
 })
 export class SuccessEnvelopeDto {
   @ApiProperty({ type: Boolean, enum: [true], example: true }) success!: true;
-  @ApiProperty({ example: 'OK', description: 'Short human-readable outcome' }) message!: string;
+  @ApiProperty({ maxLength: 200, example: 'OK', description: 'Short human-readable outcome' })
+  message!: string;
 }
 
 @ApiSchema({ description: 'One invalid field of a VALIDATION_ERROR' })
 export class FieldErrorDto implements FieldError {
-  @ApiProperty({ example: 'email', description: 'Dotted path of the field in the request' })
+  @ApiProperty({
+    maxLength: 200,
+    example: 'email',
+    description: 'Dotted path of the field in the request',
+  })
   field!: string;
-  @ApiProperty({ type: [String], example: ['email must be an email'] }) messages!: string[];
+  @ApiProperty({
+    type: [String],
+    maxItems: 20,
+    items: { maxLength: 500 },
+    example: ['email must be an email'],
+  })
+  messages!: string[];
 }
 
 @ApiSchema({ description: 'Every error response, whatever its status' })
@@ -46,15 +61,27 @@ export class ErrorBodyDto implements ErrorBody {
     description: 'Stable machine-readable code (src/http/error-codes.ts); clients may branch on it',
   })
   error!: ErrorCode;
-  @ApiProperty({ example: 'Validation failed' }) message!: string;
-  @ApiProperty({ example: 400, description: 'The HTTP status, repeated' }) statusCode!: number;
+  /** A not-found message repeats the path, which Node's 16 KiB limit on the request head bounds. */
+  @ApiProperty({ maxLength: 16_384, example: 'Validation failed' })
+  message!: string;
   @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 400,
+    maximum: 599,
+    example: 400,
+    description: 'The HTTP status, repeated',
+  })
+  statusCode!: number;
+  @ApiProperty({
+    maxLength: 128,
     example: '0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90',
     description: 'Same as the X-Request-Id header',
   })
   requestId!: string;
   @ApiPropertyOptional({
     type: [FieldErrorDto],
+    maxItems: 100,
     description: 'VALIDATION_ERROR only: one entry per invalid field',
   })
   details?: FieldErrorDto[];

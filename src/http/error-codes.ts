@@ -1,6 +1,6 @@
 /**
  * Stable `error` codes of the error envelope. Clients may branch on these; never rename one.
- * The README lists them.
+ * docs/http-conventions.md lists them.
  */
 export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',

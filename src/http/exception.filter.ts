@@ -22,6 +22,24 @@ export interface ErrorBody {
   details?: FieldError[];
 }
 
+/** The error envelope; also used for the few errors answered before Nest sees the request. */
+export function errorBody(
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  details?: FieldError[],
+): ErrorBody {
+  return {
+    success: false,
+    error: code,
+    message,
+    statusCode: status,
+    requestId,
+    ...(details ? { details } : {}),
+  };
+}
+
 interface Rendered {
   status: number;
   code: string;
@@ -29,6 +47,9 @@ interface Rendered {
   details?: FieldError[];
   headers?: Record<string, string>;
 }
+
+/** A 503 for a backing service that is down suggests retrying after this many seconds. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /** Driver error codes that mean the database cannot be reached, not that the query is wrong. */
 const DATABASE_DOWN_CODES = new Set([
@@ -72,14 +93,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
 
-    const body: ErrorBody = {
-      success: false,
-      error: rendered.code,
-      message: rendered.message,
-      statusCode: rendered.status,
-      requestId: request.id,
-      ...(rendered.details ? { details: rendered.details } : {}),
-    };
+    const body = errorBody(
+      rendered.status,
+      rendered.code,
+      rendered.message,
+      request.id,
+      rendered.details,
+    );
     void reply
       .status(rendered.status)
       .headers({ ...rendered.headers, 'x-request-id': request.id })
@@ -120,7 +140,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         code: ErrorCode.SERVICE_UNAVAILABLE,
         message: 'A backing service is unavailable; try again shortly',
-        headers: { 'retry-after': '5' },
+        headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
       };
     }
     return {

@@ -1,33 +1,55 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** page / limit / order shared by every list endpoint; each list adds its own sort allowlist and filters. */
+/**
+ * Highest page a list serves: with `limit` at most MAX_PAGE_SIZE, the offset stays at most 999,900,
+ * far inside a safe integer and any database's OFFSET. Deeper than that, narrow the list with filters.
+ */
+export const MAX_PAGE = 10_000;
+/** The largest page size of every list. */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * A query-string integer: plain decimal digits only. Anything else (`1e3`, `0x10`, ` 1`,
+ * `Infinity`, a repeated parameter) stays as it came and fails @IsInt, where Number() would
+ * have turned it into a number.
+ */
+export const QueryInteger = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : value,
+  );
+
+/**
+ * page / limit / order shared by every list endpoint; each list adds its own sort allowlist and
+ * filters. The fields have defaults, so the document marks them optional by hand, and the bounds
+ * are constants, which the Swagger plugin's metadata cannot read.
+ */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE, required: false })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    required: false,
+  })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(MAX_PAGE_SIZE)
   limit: number = 20;
 
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @ApiProperty({ required: false })
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
 }
-
-/** LIKE pattern that matches `text` literally anywhere: %, _ and the escape character lose their meaning. */
-export function containsPattern(text: string): string {
-  return `%${text.replace(/[!%_]/g, (char) => `!${char}`)}%`;
-}
-/** The ESCAPE clause to pair with containsPattern; '!' works the same on MySQL and SQLite. */
-export const LIKE_ESCAPE = "ESCAPE '!'";

@@ -19,6 +19,23 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 const PRIMITIVES: unknown[] = [String, Boolean, Number, Array, Object];
 
 /**
+ * Fields named like a member of every object (`constructor`, `toString`, …) are skipped
+ * silently by class-transformer, so whitelisting never sees them: they are refused here.
+ * The body parser has bounded the depth, so the recursion is bounded too.
+ */
+function inheritedNames(value: unknown, parent = ''): FieldError[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.keys(value).flatMap((key) => {
+    const field = parent ? `${parent}.${key}` : key;
+    const own =
+      !Array.isArray(value) && key in Object.prototype
+        ? [{ field, messages: [`property ${key} should not exist`] }]
+        : [];
+    return [...own, ...inheritedNames((value as Record<string, unknown>)[key], field)];
+  });
+}
+
+/**
  * The global pipe: strips nothing silently (unknown fields are refused), converts types
  * through the DTOs' @Type hints, and reports one entry per failing field.
  */
@@ -43,15 +60,32 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const isDtoBody =
-      metadata.type === 'body' && metadata.metatype && !PRIMITIVES.includes(metadata.metatype);
-    if (isDtoBody && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    const isDto =
+      (metadata.type === 'body' || metadata.type === 'query') &&
+      Boolean(metadata.metatype) &&
+      !PRIMITIVES.includes(metadata.metatype);
+    if (!isDto) return super.transform(value, metadata);
+    // No body at all (fetch and axios send none, and no Content-Type) is an empty object:
+    // a DTO whose fields are all optional accepts it, the others list what is missing.
+    const input = metadata.type === 'body' && value === undefined ? {} : value;
+    if (
+      metadata.type === 'body' &&
+      (typeof input !== 'object' || input === null || Array.isArray(input))
+    ) {
       throw new AppException(
         HttpStatus.BAD_REQUEST,
         ErrorCode.VALIDATION_ERROR,
         'The request body must be a JSON object',
       );
     }
-    return super.transform(value, metadata);
+    const inherited = inheritedNames(input);
+    if (inherited.length > 0)
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.VALIDATION_ERROR,
+        'Validation failed',
+        inherited,
+      );
+    return super.transform(input, metadata);
   }
 }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../config/app-config';
 import { RequestContext } from '../context/request-context';
-import { createLogger } from './logger';
+import { createLogger, PinoNestLogger } from './logger';
 
 type Line = Record<string, unknown>;
 
@@ -130,5 +130,87 @@ describe('createLogger', () => {
       err: { message: 'boom', type: 'Error' },
     });
     expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
+  });
+});
+
+describe('PinoNestLogger', () => {
+  function nestLogger(): { nest: PinoNestLogger; lines: Line[]; raw: string[] } {
+    const { logger, lines, raw } = capture();
+    return { nest: new PinoNestLogger(logger), lines, raw };
+  }
+
+  function failure(): Error {
+    const error = new Error('boom');
+    expect(error.stack).toMatch(/\n\s+at /);
+    return error;
+  }
+
+  it('writes a string message with its context', () => {
+    const { nest, lines } = nestLogger();
+    nest.log('Nest application successfully started', 'NestApplication');
+    nest.warn('no context');
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: 'Nest application successfully started',
+      context: 'NestApplication',
+    });
+    expect(lines[1]).toMatchObject({ level: 40, msg: 'no context' });
+    expect(lines[1]).not.toHaveProperty('context');
+  });
+
+  it('merges an object message into the line instead of printing [object Object]', () => {
+    const { nest, lines, raw } = nestLogger();
+    nest.log({ event: 'cache.miss', userId: 'u1', attempts: 2 }, 'IdentityService');
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      event: 'cache.miss',
+      userId: 'u1',
+      attempts: 2,
+      context: 'IdentityService',
+    });
+    expect(raw[0]).not.toContain('[object Object]');
+  });
+
+  it('redacts the secrets of an object message', () => {
+    const { nest, lines, raw } = nestLogger();
+    nest.debug({ email: 'a@example.com', password: SECRETS[2] });
+    expect(lines[0]).toMatchObject({ email: 'a@example.com', password: '[redacted]' });
+    expect(raw[0]).not.toContain(SECRETS[2]);
+  });
+
+  it('writes every extra parameter, one line each, with the trailing context', () => {
+    const { nest, lines } = nestLogger();
+    nest.log('first', { second: true }, 'Ctx');
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'first', context: 'Ctx' }),
+      expect.objectContaining({ second: true, context: 'Ctx' }),
+    ]);
+  });
+
+  it('keeps the stack of an Error message', () => {
+    const { nest, lines } = nestLogger();
+    const error = failure();
+    nest.error(error, 'ExceptionsHandler');
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      msg: 'boom',
+      context: 'ExceptionsHandler',
+      err: { type: 'Error', message: 'boom', stack: error.stack },
+    });
+  });
+
+  it('keeps the stack passed after the message, with or without a context', () => {
+    const { nest, lines } = nestLogger();
+    const { stack } = failure();
+    nest.error('request failed', stack, 'ExceptionsHandler');
+    nest.error('request failed', stack);
+    nest.error('request failed', 'JustAContext');
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'request failed', stack, context: 'ExceptionsHandler' }),
+      expect.objectContaining({ msg: 'request failed', stack }),
+      expect.objectContaining({ msg: 'request failed', context: 'JustAContext' }),
+    ]);
+    expect(lines[1]).not.toHaveProperty('context');
+    expect(lines[2]).not.toHaveProperty('stack');
   });
 });

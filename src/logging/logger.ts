@@ -56,24 +56,75 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
   return pino(options);
 }
 
-/** Routes Nest's own log calls into pino so the whole process writes one format. */
+type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+interface NestLogCall {
+  messages: unknown[];
+  context?: string;
+  stack?: string;
+}
+
+/** ConsoleLogger's rule: with more than one argument, a trailing string is the context. */
+function withContext(args: unknown[]): NestLogCall {
+  const last = args.at(-1);
+  if (args.length <= 1 || typeof last !== 'string') return { messages: args };
+  return { messages: args.slice(0, -1), context: last };
+}
+
+const STACK_FORMAT = /^(.)+\n\s+at .+:\d+:\d+/;
+
+/** ConsoleLogger's rule for error(): `(message, stack)`, `(message, context)` or `(message, ..., stack, context)`. */
+function withStack(args: unknown[]): NestLogCall {
+  const [, second] = args;
+  if (args.length === 2 && typeof second === 'string' && STACK_FORMAT.test(second))
+    return { messages: args.slice(0, 1), stack: second };
+  const call = withContext(args);
+  const last = call.messages.at(-1);
+  if (args.length === 2 || call.messages.length <= 1) return call;
+  if (typeof last !== 'string' && last !== undefined) return call;
+  return { ...call, messages: call.messages.slice(0, -1), stack: last };
+}
+
+/**
+ * Routes Nest's own log calls into pino so the whole process writes one format. Nest calls it
+ * as it calls ConsoleLogger (`log(message, ...more, context?)`) and, like ConsoleLogger, each
+ * message is a line of its own: a string is the line's msg, an Error goes under `err` (message,
+ * type and stack), any other object is merged into the line, where its fields stay searchable
+ * and the secret ones are redacted.
+ */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
-  log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', withContext([message, ...params]));
   }
-  error(message: unknown, trace?: string, context?: string): void {
-    this.logger.error({ context, trace }, String(message));
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', withStack([message, ...params]));
   }
-  warn(message: unknown, context?: string): void {
-    this.logger.warn({ context }, String(message));
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', withContext([message, ...params]));
   }
-  debug(message: unknown, context?: string): void {
-    this.logger.debug({ context }, String(message));
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', withContext([message, ...params]));
   }
-  verbose(message: unknown, context?: string): void {
-    this.logger.trace({ context }, String(message));
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', withContext([message, ...params]));
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', withStack([message, ...params]));
+  }
+
+  private write(level: PinoLevel, { messages, context, stack }: NestLogCall): void {
+    const fields = { ...(context === undefined ? {} : { context }), ...(stack && { stack }) };
+    for (const message of messages) {
+      if (message instanceof Error) {
+        this.logger[level]({ ...fields, err: message }, message.message);
+      } else if (typeof message === 'object' && message !== null) {
+        this.logger[level]({ ...message, ...fields });
+      } else {
+        this.logger[level](fields, String(message));
+      }
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { type Principal, RequestContext, type TenantRef } from '../context/request-context';
-import { ApiErrorResponse } from '../http/api-docs';
+import { ApiErrorResponse, ApiTenantCheckHeader } from '../http/api-docs';
 import type { Permission } from './permissions';
 
 export const REQUIRED_PERMISSIONS = 'security:permissions';
@@ -16,10 +16,11 @@ export const AUTHENTICATED_ONLY = 'security:authenticated';
 
 /**
  * Every protected route documents its bearer scheme, its requirement and its 401/403 answers
- * (in the error envelope) in Swagger.
+ * (in the error envelope) in Swagger; tenant routes also the X-Tenant-ID check.
  */
-function documented(requirement: string, extension: Record<string, unknown>) {
+function documented(requirement: string, extension: Record<string, unknown>, tenant = true) {
   return applyDecorators(
+    ...(tenant ? [ApiTenantCheckHeader()] : []),
     ApiBearerAuth('bearer'),
     ApiExtension('x-access', extension),
     ApiErrorResponse(401, 'Missing, invalid, expired or revoked access token (UNAUTHORIZED)'),
@@ -45,7 +46,7 @@ export const Permissions = (...permissions: Permission[]) =>
 export const PlatformOnly = () =>
   applyDecorators(
     SetMetadata(PLATFORM_ONLY, true),
-    documented('Needs a platform superuser token', { platformOnly: true }),
+    documented('Needs a platform superuser token', { platformOnly: true }, false),
   );
 
 export interface AuthenticatedOptions {

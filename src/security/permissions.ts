@@ -21,10 +21,6 @@ export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
 
 export const ALL_PERMISSIONS: readonly Permission[] = Object.values(PERMISSIONS);
 
-export function isPermission(code: string): code is Permission {
-  return (ALL_PERMISSIONS as readonly string[]).includes(code);
-}
-
 export const BUILT_IN_ROLES = {
   admin: { description: 'Every permission in the organization', permissions: ALL_PERMISSIONS },
   staff: {

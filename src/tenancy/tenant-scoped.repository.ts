@@ -5,7 +5,6 @@ import {
   type FindOptionsOrder,
   type FindOptionsRelations,
   type FindOptionsWhere,
-  In,
   type Repository,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -90,17 +89,6 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
   async findById(id: string, relations?: FindOptionsRelations<T>): Promise<T | null> {
     return this.findOneScoped({ id: requireId('findById', id) } as FindOptionsWhere<T>, {
       relations,
-    });
-  }
-
-  async findByIds(ids: string[]): Promise<T[]> {
-    for (const id of ids) requireId('findByIds', id);
-    if (ids.length === 0) {
-      this.tenantId('findByIds');
-      return [];
-    }
-    return this.repository.find({
-      where: this.scoped('findByIds', { id: In(ids) } as FindOptionsWhere<T>),
     });
   }
 

@@ -301,12 +301,16 @@ function exampleValue(
     if (schema.format === 'uuid' || schema.format === 'date-time') return undefined;
     const example =
       typeof schema.example === 'string' ? schema.example : required ? 'example' : undefined;
-    if (example === undefined || schema.pattern) return example;
+    if (example === undefined) return example;
     const suffix = unique();
     const at = example.indexOf('@');
-    return at > 0
-      ? `${example.slice(0, at)}-${suffix}${example.slice(at)}`
-      : `${example}-${suffix}`;
+    const varied =
+      at > 0 ? `${example.slice(0, at)}-${suffix}${example.slice(at)}` : `${example}-${suffix}`;
+    // Where the pattern or the length refuses a suffix (a price), the example is used as it is.
+    const fits =
+      (!schema.pattern || new RegExp(schema.pattern).test(varied)) &&
+      varied.length <= (schema.maxLength ?? Infinity);
+    return fits ? varied : example;
   }
   if (schema.type === 'boolean' || schema.type === 'number' || schema.type === 'integer') {
     return (
@@ -336,6 +340,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** The Host header (fetch cannot set it; node:http can), e.g. `acme.localhost`. */
   host?: string;
+  /** A body sent exactly as given, with no Content-Type unless `headers` names one (instead of `body`). */
+  rawBody?: string;
 }
 
 /**
@@ -352,12 +358,11 @@ export function call(
   options: CallOptions = {},
 ): Promise<CallResult> {
   const url = new URL(t.baseUrl + path);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const payload = options.body === undefined ? options.rawBody : JSON.stringify(options.body);
   const headers: Record<string, string> = {
     ...(options.host ? { host: `${options.host}:${url.port}` } : {}),
-    ...(payload !== undefined
-      ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
-      : {}),
+    ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}),
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
     ...options.headers,

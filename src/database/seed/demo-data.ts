@@ -2,7 +2,7 @@ import type { BuiltInRoleName } from '../../security/permissions';
 import type { ProductStatus } from '../../modules/products/product.entity';
 
 /**
- * The demo data `npm run seed` loads: what the README's "Demo data" section documents.
+ * The demo data `npm run seed` loads: what docs/operations.md ("Demo data") documents.
  * Every login shares one password, which passes the password policy; that is why the seed
  * refuses to run with NODE_ENV=production unless forced.
  */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeInsert, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { MAX_USER_AGENT_LENGTH } from '../../context/request-context';
 
 export type AuditValues = Record<string, unknown>;
 
@@ -39,7 +40,7 @@ export class AuditLog {
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip!: string | null;
 
-  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  @Column({ name: 'user_agent', type: 'varchar', length: MAX_USER_AGENT_LENGTH, nullable: true })
   userAgent!: string | null;
 
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })

@@ -5,7 +5,7 @@ import { PaginatedResult } from '../../http/envelope';
 import { Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
 import { AuditLogsRepository } from './audit-logs.repository';
-import { AuditLogDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
+import { AuditLogResponseDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
 
 @ApiTags('audit')
 @Controller('audit-logs')
@@ -15,9 +15,10 @@ export class AuditLogsController {
   @Get()
   @Permissions(PERMISSIONS.AUDIT_READ)
   @ApiOperation({
+    operationId: 'listAuditLogs',
     summary: 'Security events and administrative changes of your organization (needs audit.read)',
   })
-  @ApiEnvelope(AuditLogDto, {
+  @ApiEnvelope(AuditLogResponseDto, {
     paginated: true,
     description: 'One page, with pagination, newest first by default',
   })
@@ -25,14 +26,14 @@ export class AuditLogsController {
     400,
     'VALIDATION_ERROR: bad page, limit (1-100), order, action, userId, from or to',
   )
-  async list(@Query() query: ListAuditLogsQueryDto): Promise<PaginatedResult<AuditLogDto>> {
+  async list(@Query() query: ListAuditLogsQueryDto): Promise<PaginatedResult<AuditLogResponseDto>> {
     const [rows, total] = await this.logs.findPage({
       ...query,
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
     });
     return new PaginatedResult(
-      rows.map((row) => AuditLogDto.from(row)),
+      rows.map((row) => AuditLogResponseDto.from(row)),
       query.page,
       query.limit,
       total,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { type ContextStore, type Principal, RequestContext } from '../../context/request-context';
-import { PLATFORM_ID } from '../platform/superuser.entity';
+import { PLATFORM_ID } from '../../context/platform';
 import { AuditAction } from './audit-actions';
 import type { AuditLog } from './audit-log.entity';
 import { AUDIT_VALUE_MAX_BYTES } from './audit-values';

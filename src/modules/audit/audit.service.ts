@@ -59,7 +59,7 @@ export class AuditService {
           : entry.metadata,
       ),
       ip: context?.ip ?? null,
-      userAgent: context?.userAgent?.slice(0, 512) ?? null,
+      userAgent: context?.userAgent ?? null,
       requestId: context?.requestId ?? null,
     });
     const rows =

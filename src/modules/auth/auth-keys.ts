@@ -6,7 +6,7 @@ const digest = (email: CanonicalEmail) =>
   createHash('sha256').update(email).digest('hex').slice(0, 32);
 
 /**
- * The Redis keys of login throttling (all under REDIS_KEY_PREFIX). The README documents them.
+ * The Redis keys of login throttling (all under REDIS_KEY_PREFIX). docs/authentication.md documents them.
  * `client` is a rate-limit client (security/client-address.ts): an IPv4 address or an IPv6 /64.
  */
 export const AuthKeys = {

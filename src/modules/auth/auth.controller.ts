@@ -17,7 +17,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { Principal, TenantRef } from '../../context/request-context';
-import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
+import {
+  ApiEnvelope,
+  ApiErrorResponse,
+  ApiTenantSelectHeader,
+  ApiUuidParam,
+} from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { Authenticated, CurrentTenant, CurrentUser } from '../../security/decorators';
@@ -25,13 +30,13 @@ import { Public } from '../../security/public.decorator';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited, NotAudited } from '../audit/audited.decorator';
 import {
-  AuthResultDto,
+  AuthResponseDto,
   MeResponseDto,
-  PasswordChangedDto,
+  PasswordChangedResponseDto,
   SessionResponseDto,
-  SessionsEndedDto,
-  type TokensDto,
-  UserResponseDto,
+  SessionsEndedResponseDto,
+  type TokensResponseDto,
+  AuthUserResponseDto,
 } from './dto/auth-response.dto';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { LoginService } from './login.service';
@@ -68,7 +73,7 @@ export class AuthController {
   ) {}
 
   /** Browsers get the refresh token as a cookie; clients that asked for it get it in the body instead. */
-  private tokens(issued: IssuedSession, reply: FastifyReply, inBody: boolean): TokensDto {
+  private tokens(issued: IssuedSession, reply: FastifyReply, inBody: boolean): TokensResponseDto {
     if (!inBody) setRefreshCookie(reply, this.config, issued.refreshToken);
     return {
       accessToken: issued.accessToken,
@@ -82,8 +87,11 @@ export class AuthController {
   @Audited(AuditAction.REGISTERED)
   @Public({ tenant: false })
   @ResponseMessage('Organization registered')
-  @ApiOperation({ summary: 'Create an organization and its first user (admin); signs the user in' })
-  @ApiEnvelope(AuthResultDto, { status: 201 })
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Create an organization and its first user (admin); signs the user in',
+  })
+  @ApiEnvelope(AuthResponseDto, { status: 201 })
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR, with details per field (a weak or common password, a reserved subdomain)',
@@ -96,10 +104,10 @@ export class AuthController {
   async register(
     @Body() dto: RegisterDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResultDto> {
+  ): Promise<AuthResponseDto> {
     const { session, organization } = await this.registration.register(dto);
     return {
-      user: UserResponseDto.from(session.identity),
+      user: AuthUserResponseDto.from(session.identity),
       organization: {
         id: organization.id,
         name: organization.name,
@@ -115,13 +123,12 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
-  @ApiOperation({ summary: 'Sign in to the organization named by the subdomain or X-Tenant-ID' })
-  @ApiHeader({
-    name: 'X-Tenant-ID',
-    required: false,
-    description: 'Organization id or subdomain (or use the subdomain of Host)',
+  @ApiOperation({
+    operationId: 'login',
+    summary: 'Sign in to the organization named by the subdomain or X-Tenant-ID',
   })
-  @ApiEnvelope(AuthResultDto)
+  @ApiTenantSelectHeader()
+  @ApiEnvelope(AuthResponseDto)
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID',
@@ -142,10 +149,10 @@ export class AuthController {
     @Body() dto: LoginDto,
     @CurrentTenant() tenant: TenantRef | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResultDto> {
+  ): Promise<AuthResponseDto> {
     const session = await this.logins.login(dto, tenant);
     return {
-      user: UserResponseDto.from(session.identity),
+      user: AuthUserResponseDto.from(session.identity),
       organization: session.identity.organization,
       tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
     };
@@ -157,19 +164,20 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
   @ApiOperation({
+    operationId: 'superuserLogin',
     summary: 'Platform superuser sign-in (no tenant); the token only reaches superuser routes',
   })
-  @ApiEnvelope(AuthResultDto)
+  @ApiEnvelope(AuthResponseDto)
   @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   @InvalidCredentials('INVALID_CREDENTIALS')
   @ApiErrorResponse(429, 'Locked after too many failures (TOO_MANY_REQUESTS); see Retry-After')
   async superuserLogin(
     @Body() dto: LoginDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResultDto> {
+  ): Promise<AuthResponseDto> {
     const session = await this.logins.superuserLogin(dto);
     return {
-      user: UserResponseDto.from(session.identity),
+      user: AuthUserResponseDto.from(session.identity),
       organization: session.identity.organization,
       tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
     };
@@ -183,6 +191,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Tokens refreshed')
   @ApiOperation({
+    operationId: 'refreshTokens',
     summary: 'Rotate the refresh token and get a new access token',
     description:
       'Browsers: the refresh_token cookie plus the header `X-CSRF-Protection: 1`. Other clients: `{ "refreshToken": "..." }` in the body; the new one comes back in the body.',
@@ -192,8 +201,9 @@ export class AuthController {
     name: CSRF_HEADER,
     required: false,
     description: 'Required (value 1) when the cookie is used',
+    schema: { type: 'string', enum: ['1'] },
   })
-  @ApiEnvelope(AuthResultDto)
+  @ApiEnvelope(AuthResponseDto)
   @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   @ApiErrorResponse(401, {
     description: 'UNAUTHORIZED: unknown, expired or reused refresh token (reuse ends the session)',
@@ -209,14 +219,14 @@ export class AuthController {
     @Body() dto: RefreshDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResultDto> {
+  ): Promise<AuthResponseDto> {
     const fromBody = dto.refreshToken !== undefined;
     if (!fromBody) assertCsrfSafe(request, this.config);
     const session = await this.refreshes.refresh(
       dto.refreshToken ?? request.cookies[REFRESH_COOKIE],
     );
     return {
-      user: UserResponseDto.from(session.identity),
+      user: AuthUserResponseDto.from(session.identity),
       organization: session.identity.organization,
       tokens: this.tokens(session, reply, fromBody),
     };
@@ -228,6 +238,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
   @ApiOperation({
+    operationId: 'logout',
     summary: 'Revoke this access token, end this session and clear the refresh cookie',
   })
   @ApiEnvelope(null)
@@ -245,12 +256,12 @@ export class AuthController {
   @Authenticated({ platform: true })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out everywhere')
-  @ApiOperation({ summary: 'End every session of the current user' })
-  @ApiEnvelope(SessionsEndedDto)
+  @ApiOperation({ operationId: 'logoutAll', summary: 'End every session of the current user' })
+  @ApiEnvelope(SessionsEndedResponseDto)
   async logoutAll(
     @CurrentUser() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<SessionsEndedDto> {
+  ): Promise<SessionsEndedResponseDto> {
     const sessionsEnded = await this.logouts.logoutAll(principal);
     clearRefreshCookie(reply, this.config);
     return { sessionsEnded };
@@ -258,18 +269,21 @@ export class AuthController {
 
   @Get('me')
   @Authenticated({ platform: true })
-  @ApiOperation({ summary: 'The current user and organization (from the session cache)' })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'The current user and organization (from the session cache)',
+  })
   @ApiEnvelope(MeResponseDto)
   me(@CurrentUser() principal: Principal): MeResponseDto {
     return {
-      user: UserResponseDto.from(principal.identity),
+      user: AuthUserResponseDto.from(principal.identity),
       organization: principal.identity.organization,
     };
   }
 
   @Get('sessions')
   @Authenticated({ platform: true })
-  @ApiOperation({ summary: "The current user's sessions" })
+  @ApiOperation({ operationId: 'listSessions', summary: "The current user's sessions" })
   @ApiEnvelope(SessionResponseDto, { isArray: true })
   async listSessions(@CurrentUser() principal: Principal): Promise<SessionResponseDto[]> {
     const sessions = await this.logouts.list(principal);
@@ -280,7 +294,8 @@ export class AuthController {
   @Audited(AuditAction.SESSION_ENDED)
   @Authenticated({ platform: true })
   @ResponseMessage('Session ended')
-  @ApiOperation({ summary: 'End one of your sessions' })
+  @ApiOperation({ operationId: 'endSession', summary: 'End one of your sessions' })
+  @ApiUuidParam('id', 'The session id (GET /api/auth/sessions)')
   @ApiEnvelope(null)
   @ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID')
   @ApiErrorResponse(404, {
@@ -300,8 +315,11 @@ export class AuthController {
   @Authenticated()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Password changed')
-  @ApiOperation({ summary: 'Change the password; every other session ends' })
-  @ApiEnvelope(PasswordChangedDto)
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary: 'Change the password; every other session ends',
+  })
+  @ApiEnvelope(PasswordChangedResponseDto)
   @ApiErrorResponse(400, {
     description:
       'INVALID_CREDENTIALS: the current password is wrong; VALIDATION_ERROR: a weak, common or unchanged new password',
@@ -312,7 +330,7 @@ export class AuthController {
   async changePassword(
     @CurrentUser() principal: Principal,
     @Body() dto: ChangePasswordDto,
-  ): Promise<PasswordChangedDto> {
+  ): Promise<PasswordChangedResponseDto> {
     const otherSessionsEnded = await this.passwords.changePassword(
       principal,
       dto.currentPassword,

@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import type { Principal } from '../../context/request-context';
 import { IdentityService } from '../sessions/identity.service';
 import { JWT_KEY } from './jwt-key';
-import { PLATFORM_ID } from '../platform/superuser.entity';
+import { PLATFORM_ID } from '../../context/platform';
 import { type AccessTokenClaims, TOKEN_TYPE_OF } from './token.service';
 
 function isString(value: unknown): value is string {

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../http/error-codes';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { AuditAction, AuditService } from '../audit/audit.service';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
-import { PLATFORM_ID } from '../platform/superuser.entity';
+import { PLATFORM_ID } from '../../context/platform';
 import { SuperusersRepository } from '../platform/superusers.repository';
 import { identityOf, platformIdentityOf } from '../sessions/identity.service';
 import { UsersRepository } from '../users/users.repository';

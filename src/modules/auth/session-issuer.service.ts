@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CachedIdentity } from '../../context/identity';
 import { type PrincipalKind, RequestContext } from '../../context/request-context';
-import { PLATFORM_ID } from '../platform/superuser.entity';
+import { PLATFORM_ID } from '../../context/platform';
 import { SessionService } from '../sessions/session.service';
 import { TokenService } from './token.service';
 

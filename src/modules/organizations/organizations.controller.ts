@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
+import { ApiEnvelope, ApiErrorResponse, ApiUuidParam } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, Permissions, PlatformOnly } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
@@ -8,7 +8,7 @@ import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
 import {
   ListOrganizationsQueryDto,
-  OrganizationDto,
+  OrganizationResponseDto,
   UpdateOrganizationDto,
   UpdateOrganizationStatusDto,
 } from './dto/organizations.dto';
@@ -21,9 +21,12 @@ export class OrganizationsController {
 
   @Get('current')
   @Authenticated()
-  @ApiOperation({ summary: 'Your organization (any authenticated user)' })
-  @ApiEnvelope(OrganizationDto)
-  current(): Promise<OrganizationDto> {
+  @ApiOperation({
+    operationId: 'getCurrentOrganization',
+    summary: 'Your organization (any authenticated user)',
+  })
+  @ApiEnvelope(OrganizationResponseDto)
+  current(): Promise<OrganizationResponseDto> {
     return this.organizations.current();
   }
 
@@ -32,23 +35,29 @@ export class OrganizationsController {
   @Audited(AuditAction.ORGANIZATION_UPDATED)
   @ResponseMessage('Organization updated')
   @ApiOperation({
+    operationId: 'updateCurrentOrganization',
     summary: 'Rename your organization or change its settings (needs organization.update)',
   })
-  @ApiEnvelope(OrganizationDto)
+  @ApiEnvelope(OrganizationResponseDto)
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR, with details per field: e.g. nested or oversized settings (nothing is changed)',
   )
-  updateCurrent(@Body() dto: UpdateOrganizationDto): Promise<OrganizationDto> {
+  updateCurrent(@Body() dto: UpdateOrganizationDto): Promise<OrganizationResponseDto> {
     return this.organizations.updateCurrent(dto);
   }
 
   @Get()
   @PlatformOnly()
-  @ApiOperation({ summary: 'Every organization (platform superuser only)' })
-  @ApiEnvelope(OrganizationDto, { paginated: true })
+  @ApiOperation({
+    operationId: 'listOrganizations',
+    summary: 'Every organization (platform superuser only)',
+  })
+  @ApiEnvelope(OrganizationResponseDto, { paginated: true })
   @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100) or order')
-  list(@Query() query: ListOrganizationsQueryDto): Promise<PaginatedResult<OrganizationDto>> {
+  list(
+    @Query() query: ListOrganizationsQueryDto,
+  ): Promise<PaginatedResult<OrganizationResponseDto>> {
     return this.organizations.list(query.page, query.limit, query.order);
   }
 
@@ -57,10 +66,12 @@ export class OrganizationsController {
   @Audited(AuditAction.ORGANIZATION_SUSPENDED, AuditAction.ORGANIZATION_REACTIVATED)
   @ResponseMessage('Organization status changed')
   @ApiOperation({
+    operationId: 'setOrganizationStatus',
     summary:
       'Suspend or reactivate an organization (platform superuser only); suspension ends its sessions',
   })
-  @ApiEnvelope(OrganizationDto)
+  @ApiUuidParam('id', "The organization's id")
+  @ApiEnvelope(OrganizationResponseDto)
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID',
@@ -72,7 +83,7 @@ export class OrganizationsController {
   setStatus(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateOrganizationStatusDto,
-  ): Promise<OrganizationDto> {
+  ): Promise<OrganizationResponseDto> {
     return this.organizations.setStatus(id, dto.status);
   }
 }

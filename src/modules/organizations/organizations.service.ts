@@ -9,7 +9,7 @@ import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
-import { OrganizationDto, type UpdateOrganizationDto } from './dto/organizations.dto';
+import { OrganizationResponseDto, type UpdateOrganizationDto } from './dto/organizations.dto';
 import type { Organization } from './organization.entity';
 import { OrganizationsRepository } from './organizations.repository';
 
@@ -40,15 +40,15 @@ export class OrganizationsService {
     private readonly systemScope: SystemScope,
   ) {}
 
-  async current(): Promise<OrganizationDto> {
+  async current(): Promise<OrganizationResponseDto> {
     const organization = await this.organizations.findById(
       TenantContext.requireTenantId('organizations.current'),
     );
     if (!organization) throw notFound();
-    return OrganizationDto.from(organization);
+    return OrganizationResponseDto.from(organization);
   }
 
-  async updateCurrent(dto: UpdateOrganizationDto): Promise<OrganizationDto> {
+  async updateCurrent(dto: UpdateOrganizationDto): Promise<OrganizationResponseDto> {
     const id = TenantContext.requireTenantId('organizations.updateCurrent');
     const after = await this.transactions.run(async (manager) => {
       const before = await this.organizations.findByIdForUpdate(id, manager);
@@ -73,17 +73,17 @@ export class OrganizationsService {
       return updated;
     });
     await this.invalidateMembers(after);
-    return OrganizationDto.from(after);
+    return OrganizationResponseDto.from(after);
   }
 
   async list(
     page: number,
     limit: number,
     order: 'asc' | 'desc',
-  ): Promise<PaginatedResult<OrganizationDto>> {
+  ): Promise<PaginatedResult<OrganizationResponseDto>> {
     const [rows, total] = await this.organizations.findPage(page, limit, order);
     return new PaginatedResult(
-      rows.map((row) => OrganizationDto.from(row)),
+      rows.map((row) => OrganizationResponseDto.from(row)),
       page,
       limit,
       total,
@@ -94,7 +94,7 @@ export class OrganizationsService {
    * Superuser: suspending ends every session of the organization's users at once. The tenant's
    * audit row names a "platform operator", never the superuser (AuditService).
    */
-  async setStatus(id: string, status: 'active' | 'suspended'): Promise<OrganizationDto> {
+  async setStatus(id: string, status: 'active' | 'suspended'): Promise<OrganizationResponseDto> {
     const after = await this.transactions.run(async (manager) => {
       const before = await this.organizations.findByIdForUpdate(id, manager);
       if (!before) throw notFound();
@@ -124,7 +124,7 @@ export class OrganizationsService {
         await this.sessions.invalidateIdentity(after.id, userId);
       }
     });
-    return OrganizationDto.from(after);
+    return OrganizationResponseDto.from(after);
   }
 
   private async invalidateMembers(organization: Organization): Promise<void> {

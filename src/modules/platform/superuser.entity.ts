@@ -21,6 +21,3 @@ export class Superuser extends BaseEntity {
   @Column({ name: 'last_login_at', type: 'datetime', precision: 3, nullable: true })
   lastLoginAt!: Date | null;
 }
-
-/** The pseudo-organization id platform sessions carry; no organization row has it (ids are UUIDs). */
-export const PLATFORM_ID = 'platform';

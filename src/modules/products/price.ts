@@ -6,6 +6,8 @@ import type { ValueTransformer } from 'typeorm';
  * Up to 10 digits before the point and 2 after, as the column allows.
  */
 export const PRICE_PATTERN = /^\d{1,10}(\.\d{1,2})?$/;
+/** The longest text PRICE_PATTERN accepts: 10 digits, the point and 2 decimals. */
+export const PRICE_MAX_LENGTH = 13;
 
 export const PRICE_MESSAGE =
   'must be a decimal string with at most 10 digits before the point and 2 after, such as "19.99"';

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { containsPattern, LIKE_ESCAPE } from '../../http/pagination.dto';
+import { containsPattern, LIKE_ESCAPE } from '../../database/like';
 
 /**
  * The LIKE escaping the product search relies on (src/http/pagination.dto.ts): first the

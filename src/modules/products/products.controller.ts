@@ -12,9 +12,9 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
-import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
+import { ApiEnvelope, ApiErrorResponse, ApiUuidParam } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
 import { CurrentUser, Permissions } from '../../security/decorators';
@@ -31,10 +31,16 @@ import { ProductsService } from './products.service';
  * The permission a route needs, enforced by the global guard and stated at the start of its
  * Swagger description. @Permissions itself documents the bearer scheme and the 401/403 answers.
  */
-function RequiresPermission(permission: Permission, summary: string, description?: string) {
+function RequiresPermission(
+  permission: Permission,
+  operationId: string,
+  summary: string,
+  description?: string,
+) {
   return applyDecorators(
     Permissions(permission),
     ApiOperation({
+      operationId,
       summary,
       description: [`Needs the \`${permission}\` permission.`, description]
         .filter(Boolean)
@@ -43,8 +49,7 @@ function RequiresPermission(permission: Permission, summary: string, description
   );
 }
 
-const ProductIdParam = () =>
-  ApiParam({ name: 'id', format: 'uuid', description: "The product's id" });
+const ProductIdParam = () => ApiUuidParam('id', "The product's id");
 const InvalidId = () =>
   ApiErrorResponse(400, {
     description: 'BAD_REQUEST: the id is not a UUID',
@@ -66,6 +71,7 @@ export class ProductsController {
   @Get()
   @RequiresPermission(
     PERMISSIONS.PRODUCTS_READ,
+    'listProducts',
     "List the organization's products",
     'Paginated, sortable by an allowlisted field, searchable in name and SKU (%, _ and quotes are literal), filterable by status and price range.',
   )
@@ -79,7 +85,7 @@ export class ProductsController {
   }
 
   @Get(':id')
-  @RequiresPermission(PERMISSIONS.PRODUCTS_READ, 'Get one product')
+  @RequiresPermission(PERMISSIONS.PRODUCTS_READ, 'getProduct', 'Get one product')
   @ProductIdParam()
   @ApiEnvelope(ProductResponseDto)
   @InvalidId()
@@ -92,6 +98,7 @@ export class ProductsController {
   @Audited(AuditAction.PRODUCT_CREATED)
   @RequiresPermission(
     PERMISSIONS.PRODUCTS_CREATE,
+    'createProduct',
     'Create a product',
     'The price is a JSON string such as "19.99"; JSON numbers are refused.',
   )
@@ -113,6 +120,7 @@ export class ProductsController {
   @Audited(AuditAction.PRODUCT_UPDATED)
   @RequiresPermission(
     PERMISSIONS.PRODUCTS_UPDATE,
+    'updateProduct',
     'Change some fields of a product',
     'Fields left out stay as they are; `description: null` clears the description.',
   )
@@ -138,6 +146,7 @@ export class ProductsController {
   @HttpCode(HttpStatus.OK)
   @RequiresPermission(
     PERMISSIONS.PRODUCTS_DELETE,
+    'deleteProduct',
     'Delete a product',
     'A hard delete, recorded in the audit log with the values it removed. Answers 200 with `data: null`.',
   )

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { containsPattern, LIKE_ESCAPE } from '../../http/pagination.dto';
+import { containsPattern, LIKE_ESCAPE } from '../../database/like';
 import { TenantScopedRepository } from '../../tenancy/tenant-scoped.repository';
 import { Product, type ProductStatus } from './product.entity';
 

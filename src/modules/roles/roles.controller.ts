@@ -12,16 +12,17 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
-import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
+import { ApiEnvelope, ApiErrorResponse, ApiUuidParam } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
 import { CurrentUser, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
-import { CreateRoleDto, RoleDto, UpdateRoleDto } from './dto/roles.dto';
+import { CreateRoleDto, RoleResponseDto, UpdateRoleDto } from './dto/roles.dto';
 import { RolesService } from './roles.service';
 
 const InvalidId = () => ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID');
+const RoleIdParam = () => ApiUuidParam('id', "The role's id");
 const NotFound = () =>
   ApiErrorResponse(404, {
     description: 'NOT_FOUND: no such role in your organization',
@@ -37,26 +38,34 @@ export class RolesController {
   constructor(private readonly roles: RolesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Roles of your organization (needs roles.manage)' })
-  @ApiEnvelope(RoleDto, { isArray: true })
-  list(): Promise<RoleDto[]> {
+  @ApiOperation({
+    operationId: 'listRoles',
+    summary: 'Roles of your organization (needs roles.manage)',
+  })
+  @ApiEnvelope(RoleResponseDto, { isArray: true })
+  list(): Promise<RoleResponseDto[]> {
     return this.roles.list();
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One role (needs roles.manage)' })
-  @ApiEnvelope(RoleDto)
+  @ApiOperation({ operationId: 'getRole', summary: 'One role (needs roles.manage)' })
+  @RoleIdParam()
+  @ApiEnvelope(RoleResponseDto)
   @InvalidId()
   @NotFound()
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<RoleDto> {
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<RoleResponseDto> {
     return this.roles.get(id);
   }
 
   @Post()
   @Audited(AuditAction.ROLE_CREATED)
   @ResponseMessage('Role created')
-  @ApiOperation({ summary: 'Create a custom role (needs roles.manage)', description: CANNOT_GRANT })
-  @ApiEnvelope(RoleDto, { status: 201 })
+  @ApiOperation({
+    operationId: 'createRole',
+    summary: 'Create a custom role (needs roles.manage)',
+    description: CANNOT_GRANT,
+  })
+  @ApiEnvelope(RoleResponseDto, { status: 201 })
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field), e.g. an unknown permission or a reserved name',
@@ -66,7 +75,10 @@ export class RolesController {
     409,
     'CONFLICT: a role with this name (ignoring case and Unicode form) already exists',
   )
-  create(@Body() dto: CreateRoleDto, @CurrentUser() principal: Principal): Promise<RoleDto> {
+  create(
+    @Body() dto: CreateRoleDto,
+    @CurrentUser() principal: Principal,
+  ): Promise<RoleResponseDto> {
     return this.roles.create(dto, principal);
   }
 
@@ -74,11 +86,13 @@ export class RolesController {
   @Audited(AuditAction.ROLE_UPDATED)
   @ResponseMessage('Role updated')
   @ApiOperation({
+    operationId: 'updateRole',
     summary:
       'Rename or change permissions (built-in roles keep their names; admin keeps every permission)',
     description: CANNOT_GRANT,
   })
-  @ApiEnvelope(RoleDto)
+  @RoleIdParam()
+  @ApiEnvelope(RoleResponseDto)
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field, e.g. a reserved name), or BAD_REQUEST: the id is not a UUID',
@@ -93,7 +107,7 @@ export class RolesController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateRoleDto,
     @CurrentUser() principal: Principal,
-  ): Promise<RoleDto> {
+  ): Promise<RoleResponseDto> {
     return this.roles.update(id, dto, principal);
   }
 
@@ -101,7 +115,11 @@ export class RolesController {
   @Audited(AuditAction.ROLE_DELETED)
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Role deleted')
-  @ApiOperation({ summary: 'Delete a custom role that nobody holds (needs roles.manage)' })
+  @ApiOperation({
+    operationId: 'deleteRole',
+    summary: 'Delete a custom role that nobody holds (needs roles.manage)',
+  })
+  @RoleIdParam()
   @ApiEnvelope(null)
   @InvalidId()
   @ApiErrorResponse(403, 'FORBIDDEN: the role holds a permission you do not hold')

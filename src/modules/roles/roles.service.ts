@@ -9,7 +9,7 @@ import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
-import { type CreateRoleDto, RoleDto, type UpdateRoleDto } from './dto/roles.dto';
+import { type CreateRoleDto, RoleResponseDto, type UpdateRoleDto } from './dto/roles.dto';
 import { assertHoldsAll } from './permission-hierarchy';
 import { Role } from './role.entity';
 import { isReservedRoleName, roleNameKey } from './role-name';
@@ -55,17 +55,17 @@ export class RolesService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(): Promise<RoleDto[]> {
-    return (await this.roles.findAllOrdered()).map((role) => RoleDto.from(role));
+  async list(): Promise<RoleResponseDto[]> {
+    return (await this.roles.findAllOrdered()).map((role) => RoleResponseDto.from(role));
   }
 
-  async get(id: string): Promise<RoleDto> {
+  async get(id: string): Promise<RoleResponseDto> {
     const role = await this.roles.findById(id);
     if (!role) throw notFound();
-    return RoleDto.from(role);
+    return RoleResponseDto.from(role);
   }
 
-  async create(dto: CreateRoleDto, actor: Principal): Promise<RoleDto> {
+  async create(dto: CreateRoleDto, actor: Principal): Promise<RoleResponseDto> {
     assertNotReserved(dto.name);
     assertHoldsAll(actor, dto.permissions, 'grant');
     try {
@@ -93,14 +93,14 @@ export class RolesService {
         );
         return inserted;
       });
-      return RoleDto.from(role);
+      return RoleResponseDto.from(role);
     } catch (error) {
       if (isUniqueViolation(error)) throw taken(dto.name);
       throw error;
     }
   }
 
-  async update(id: string, dto: UpdateRoleDto, actor: Principal): Promise<RoleDto> {
+  async update(id: string, dto: UpdateRoleDto, actor: Principal): Promise<RoleResponseDto> {
     try {
       const updated = await this.transactions.run(async (manager) => {
         const roles = this.roles.transactional(manager);
@@ -139,7 +139,7 @@ export class RolesService {
         return saved;
       });
       await this.invalidateHolders(updated.id);
-      return RoleDto.from(updated);
+      return RoleResponseDto.from(updated);
     } catch (error) {
       if (isUniqueViolation(error) && dto.name !== undefined) throw taken(dto.name);
       throw error;

@@ -5,7 +5,8 @@ import { OrganizationsRepository } from '../organizations/organizations.reposito
 import type { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import type { Organization } from '../organizations/organization.entity';
-import { PLATFORM_ID, type Superuser } from '../platform/superuser.entity';
+import { PLATFORM_ID } from '../../context/platform';
+import type { Superuser } from '../platform/superuser.entity';
 import { SuperusersRepository } from '../platform/superusers.repository';
 import { SUPERUSER_ROLE } from '../../security/permissions';
 import type { CachedIdentity } from '../../context/identity';

@@ -1,7 +1,7 @@
 const SESSION_PREFIX = 'system:auth:session:';
 const REFRESH_PREFIX = 'system:auth:refresh:';
 
-/** The Redis key layout of sessions (all under REDIS_KEY_PREFIX). The README documents it. */
+/** The Redis key layout of sessions (all under REDIS_KEY_PREFIX). docs/authentication.md documents it. */
 export const SessionKeys = {
   sessionPrefix: SESSION_PREFIX,
   refreshPrefix: REFRESH_PREFIX,

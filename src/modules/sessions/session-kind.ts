@@ -1,5 +1,5 @@
 import type { PrincipalKind } from '../../context/request-context';
-import { PLATFORM_ID } from '../platform/superuser.entity';
+import { PLATFORM_ID } from '../../context/platform';
 
 /** Platform sessions belong to superusers, tenant sessions to an organization's users. */
 export type SessionKind = PrincipalKind;

@@ -79,7 +79,7 @@ export class SessionService implements SessionControl {
       userId,
       organizationId,
       kind: sessionKindOf(organizationId),
-      userAgent: device.userAgent?.slice(0, 256) ?? null,
+      userAgent: device.userAgent ?? null,
       ip: device.ip ?? null,
       createdAt: now,
       lastUsedAt: now,

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../../context/request-context';
-import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
+import { ApiEnvelope, ApiErrorResponse, ApiUuidParam } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { Authenticated, CurrentUser, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
@@ -24,11 +24,12 @@ import {
   ListUsersQueryDto,
   UpdateProfileDto,
   UpdateUserDto,
-  UserDto,
+  UserResponseDto,
 } from './dto/users.dto';
 import { UsersService } from './users.service';
 
 const InvalidId = () => ApiErrorResponse(400, 'BAD_REQUEST: the id is not a UUID');
+const UserIdParam = () => ApiUuidParam('id', "The user's id");
 const NotFound = () =>
   ApiErrorResponse(404, {
     description: 'NOT_FOUND: no such user in your organization',
@@ -55,9 +56,9 @@ export class UsersController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'Your own profile (any authenticated user)' })
-  @ApiEnvelope(UserDto)
-  me(@CurrentUser() principal: Principal): Promise<UserDto> {
+  @ApiOperation({ operationId: 'getProfile', summary: 'Your own profile (any authenticated user)' })
+  @ApiEnvelope(UserResponseDto)
+  me(@CurrentUser() principal: Principal): Promise<UserResponseDto> {
     return this.users.get(principal.userId);
   }
 
@@ -65,32 +66,42 @@ export class UsersController {
   @Authenticated()
   @Audited(AuditAction.USER_PROFILE_UPDATED)
   @ResponseMessage('Profile updated')
-  @ApiOperation({ summary: 'Edit your own names; roles and status cannot be changed here' })
-  @ApiEnvelope(UserDto)
+  @ApiOperation({
+    operationId: 'updateProfile',
+    summary: 'Edit your own names; roles and status cannot be changed here',
+  })
+  @ApiEnvelope(UserResponseDto)
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR, with details per field; also for roles, status or any other field not allowed here',
   )
-  updateMe(@CurrentUser() principal: Principal, @Body() dto: UpdateProfileDto): Promise<UserDto> {
+  updateMe(
+    @CurrentUser() principal: Principal,
+    @Body() dto: UpdateProfileDto,
+  ): Promise<UserResponseDto> {
     return this.users.updateProfile(principal, dto);
   }
 
   @Get()
   @Permissions(PERMISSIONS.USERS_READ)
-  @ApiOperation({ summary: 'Users of your organization (needs users.read)' })
-  @ApiEnvelope(UserDto, { paginated: true })
+  @ApiOperation({
+    operationId: 'listUsers',
+    summary: 'Users of your organization (needs users.read)',
+  })
+  @ApiEnvelope(UserResponseDto, { paginated: true })
   @ApiErrorResponse(400, 'VALIDATION_ERROR: bad page, limit (1-100), sort, order, role or status')
-  list(@Query() query: ListUsersQueryDto): Promise<PaginatedResult<UserDto>> {
+  list(@Query() query: ListUsersQueryDto): Promise<PaginatedResult<UserResponseDto>> {
     return this.users.list(query);
   }
 
   @Get(':id')
   @Permissions(PERMISSIONS.USERS_READ)
-  @ApiOperation({ summary: 'One user (needs users.read)' })
-  @ApiEnvelope(UserDto)
+  @ApiOperation({ operationId: 'getUser', summary: 'One user (needs users.read)' })
+  @UserIdParam()
+  @ApiEnvelope(UserResponseDto)
   @InvalidId()
   @NotFound()
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserResponseDto> {
     return this.users.get(id);
   }
 
@@ -99,14 +110,18 @@ export class UsersController {
   @Audited(AuditAction.USER_CREATED)
   @ResponseMessage('User created')
   @ApiOperation({
+    operationId: 'createUser',
     summary:
       'Create a user with roles (needs users.create; you can only grant permissions you hold)',
   })
-  @ApiEnvelope(UserDto, { status: 201 })
+  @ApiEnvelope(UserResponseDto, { status: 201 })
   @ApiErrorResponse(400, 'VALIDATION_ERROR (details per field), including an unknown role')
   @CannotGrant()
   @ApiErrorResponse(409, 'CONFLICT: the email is already used in this organization')
-  create(@Body() dto: CreateUserDto, @CurrentUser() principal: Principal): Promise<UserDto> {
+  create(
+    @Body() dto: CreateUserDto,
+    @CurrentUser() principal: Principal,
+  ): Promise<UserResponseDto> {
     return this.users.create(dto, principal);
   }
 
@@ -115,10 +130,12 @@ export class UsersController {
   @Audited(...USER_UPDATE_ACTIONS)
   @ResponseMessage('User updated')
   @ApiOperation({
+    operationId: 'updateUser',
     summary:
       'Change names, roles or status (needs users.update, and every permission the user holds); applies on the next request',
   })
-  @ApiEnvelope(UserDto)
+  @UserIdParam()
+  @ApiEnvelope(UserResponseDto)
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field), including an unknown role; or BAD_REQUEST: the id is not a UUID',
@@ -133,7 +150,7 @@ export class UsersController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateUserDto,
     @CurrentUser() principal: Principal,
-  ): Promise<UserDto> {
+  ): Promise<UserResponseDto> {
     return this.users.update(id, dto, principal);
   }
 
@@ -143,9 +160,11 @@ export class UsersController {
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('User deactivated')
   @ApiOperation({
+    operationId: 'deactivateUser',
     summary:
       'Deactivate a user and end all their sessions (needs users.delete, and every permission the user holds)',
   })
+  @UserIdParam()
   @ApiEnvelope(null)
   @InvalidId()
   @ApiErrorResponse(403, 'FORBIDDEN: the user holds a permission you do not hold')

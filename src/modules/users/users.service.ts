@@ -24,7 +24,7 @@ import type {
   UpdateProfileDto,
   UpdateUserDto,
 } from './dto/users.dto';
-import { UserDto } from './dto/users.dto';
+import { UserResponseDto } from './dto/users.dto';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
 
@@ -80,23 +80,23 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(query: ListUsersQueryDto): Promise<PaginatedResult<UserDto>> {
+  async list(query: ListUsersQueryDto): Promise<PaginatedResult<UserResponseDto>> {
     const [users, total] = await this.users.findPage(query);
     return new PaginatedResult(
-      users.map((user) => UserDto.from(user)),
+      users.map((user) => UserResponseDto.from(user)),
       query.page,
       query.limit,
       total,
     );
   }
 
-  async get(id: string): Promise<UserDto> {
+  async get(id: string): Promise<UserResponseDto> {
     const user = await this.users.findByIdWithRoles(id);
     if (!user) throw notFound();
-    return UserDto.from(user);
+    return UserResponseDto.from(user);
   }
 
-  async create(dto: CreateUserDto, actor: Principal): Promise<UserDto> {
+  async create(dto: CreateUserDto, actor: Principal): Promise<UserResponseDto> {
     const { email } = dto;
     const roles = await this.rolesToGrant(this.roles, dto.roles, actor);
     if (await this.users.findByEmail(email)) throw emailTaken();
@@ -128,7 +128,7 @@ export class UsersService {
         );
         return inserted;
       });
-      return UserDto.from(user);
+      return UserResponseDto.from(user);
     } catch (error) {
       if (isUniqueViolation(error)) throw emailTaken();
       throw error;
@@ -140,7 +140,7 @@ export class UsersService {
    * must hold every permission the user holds now and every one the new roles grant; the last
    * active admin cannot lose admin or be disabled.
    */
-  async update(id: string, dto: UpdateUserDto, actor: Principal): Promise<UserDto> {
+  async update(id: string, dto: UpdateUserDto, actor: Principal): Promise<UserResponseDto> {
     const { user, before, after } = await this.runLocked(async (manager) => {
       const users = this.users.transactional(manager);
       const current = await users.findByIdWithRoles(id);
@@ -176,7 +176,7 @@ export class UsersService {
     if (after.status === 'disabled' && before.status !== 'disabled')
       await this.sessions.endAll(user.id);
     await this.sessions.invalidateIdentity(user.organizationId, user.id);
-    return UserDto.from(user);
+    return UserResponseDto.from(user);
   }
 
   /** Deactivates the user (rows stay for the audit trail) and ends all their sessions. */
@@ -184,7 +184,7 @@ export class UsersService {
     await this.update(id, { status: 'disabled' }, actor);
   }
 
-  async updateProfile(actor: Principal, dto: UpdateProfileDto): Promise<UserDto> {
+  async updateProfile(actor: Principal, dto: UpdateProfileDto): Promise<UserResponseDto> {
     const updated = await this.transactions.run(async (manager) => {
       const users = this.users.transactional(manager);
       const user = await users.findByIdWithRoles(actor.userId);
@@ -210,7 +210,7 @@ export class UsersService {
       return saved;
     });
     await this.sessions.invalidateIdentity(updated.organizationId, updated.id);
-    return UserDto.from(updated);
+    return UserResponseDto.from(updated);
   }
 
   /** Resolves role names and refuses to grant any permission the actor does not hold. */

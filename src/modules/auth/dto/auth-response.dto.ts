@@ -1,21 +1,34 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import type { CachedIdentity } from '../../../context/identity';
+import { ApiTimestampProperty, ApiUuidProperty, INT32_MAX } from '../../../http/api-properties';
+import { MAX_EMAIL_LENGTH } from '../../../security/email';
+import { ALL_PERMISSIONS } from '../../../security/permissions';
 import type { SessionRecord } from '../../sessions/session.service';
+import { MAX_USER_ROLES } from '../../users/dto/users.dto';
 
-export class UserResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'owner@acme.test' }) email!: string;
-  @ApiProperty({ example: 'Ada' }) firstName!: string;
-  @ApiProperty({ example: 'Lovelace' }) lastName!: string;
-  @ApiProperty({ enum: ['active', 'disabled'] }) status!: string;
-  @ApiProperty({ example: ['admin'] }) roles!: string[];
-  @ApiProperty({ example: ['users.read', 'products.read'] }) permissions!: string[];
-  @ApiProperty({ format: 'uuid' }) organizationId!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastLoginAt!: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+/** The signed-in user, with the permissions their roles grant. */
+export class AuthUserResponseDto {
+  @ApiUuidProperty() id!: string;
+  @ApiProperty({ format: 'email', maxLength: MAX_EMAIL_LENGTH, example: 'admin@acme.test' })
+  email!: string;
+  @ApiProperty({ maxLength: 100, example: 'Ada' }) firstName!: string;
+  @ApiProperty({ maxLength: 100, example: 'Acme' }) lastName!: string;
+  status!: 'active' | 'disabled';
+  @ApiProperty({ maxItems: MAX_USER_ROLES, items: { maxLength: 64 }, example: ['admin'] })
+  roles!: string[];
+  @ApiProperty({
+    enum: ALL_PERMISSIONS,
+    isArray: true,
+    maxItems: ALL_PERMISSIONS.length,
+    example: ['users.read', 'products.read'],
+  })
+  permissions!: string[];
+  @ApiUuidProperty() organizationId!: string;
+  @ApiTimestampProperty() lastLoginAt!: string | null;
+  @ApiTimestampProperty() createdAt!: string;
+  @ApiTimestampProperty() updatedAt!: string;
 
-  static from(identity: CachedIdentity): UserResponseDto {
+  static from(identity: CachedIdentity): AuthUserResponseDto {
     return {
       ...identity.user,
       permissions: identity.permissions,
@@ -24,43 +37,48 @@ export class UserResponseDto {
   }
 }
 
-export class OrganizationResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'Acme Inc.' }) name!: string;
-  @ApiProperty({ example: 'acme' }) subdomain!: string;
-  @ApiProperty({ enum: ['active', 'suspended'] }) status!: string;
+/** The organization the user signed in to. */
+export class AuthOrganizationResponseDto {
+  @ApiUuidProperty() id!: string;
+  @ApiProperty({ maxLength: 255, example: 'Acme Inc.' }) name!: string;
+  @ApiProperty({ maxLength: 63, example: 'acme' }) subdomain!: string;
+  status!: 'active' | 'suspended';
 }
 
-export class TokensDto {
-  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' }) accessToken!: string;
-  @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
-  @ApiProperty({ example: 900, description: 'Seconds until the access token expires' })
+export class TokensResponseDto {
+  @ApiProperty({ maxLength: 2048, example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' })
+  accessToken!: string;
+  @ApiProperty({ enum: ['Bearer'] }) tokenType!: 'Bearer';
+  /**
+   * Seconds until the access token expires
+   * @example 900
+   */
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: INT32_MAX })
   expiresIn!: number;
-  @ApiPropertyOptional({
-    description:
-      'Only when the request asked for refreshTokenInBody (or sent the token in the body)',
-  })
+  /** Only when the request asked for refreshTokenInBody (or sent the token in the body) */
+  @ApiProperty({ maxLength: 200 })
   refreshToken?: string;
 }
 
-export class AuthResultDto {
-  @ApiProperty({ type: UserResponseDto }) user!: UserResponseDto;
-  @ApiProperty({ type: OrganizationResponseDto }) organization!: OrganizationResponseDto;
-  @ApiProperty({ type: TokensDto }) tokens!: TokensDto;
+export class AuthResponseDto {
+  user!: AuthUserResponseDto;
+  organization!: AuthOrganizationResponseDto;
+  tokens!: TokensResponseDto;
 }
 
 export class MeResponseDto {
-  @ApiProperty({ type: UserResponseDto }) user!: UserResponseDto;
-  @ApiProperty({ type: OrganizationResponseDto }) organization!: OrganizationResponseDto;
+  user!: AuthUserResponseDto;
+  organization!: AuthOrganizationResponseDto;
 }
 
 export class SessionResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ nullable: true, type: String }) userAgent!: string | null;
-  @ApiProperty({ nullable: true, type: String }) ip!: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) lastUsedAt!: string;
-  @ApiProperty({ description: 'The session of the token making this request' }) current!: boolean;
+  @ApiUuidProperty() id!: string;
+  @ApiProperty({ type: String, maxLength: 256 }) userAgent!: string | null;
+  @ApiProperty({ type: String, maxLength: 45, example: '203.0.113.7' }) ip!: string | null;
+  @ApiTimestampProperty() createdAt!: string;
+  @ApiTimestampProperty() lastUsedAt!: string;
+  /** The session of the token making this request */
+  current!: boolean;
 
   static from(session: SessionRecord, currentSessionId: string): SessionResponseDto {
     return {
@@ -74,15 +92,22 @@ export class SessionResponseDto {
   }
 }
 
-export class SessionsEndedDto {
-  @ApiProperty({ example: 3, description: 'How many sessions ended, this one included' })
+const COUNT = { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX } as const;
+
+export class SessionsEndedResponseDto {
+  /**
+   * How many sessions ended, this one included
+   * @example 3
+   */
+  @ApiProperty(COUNT)
   sessionsEnded!: number;
 }
 
-export class PasswordChangedDto {
-  @ApiProperty({
-    example: 2,
-    description: 'How many other sessions ended; this one stays signed in',
-  })
+export class PasswordChangedResponseDto {
+  /**
+   * How many other sessions ended; this one stays signed in
+   * @example 2
+   */
+  @ApiProperty(COUNT)
   otherSessionsEnded!: number;
 }

@@ -1,26 +1,48 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
+import { DEMO_PASSWORD } from '../../../database/seed/demo-data';
 import {
   CANONICAL_EMAIL_DESCRIPTION,
   type CanonicalEmail,
   IsCanonicalEmail,
+  MAX_EMAIL_LENGTH,
 } from '../../../security/email';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../../../security/password-policy';
 import { IsAcceptablePassword } from '../../../security/password.validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/** What the plugin cannot read from the custom email validator. */
+const emailProperty = (example: string) =>
+  ApiProperty({
+    type: String,
+    format: 'email',
+    maxLength: MAX_EMAIL_LENGTH,
+    example,
+    description: CANONICAL_EMAIL_DESCRIPTION,
+  });
+
+/** A password can be no longer in characters than its byte limit allows. */
+const newPasswordProperty = () =>
+  ApiProperty({
+    minLength: PASSWORD_MIN_CHARS,
+    maxLength: PASSWORD_MAX_BYTES,
+    description: `${PASSWORD_MIN_CHARS}+ characters, at most ${PASSWORD_MAX_BYTES} bytes, not a common password`,
+    example: 'correct horse battery staple',
+  });
+
 export class RegisterOrganizationDto {
-  @ApiProperty({ example: 'Acme Inc.' })
+  /** @example 'Initech' */
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -28,7 +50,8 @@ export class RegisterOrganizationDto {
   name!: string;
 
   @ApiProperty({
-    example: 'acme',
+    example: 'initech',
+    maxLength: 63,
     description: 'Lowercase letters, digits and inner hyphens, 3-63 characters',
   })
   @IsString()
@@ -38,78 +61,64 @@ export class RegisterOrganizationDto {
   subdomain!: string;
 }
 
+const REFRESH_IN_BODY =
+  'Non-browser clients: return the refresh token in the body instead of a cookie';
+
 export class RegisterDto {
-  @ApiProperty({ type: RegisterOrganizationDto })
+  // ValidateNested alone lets an array (or nothing) through: the organization is required.
+  @IsObject()
   @ValidateNested()
   @Type(() => RegisterOrganizationDto)
   organization!: RegisterOrganizationDto;
 
-  @ApiProperty({
-    type: String,
-    format: 'email',
-    example: 'owner@acme.test',
-    description: CANONICAL_EMAIL_DESCRIPTION,
-  })
+  @emailProperty('owner@initech.test')
   @IsCanonicalEmail()
   email!: CanonicalEmail;
 
-  @ApiProperty({
-    example: 'correct horse battery staple',
-    description: '8+ characters, at most 72 bytes, not a common password',
-  })
+  @newPasswordProperty()
   @IsAcceptablePassword()
   password!: string;
 
-  @ApiProperty({ example: 'Ada' })
+  /** @example 'Peter' */
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   firstName!: string;
 
-  @ApiProperty({ example: 'Lovelace' })
+  /** @example 'Gibbons' */
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   lastName!: string;
 
-  @ApiPropertyOptional({
-    description: 'Non-browser clients: return the refresh token in the body instead of a cookie',
-  })
+  @ApiProperty({ description: REFRESH_IN_BODY })
   @IsOptional()
   @IsBoolean()
   refreshTokenInBody?: boolean;
 }
 
 export class LoginDto {
-  @ApiProperty({
-    type: String,
-    format: 'email',
-    example: 'owner@acme.test',
-    description: CANONICAL_EMAIL_DESCRIPTION,
-  })
+  @emailProperty('admin@acme.test')
   @IsCanonicalEmail()
   email!: CanonicalEmail;
 
-  @ApiProperty({ example: 'correct horse battery staple' })
+  /** The demo seed's shared password */
+  @ApiProperty({ example: DEMO_PASSWORD })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   password!: string;
 
-  @ApiPropertyOptional({
-    description: 'Non-browser clients: return the refresh token in the body instead of a cookie',
-  })
+  @ApiProperty({ description: REFRESH_IN_BODY })
   @IsOptional()
   @IsBoolean()
   refreshTokenInBody?: boolean;
 }
 
 export class RefreshDto {
-  @ApiPropertyOptional({
-    description: 'Non-browser clients send the refresh token here; browsers rely on the cookie',
-  })
+  /** Non-browser clients send the refresh token here; browsers rely on the cookie */
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -117,20 +126,12 @@ export class RefreshDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   currentPassword!: string;
 
-  @ApiProperty({ description: '8+ characters, at most 72 bytes, not a common password' })
+  @newPasswordProperty()
   @IsAcceptablePassword()
   newPassword!: string;
-}
-
-export class SessionIdParamDto {
-  @IsString()
-  @MinLength(36)
-  @MaxLength(36)
-  id!: string;
 }

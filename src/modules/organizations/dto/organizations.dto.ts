@@ -1,12 +1,20 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
 import { PageQueryDto } from '../../../http/pagination.dto';
 import type { Organization, OrganizationSettings } from '../organization.entity';
 import { IsFlatSettings, SETTINGS_LIMITS } from './settings.validator';
 
+/** A setting's value: a bounded string, a finite number or a boolean. */
+const SETTING_VALUE = [
+  { type: 'string', maxLength: SETTINGS_LIMITS.maxStringLength },
+  { type: 'number' },
+  { type: 'boolean' },
+];
+
 export class UpdateOrganizationDto {
-  @ApiPropertyOptional({ example: 'Acme Corporation' })
+  /** @example 'Acme Corporation' */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
@@ -14,7 +22,10 @@ export class UpdateOrganizationDto {
   @MaxLength(255)
   name?: string;
 
-  @ApiPropertyOptional({
+  @ApiProperty({
+    type: 'object',
+    maxProperties: SETTINGS_LIMITS.maxKeys,
+    additionalProperties: { oneOf: SETTING_VALUE },
     example: { locale: 'en-GB' },
     description: `Replaces every setting. Flat key/value pairs: at most ${SETTINGS_LIMITS.maxKeys} keys of 1-64 letters, digits, _, - or .; values are strings (at most ${SETTINGS_LIMITS.maxStringLength} characters), finite numbers or booleans; at most ${SETTINGS_LIMITS.maxBytes} bytes as JSON. Objects, arrays and null are refused.`,
   })
@@ -24,23 +35,27 @@ export class UpdateOrganizationDto {
 }
 
 export class UpdateOrganizationStatusDto {
-  @ApiProperty({ enum: ['active', 'suspended'] })
   @IsIn(['active', 'suspended'])
   status!: 'active' | 'suspended';
 }
 
 export class ListOrganizationsQueryDto extends PageQueryDto {}
 
-export class OrganizationDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty() subdomain!: string;
-  @ApiProperty({ enum: ['active', 'suspended'] }) status!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true }) settings!: OrganizationSettings;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+export class OrganizationResponseDto {
+  @ApiUuidProperty() id!: string;
+  @ApiProperty({ maxLength: 255 }) name!: string;
+  @ApiProperty({ maxLength: 63 }) subdomain!: string;
+  status!: 'active' | 'suspended';
+  @ApiProperty({
+    type: 'object',
+    maxProperties: SETTINGS_LIMITS.maxKeys,
+    additionalProperties: { oneOf: SETTING_VALUE },
+  })
+  settings!: OrganizationSettings;
+  @ApiTimestampProperty() createdAt!: string;
+  @ApiTimestampProperty() updatedAt!: string;
 
-  static from(organization: Organization): OrganizationDto {
+  static from(organization: Organization): OrganizationResponseDto {
     return {
       id: organization.id,
       name: organization.name,

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { PRICE_MAX_LENGTH, PRICE_PATTERN } from '../price';
 import { PRODUCT_STATUSES, type ProductStatus } from '../product.entity';
 import { IsPrice } from './price.validator';
 
@@ -16,23 +17,19 @@ const skuForm = ({ value }: { value: unknown }) =>
  * overwrite the stored value on every PATCH that leaves the field out.
  */
 export class CreateProductDto {
-  @ApiProperty({
-    example: 'Organic cotton T-shirt',
-    minLength: 3,
-    maxLength: 255,
-    description: 'Trimmed',
-  })
+  /**
+   * Trimmed
+   * @example 'Organic cotton T-shirt'
+   */
   @Transform(trim)
   @IsString()
   @Length(3, 255)
   name!: string;
 
-  @ApiProperty({
-    example: 'TSHIRT-ORG-M',
-    minLength: 5,
-    maxLength: 50,
-    description: 'Trimmed and upper-cased; unique within the organization',
-  })
+  /**
+   * Trimmed and upper-cased; unique within the organization
+   * @example 'TSHIRT-ORG-M'
+   */
   @Transform(skuForm)
   @IsString()
   @Length(5, 50)
@@ -41,25 +38,21 @@ export class CreateProductDto {
   @ApiProperty({
     type: String,
     example: '19.99',
-    pattern: '^\\d{1,10}(\\.\\d{1,2})?$',
+    pattern: PRICE_PATTERN.source,
+    maxLength: PRICE_MAX_LENGTH,
     description:
       'An exact decimal of at least 0 with at most 2 decimals, as a JSON string. JSON numbers are refused (they lose precision).',
   })
   @IsPrice()
   price!: string;
 
-  @ApiPropertyOptional({
-    type: String,
-    nullable: true,
-    maxLength: 5000,
-    example: 'Soft, breathable, made to last.',
-  })
+  /** @example 'Soft, breathable, made to last.' */
   @IsOptional()
   @IsString()
   @MaxLength(5000)
   description?: string | null;
 
-  @ApiPropertyOptional({ enum: PRODUCT_STATUSES, default: 'active' })
+  @ApiProperty({ enum: PRODUCT_STATUSES, default: 'active' })
   // May be left out, but not null: IsOptional would let null through to a NOT NULL column.
   @ValidateIf((_dto: object, value: unknown) => value !== undefined)
   @IsIn(PRODUCT_STATUSES)

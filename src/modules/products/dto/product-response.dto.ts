@@ -1,36 +1,23 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
+import { PRICE_MAX_LENGTH, PRICE_PATTERN } from '../price';
 import { PRODUCT_STATUSES, type Product, type ProductStatus } from '../product.entity';
 
 /** What leaves the server for a product; the entity itself never does. */
 export class ProductResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid' }) organizationId!: string;
-  @ApiProperty({ example: 'Organic cotton T-shirt' }) name!: string;
-  @ApiProperty({ example: 'TSHIRT-ORG-M' }) sku!: string;
-  @ApiProperty({
-    type: String,
-    example: '19.99',
-    description: 'Exact decimal with two decimals, as a string',
-  })
+  @ApiUuidProperty() id!: string;
+  @ApiUuidProperty() organizationId!: string;
+  @ApiProperty({ maxLength: 255, example: 'Anvil, 50 kg' }) name!: string;
+  @ApiProperty({ maxLength: 50, example: 'ACME-0001' }) sku!: string;
+  /** Exact decimal with two decimals, as a string */
+  @ApiProperty({ pattern: PRICE_PATTERN.source, maxLength: PRICE_MAX_LENGTH, example: '149.99' })
   price!: string;
-  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, maxLength: 5000 }) description!: string | null;
   @ApiProperty({ enum: PRODUCT_STATUSES }) status!: ProductStatus;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
-  @ApiProperty({
-    type: String,
-    format: 'uuid',
-    nullable: true,
-    description: 'The user who created it',
-  })
-  createdBy!: string | null;
-  @ApiProperty({
-    type: String,
-    format: 'uuid',
-    nullable: true,
-    description: 'The user who changed it last',
-  })
-  updatedBy!: string | null;
+  @ApiTimestampProperty() createdAt!: string;
+  @ApiTimestampProperty() updatedAt!: string;
+  @ApiUuidProperty({ description: 'The user who created it' }) createdBy!: string | null;
+  @ApiUuidProperty({ description: 'The user who changed it last' }) updatedBy!: string | null;
 
   static from(product: Product): ProductResponseDto {
     return {

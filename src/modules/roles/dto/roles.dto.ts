@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayUnique,
   IsArray,
   IsIn,
@@ -9,6 +10,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
 import { ALL_PERMISSIONS } from '../../../security/permissions';
 import type { Role } from '../role.entity';
 
@@ -19,6 +21,7 @@ const canonicalName = ({ value }: { value: unknown }) =>
 export class CreateRoleDto {
   @ApiProperty({
     example: 'support',
+    maxLength: 64,
     description:
       'Letters, digits, - and _, stored lower-case; unique per organization ignoring case and Unicode form; not superuser, platform, system, root or a built-in role name',
   })
@@ -28,16 +31,22 @@ export class CreateRoleDto {
   })
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Reads users and products' })
+  /** @example 'Reads users and products' */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MaxLength(255)
   description?: string;
 
-  @ApiProperty({ example: ['users.read', 'products.read'], enum: ALL_PERMISSIONS, isArray: true })
+  @ApiProperty({
+    example: ['users.read', 'products.read'],
+    enum: ALL_PERMISSIONS,
+    isArray: true,
+    maxItems: ALL_PERMISSIONS.length,
+  })
   @IsArray()
   @ArrayUnique()
+  @ArrayMaxSize(ALL_PERMISSIONS.length)
   @IsIn(ALL_PERMISSIONS, {
     each: true,
     message: `each permission must be one of ${ALL_PERMISSIONS.join(', ')}`,
@@ -45,18 +54,25 @@ export class CreateRoleDto {
   permissions!: string[];
 }
 
-export class UpdateRoleDto extends PartialType(CreateRoleDto) {}
+/** As in UpdateProductDto: an explicit `"name": null` meets the validators (400), not the service. */
+export class UpdateRoleDto extends PartialType(CreateRoleDto, { skipNullProperties: false }) {}
 
-export class RoleDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({ nullable: true, type: String }) description!: string | null;
-  @ApiProperty({ example: ['products.read'] }) permissions!: string[];
-  @ApiProperty() builtIn!: boolean;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+export class RoleResponseDto {
+  @ApiUuidProperty() id!: string;
+  @ApiProperty({ maxLength: 64 }) name!: string;
+  @ApiProperty({ type: String, maxLength: 255 }) description!: string | null;
+  @ApiProperty({
+    enum: ALL_PERMISSIONS,
+    isArray: true,
+    maxItems: ALL_PERMISSIONS.length,
+    example: ['products.read'],
+  })
+  permissions!: string[];
+  builtIn!: boolean;
+  @ApiTimestampProperty() createdAt!: string;
+  @ApiTimestampProperty() updatedAt!: string;
 
-  static from(role: Role): RoleDto {
+  static from(role: Role): RoleResponseDto {
     return {
       id: role.id,
       name: role.name,

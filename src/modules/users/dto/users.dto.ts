@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
+import { ApiProperty, PartialType, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -11,41 +11,51 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
 import { PageQueryDto } from '../../../http/pagination.dto';
 import {
   CANONICAL_EMAIL_DESCRIPTION,
   type CanonicalEmail,
   IsCanonicalEmail,
+  MAX_EMAIL_LENGTH,
 } from '../../../security/email';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../../../security/password-policy';
 import { IsAcceptablePassword } from '../../../security/password.validator';
 import type { User } from '../user.entity';
 import { USER_SORT_FIELDS, type UserSortField } from '../users.repository';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const ROLE_NAME = /^[a-z][a-z0-9_-]{1,63}$/;
+/** How many roles one user may hold. */
+export const MAX_USER_ROLES = 20;
 
 export class CreateUserDto {
   @ApiProperty({
     type: String,
     format: 'email',
-    example: 'staff@acme.test',
+    maxLength: MAX_EMAIL_LENGTH,
+    example: 'grace@acme.test',
     description: CANONICAL_EMAIL_DESCRIPTION,
   })
   @IsCanonicalEmail()
   email!: CanonicalEmail;
 
-  @ApiProperty({ description: '8+ characters, at most 72 bytes, not a common password' })
+  @ApiProperty({
+    minLength: PASSWORD_MIN_CHARS,
+    maxLength: PASSWORD_MAX_BYTES,
+    description: `${PASSWORD_MIN_CHARS}+ characters, at most ${PASSWORD_MAX_BYTES} bytes, not a common password`,
+  })
   @IsAcceptablePassword()
   password!: string;
 
-  @ApiProperty({ example: 'Grace' })
+  /** @example 'Grace' */
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   firstName!: string;
 
-  @ApiProperty({ example: 'Hopper' })
+  /** @example 'Hopper' */
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -54,11 +64,13 @@ export class CreateUserDto {
 
   @ApiProperty({
     example: ['staff'],
+    maxItems: MAX_USER_ROLES,
+    items: { pattern: ROLE_NAME.source, maxLength: 64 },
     description: 'Role names of this organization; you can only grant permissions you hold',
   })
   @IsArray()
   @ArrayUnique()
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(MAX_USER_ROLES)
   @Matches(ROLE_NAME, { each: true, message: 'each role must be a role name' })
   roles!: string[];
 }
@@ -67,7 +79,6 @@ export class CreateUserDto {
 export class UpdateUserDto extends PartialType(
   PickType(CreateUserDto, ['firstName', 'lastName', 'roles'] as const),
 ) {
-  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
   @IsOptional()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
@@ -79,40 +90,41 @@ export class UpdateProfileDto extends PartialType(
 ) {}
 
 export class ListUsersQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: USER_SORT_FIELDS, default: 'createdAt' })
+  @ApiProperty({ enum: USER_SORT_FIELDS, required: false })
   @IsOptional()
   @IsIn(USER_SORT_FIELDS)
   sort: UserSortField = 'createdAt';
 
-  @ApiPropertyOptional({ description: 'Matches email, first or last name (literally)' })
+  /** Matches email, first or last name (literally) */
   @IsOptional()
   @IsString()
   @MaxLength(100)
   search?: string;
 
-  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
   @IsOptional()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
 
-  @ApiPropertyOptional({ example: 'staff' })
+  /** Only users holding this role */
+  @ApiProperty({ pattern: ROLE_NAME.source, maxLength: 64 })
   @IsOptional()
   @Matches(ROLE_NAME)
   role?: string;
 }
 
-export class UserDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty() firstName!: string;
-  @ApiProperty() lastName!: string;
-  @ApiProperty({ enum: ['active', 'disabled'] }) status!: string;
-  @ApiProperty({ example: ['staff'] }) roles!: string[];
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastLoginAt!: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+export class UserResponseDto {
+  @ApiUuidProperty() id!: string;
+  @ApiProperty({ format: 'email', maxLength: MAX_EMAIL_LENGTH }) email!: string;
+  @ApiProperty({ maxLength: 100 }) firstName!: string;
+  @ApiProperty({ maxLength: 100 }) lastName!: string;
+  status!: 'active' | 'disabled';
+  @ApiProperty({ maxItems: MAX_USER_ROLES, items: { maxLength: 64 }, example: ['staff'] })
+  roles!: string[];
+  @ApiTimestampProperty() lastLoginAt!: string | null;
+  @ApiTimestampProperty() createdAt!: string;
+  @ApiTimestampProperty() updatedAt!: string;
 
-  static from(user: User): UserDto {
+  static from(user: User): UserResponseDto {
     return {
       id: user.id,
       email: user.email,
