@@ -56,6 +56,7 @@ export const PASSTHROUGH_ENV = [
   'SESSION_CACHE_TTL',
   'AUTH_IP_RATE_LIMIT',
   'LOGIN_MAX_FAILURES',
+  'LOGIN_ACCOUNT_MAX_FAILURES',
 ] as const;
 
 /** The password of every seeded user. */

@@ -18,7 +18,7 @@
  * test, default 20% of the quiet /me throughput), BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306),
  * BENCH_REDIS_URL (redis://127.0.0.1:6379). BCRYPT_ROUNDS, HASH_CONCURRENCY, DB_POOL_SIZE and
  * SESSION_CACHE_TTL, when set, are passed to both servers; otherwise the app's defaults apply.
- * AUTH_IP_RATE_LIMIT and LOGIN_MAX_FAILURES default to their maximum (the limiters would
+ * AUTH_IP_RATE_LIMIT, LOGIN_MAX_FAILURES and LOGIN_ACCOUNT_MAX_FAILURES default to high values (the limiters would
  * otherwise turn the login run into a 429 run); set them to see the limiters at work.
  * BENCH_ONLY=me,products,login,storm runs a subset; BENCH_API_NODE_ARGS and BENCH_BARE_NODE_ARGS
  * add node flags to the API or bare process (e.g. "--cpu-prof --cpu-prof-dir=prof" to see where

@@ -60,6 +60,7 @@ export function serverEnvironment(databaseUrl: string, keyPrefix: string): Recor
     // The limiters would turn the login benchmark into a 429 benchmark.
     AUTH_IP_RATE_LIMIT: '1000000',
     LOGIN_MAX_FAILURES: '1000',
+    LOGIN_ACCOUNT_MAX_FAILURES: '100000',
     ...passthrough,
   };
 }
