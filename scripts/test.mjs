@@ -25,12 +25,12 @@ const extraArgs = process.argv.slice(2);
 const runs = [
   { name: 'unit', project: 'unit', env: {} },
   { name: 'e2e-mysql', project: 'e2e', env: { TEST_BACKEND: 'mysql' } },
-  // Files named *.mysql.*-spec.ts need MariaDB + Redis themselves; the embedded run leaves them out.
+  // Files named *.services.*-spec.ts need MariaDB + Redis themselves; the embedded run leaves them out.
   {
     name: 'e2e-embedded',
     project: 'e2e',
     env: { TEST_BACKEND: 'embedded' },
-    args: ['--testPathIgnorePatterns', '\\.mysql\\.'],
+    args: ['--testPathIgnorePatterns', '\\.services\\.'],
   },
 ];
 

@@ -56,8 +56,8 @@ export function createTestDatabase(backend: TestBackend = TEST_BACKEND): Promise
 
 /**
  * Suites for one backend only are *defined* only in that run, not skipped in the other, so no
- * run reports skipped tests. Whole files that need MariaDB + Redis are named `*.mysql.e2e-spec.ts`
- * or `*.mysql.int-spec.ts`; scripts/test.mjs leaves them out of the embedded run.
+ * run reports skipped tests. Whole files that need MariaDB + Redis are named `*.services.e2e-spec.ts`
+ * or `*.services.int-spec.ts`; scripts/test.mjs leaves them out of the embedded run.
  */
 export function describeMysqlOnly(name: string, suite: () => void): void {
   if (TEST_BACKEND === 'mysql') describe(name, suite);
