@@ -1,7 +1,8 @@
 import { Brackets, DataSource } from 'typeorm';
 import { MissingKeyError } from '../src/database/required-key';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
-import { AuditAction, AuditService } from '../src/modules/audit/audit.service';
+import { AuditAction } from '../src/modules/audit/audit-actions';
+import { AuditService } from '../src/modules/audit/audit.service';
 import { OrganizationsRepository } from '../src/modules/organizations/organizations.repository';
 import { SuperusersRepository } from '../src/modules/platform/superusers.repository';
 import { User } from '../src/modules/users/user.entity';

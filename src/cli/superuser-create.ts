@@ -7,7 +7,8 @@ import {
   withDataSource,
 } from '../database/migration-runner';
 import { KvModule } from '../kv/kv.module';
-import { AuditAction, AuditService } from '../modules/audit/audit.service';
+import { AuditAction } from '../modules/audit/audit-actions';
+import { AuditService } from '../modules/audit/audit.service';
 import { SessionService } from '../modules/sessions/session.service';
 import { SessionsModule } from '../modules/sessions/sessions.module';
 import { SuperusersRepository } from '../modules/platform/superusers.repository';

@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { type ContextStore, RequestContext, type TenantRef } from '../context/request-context';
 import { LOGGER } from '../logging/logger';
-import { AuditAction, AuditService } from '../modules/audit/audit.service';
+import { AuditAction } from '../modules/audit/audit-actions';
+import { AuditService } from '../modules/audit/audit.service';
 import { assertTenantRef } from './tenant-context';
 
 /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AuditAction, AuditService } from '../../modules/audit/audit.service';
+import { AuditAction } from '../../modules/audit/audit-actions';
+import { AuditService } from '../../modules/audit/audit.service';
 import {
   BUILT_IN_ROLE_NAMES,
   type BuiltInRoles,

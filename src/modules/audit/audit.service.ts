@@ -3,13 +3,10 @@ import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RequestContext } from '../../context/request-context';
 import { LOGGER } from '../../logging/logger';
-import { type AuditActionCode, AuditAction } from './audit-actions';
+import type { AuditActionCode } from './audit-actions';
 import { AuditLog, type AuditValues } from './audit-log.entity';
 import { boundAuditValues } from './audit-values';
 import { isPlatformPrincipal, PLATFORM_OPERATOR } from './platform-principal';
-
-/** Re-exported: callers that write audit rows find the catalogue beside the service. */
-export { AuditAction };
 
 export interface AuditEntry {
   action: AuditActionCode;

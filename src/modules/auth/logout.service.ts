@@ -2,7 +2,8 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import type { Principal } from '../../context/request-context';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
-import { AuditAction, AuditService } from '../audit/audit.service';
+import { AuditAction } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
 import { type SessionRecord, SessionService } from '../sessions/session.service';
 
 /** A signed-in user's own sessions: list them, end one, end this one, end them all. */

@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
-import { AuditAction, AuditService } from '../audit/audit.service';
+import { AuditAction } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
 import { IdentityService } from '../sessions/identity.service';
 import { SessionService } from '../sessions/session.service';
 import { type IssuedSession, SessionIssuer } from './session-issuer.service';
