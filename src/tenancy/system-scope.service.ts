@@ -3,8 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { type ContextStore, RequestContext, type TenantRef } from '../context/request-context';
 import { LOGGER } from '../logging/logger';
-import { AuditAction } from '../modules/audit/audit-actions';
-import { AuditService } from '../modules/audit/audit.service';
+import { SystemScopeAuditor } from './system-scope-auditor';
 import { assertTenantRef } from './tenant-context';
 
 /**
@@ -22,17 +21,13 @@ import { assertTenantRef } from './tenant-context';
 @Injectable()
 export class SystemScope {
   constructor(
-    private readonly audit: AuditService,
+    private readonly auditor: SystemScopeAuditor,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async run<T>(reason: string, work: () => Promise<T>): Promise<T> {
     requireReason(reason);
-    await this.audit.record({
-      action: AuditAction.SYSTEM_SCOPE_ENTERED,
-      organizationId: null,
-      metadata: { reason },
-    });
+    await this.auditor.scopeEntered(reason);
     return openScope({ systemScope: { reason, crossTenant: true } }, work);
   }
 
