@@ -1,18 +1,18 @@
 /**
  * The benchmark's data, in a database of its own that is dropped afterwards: migrations, then
  * organizations with their built-in roles and one user per role through the demo seeder
- * (src/database/seed/, what `npm run seed` runs), then the products in multi-row INSERTs. The
+ * (src/modules/demo/, what `npm run seed` runs), then the products in multi-row INSERTs. The
  * seeder creates products one by one through ProductsService, with an audit row each: right
  * for ten demo products, minutes for the hundred thousand the benchmark lists from.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
+import { runDemoSeed } from '../src/cli/demo-seed';
 import type { AppConfig } from '../src/config/app-config';
 import { applyPendingMigrations, withDataSource } from '../src/database/migration-runner';
-import type { DemoOrganization } from '../src/database/seed/demo-data';
-import { runDemoSeed } from '../src/database/seed/demo-seed';
 import { createLogger } from '../src/logging/logger';
+import type { DemoOrganization } from '../src/modules/demo/demo-data';
 import { Product, type ProductStatus } from '../src/modules/products/product.entity';
 import { BUILT_IN_ROLES, type BuiltInRoleName } from '../src/security/permissions';
 import { Semaphore } from '../src/security/semaphore';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
 import { listProductSkus } from '../client/list-products';
-import { DEMO_ORGANIZATIONS, DEMO_PASSWORD } from '../src/database/seed/demo-data';
+import { DEMO_ORGANIZATIONS, DEMO_PASSWORD } from '../src/modules/demo/demo-data';
 import { bearer, post, register } from './support/auth';
 import { readJson } from './support/http';
 import { apiOperations, nestRoutes } from './support/routes';

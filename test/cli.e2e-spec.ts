@@ -14,7 +14,7 @@ import {
   DEMO_ORGANIZATIONS,
   DEMO_PASSWORD,
   DEMO_SUPERUSER_EMAIL,
-} from '../src/database/seed/demo-data';
+} from '../src/modules/demo/demo-data';
 import { bearer, json, login, post } from './support/auth';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from './support/backend';
 import { startTestApp, testEnv } from './support/test-app';

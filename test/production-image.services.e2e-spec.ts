@@ -3,7 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../migrations';
-import { DEMO_PASSWORD } from '../src/database/seed/demo-data';
+import { DEMO_PASSWORD } from '../src/modules/demo/demo-data';
 import {
   createMysqlDatabase,
   TEST_REDIS_URL,

@@ -11,13 +11,9 @@ import {
   runCommand,
 } from './cli-support';
 import { loadConfig } from '../config/app-config';
-import {
-  DEMO_ORGANIZATIONS,
-  DEMO_PASSWORD,
-  DEMO_SUPERUSER_EMAIL,
-} from '../database/seed/demo-data';
-import { runDemoSeed } from '../database/seed/demo-seed';
-import type { SeedCounts } from '../database/seed/demo-seeder.service';
+import { DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_SUPERUSER_EMAIL } from '../modules/demo/demo-data';
+import type { SeedCounts } from '../modules/demo/demo-seeder.service';
+import { runDemoSeed } from './demo-seed';
 
 const USAGE = `Usage: node dist/src/cli/seed.js [--force]   (npm run seed [-- --force])
 

@@ -10,7 +10,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { DEMO_PASSWORD } from '../../../database/seed/demo-data';
+import { DEMO_PASSWORD } from '../../demo/demo-data';
 import {
   CANONICAL_EMAIL_DESCRIPTION,
   type CanonicalEmail,

@@ -1,5 +1,5 @@
 import type { BuiltInRoleName } from '../../security/permissions';
-import type { ProductStatus } from '../../modules/products/product.entity';
+import type { ProductStatus } from '../products/product.entity';
 
 /**
  * The demo data `npm run seed` loads: what docs/operations.md ("Demo data") documents.

@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
-import { withApplicationContext } from '../../cli/cli-support';
-import type { AppConfig } from '../../config/app-config';
-import { applyPendingMigrations, withDataSource } from '../migration-runner';
-import { DemoSeeder, type SeedOptions, type SeedSummary } from './demo-seeder.service';
-import { SeedModule } from './seed.module';
+import { withApplicationContext } from './cli-support';
+import type { AppConfig } from '../config/app-config';
+import { applyPendingMigrations, withDataSource } from '../database/migration-runner';
+import {
+  DemoSeeder,
+  type SeedOptions,
+  type SeedSummary,
+} from '../modules/demo/demo-seeder.service';
+import { DemoModule } from '../modules/demo/demo.module';
 
 export interface DemoSeedResult {
   /** Migrations applied first because they were pending. */
@@ -29,7 +33,7 @@ export async function runDemoSeed(
     ...config,
     database: { ...config.database, runMigrations: false },
   };
-  const summary = await withApplicationContext(contextConfig, logger, [SeedModule], (app) =>
+  const summary = await withApplicationContext(contextConfig, logger, [DemoModule], (app) =>
     app.get(DemoSeeder).seed(options),
   );
   return { migrationsApplied, summary };

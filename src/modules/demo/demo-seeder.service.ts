@@ -1,25 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { AuditAction } from '../../modules/audit/audit-actions';
-import { AuditService } from '../../modules/audit/audit.service';
+import { AuditAction } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
 import {
   BUILT_IN_ROLE_NAMES,
   type BuiltInRoles,
   builtInRole,
   createOrganizationWithBuiltInRoles,
-} from '../../modules/organizations/organization-provisioning';
-import type { Organization } from '../../modules/organizations/organization.entity';
-import { OrganizationsRepository } from '../../modules/organizations/organizations.repository';
-import { SuperusersRepository } from '../../modules/platform/superusers.repository';
-import { ProductsRepository } from '../../modules/products/products.repository';
-import { ProductsService } from '../../modules/products/products.service';
-import { RolesRepository } from '../../modules/roles/roles.repository';
-import { User } from '../../modules/users/user.entity';
-import { UsersRepository } from '../../modules/users/users.repository';
+} from '../organizations/organization-provisioning';
+import type { Organization } from '../organizations/organization.entity';
+import { OrganizationsRepository } from '../organizations/organizations.repository';
+import { SuperusersRepository } from '../platform/superusers.repository';
+import { ProductsRepository } from '../products/products.repository';
+import { ProductsService } from '../products/products.service';
+import { RolesRepository } from '../roles/roles.repository';
+import { User } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
 import { canonicalEmail } from '../../security/email';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { passwordProblem } from '../../security/password-policy';
 import { SystemScope } from '../../tenancy/system-scope.service';
-import { TransactionRunner } from '../transaction-runner.service';
+import { TransactionRunner } from '../../database/transaction-runner.service';
 import {
   DEMO_ORGANIZATIONS,
   DEMO_PASSWORD,
