@@ -38,7 +38,7 @@ export class AppModule {
         AuditModule,
         PlatformModule,
         SecurityModule,
-        TenancyModule,
+        TenancyModule.forRoot(OrganizationsModule),
         HealthModule,
         AuthModule,
         UsersModule,

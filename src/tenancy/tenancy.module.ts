@@ -1,12 +1,17 @@
-import { Global, Module } from '@nestjs/common';
-import { OrganizationsModule } from '../modules/organizations/organizations.module';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { SystemScopeModule } from './system-scope.module';
 import { TenantResolver } from './tenant-resolver.service';
 
-@Global()
-@Module({
-  imports: [OrganizationsModule, SystemScopeModule],
-  providers: [TenantResolver],
-  exports: [TenantResolver],
-})
-export class TenancyModule {}
+@Module({})
+export class TenancyModule {
+  /** `directory` is the module that provides TenantDirectory, named by the app's wiring. */
+  static forRoot(directory: Type<unknown>): DynamicModule {
+    return {
+      module: TenancyModule,
+      global: true,
+      imports: [directory, SystemScopeModule],
+      providers: [TenantResolver],
+      exports: [TenantResolver],
+    };
+  }
+}

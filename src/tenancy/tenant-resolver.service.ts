@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { Organization } from '../modules/organizations/organization.entity';
-import { OrganizationsRepository } from '../modules/organizations/organizations.repository';
+import type { TenantRef } from '../context/request-context';
+import { TenantDirectory } from './tenant-directory';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,7 +16,7 @@ export interface TenantHint {
 @Injectable()
 export class TenantResolver {
   constructor(
-    private readonly organizations: OrganizationsRepository,
+    private readonly organizations: TenantDirectory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -44,7 +44,7 @@ export class TenantResolver {
     return hint.value === organization.id.toLowerCase() || hint.value === organization.subdomain;
   }
 
-  resolve(hint: TenantHint): Promise<Organization | null> {
+  resolve(hint: TenantHint): Promise<TenantRef | null> {
     return UUID.test(hint.value)
       ? this.organizations.findById(hint.value)
       : this.organizations.findBySubdomain(hint.value);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TenantDirectory } from '../../tenancy/tenant-directory';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersRepository } from '../users/users.repository';
 import { OrganizationsController } from './organizations.controller';
@@ -8,7 +9,12 @@ import { OrganizationsService } from './organizations.service';
 @Module({
   imports: [SessionsModule],
   controllers: [OrganizationsController],
-  providers: [OrganizationsRepository, OrganizationsService, UsersRepository],
-  exports: [OrganizationsRepository],
+  providers: [
+    OrganizationsRepository,
+    OrganizationsService,
+    UsersRepository,
+    { provide: TenantDirectory, useExisting: OrganizationsRepository },
+  ],
+  exports: [OrganizationsRepository, TenantDirectory],
 })
 export class OrganizationsModule {}
