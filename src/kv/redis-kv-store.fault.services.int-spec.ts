@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { startThrowawayRedis, type ThrowawayRedis } from '../../test/support/throwaway-redis';
-import { MOVE_VALUE, sleep } from './kv-store.contract';
+import { MOVE_VALUE } from './kv-store.atomic.contract';
+import { sleep } from './kv-store.contract';
 import { type KeyValueStore, KvUnavailableError } from './kv-store';
 import { RedisKeyValueStore } from './redis-kv-store';
 

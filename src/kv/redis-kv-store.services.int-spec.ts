@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { TEST_REDIS_URL, uniqueSuffix } from '../../test/support/backend';
-import { describeKeyValueStoreContract, MOVE_VALUE } from './kv-store.contract';
+import { MOVE_VALUE } from './kv-store.atomic.contract';
+import { describeKeyValueStoreContract } from './kv-store.contract';
 import { RedisKeyValueStore } from './redis-kv-store';
 
 // The adapter does not depend on the backend mode; the embedded run needs no Redis at all.
