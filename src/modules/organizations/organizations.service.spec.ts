@@ -117,6 +117,27 @@ describe('OrganizationsService', () => {
     );
   });
 
+  it('audits a reactivation and ends no session, only dropping cached identities', async () => {
+    organizations.findByIdForUpdate
+      .mockResolvedValueOnce(stored({ status: 'suspended' }))
+      .mockResolvedValueOnce(stored());
+    await service.setStatus(ORG, 'active');
+    expect(audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({
+        action: AuditAction.ORGANIZATION_REACTIVATED,
+        organizationId: ORG,
+        before: expect.objectContaining({ status: 'suspended' }) as unknown,
+        after: expect.objectContaining({ status: 'active' }) as unknown,
+      }),
+      manager,
+    );
+    expect(sessions.endAll).not.toHaveBeenCalled();
+    expect(sessions.invalidateIdentity.mock.calls).toEqual([
+      [ORG, 'u1'],
+      [ORG, 'u2'],
+    ]);
+  });
+
   it('ends no session when the suspension could not be audited', async () => {
     organizations.findByIdForUpdate.mockResolvedValue(stored());
     audit.record.mockRejectedValueOnce(new Error('audit insert failed'));

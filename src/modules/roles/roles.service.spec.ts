@@ -160,6 +160,37 @@ describe('RolesService', () => {
       expect(roles.delete).not.toHaveBeenCalled();
       expect(audit.record).not.toHaveBeenCalled();
     });
+
+    it('refuses to add a permission the actor lacks to a role they may edit', async () => {
+      roles.findById.mockResolvedValue(stored('support', ['users.read']));
+      await expect(
+        service.update(
+          'role-support',
+          { permissions: ['users.read', 'audit.read'] },
+          actor(MANAGER),
+        ),
+      ).rejects.toMatchObject({
+        status: 403,
+        message: 'You cannot grant permissions you do not hold: audit.read',
+      });
+      expect(roles.save).not.toHaveBeenCalled();
+    });
+  });
+
+  it('keeps built-in roles as defined: no rename, and admin keeps every permission (409)', async () => {
+    roles.findById.mockResolvedValue(stored('staff', ['products.read'], true));
+    await expect(
+      service.update('role-staff', { name: 'crew' }, actor(ALL_PERMISSIONS)),
+    ).rejects.toMatchObject({ status: 409, message: 'Built-in roles cannot be renamed' });
+    roles.findById.mockResolvedValue(stored('admin', [...ALL_PERMISSIONS], true));
+    await expect(
+      service.update('role-admin', { permissions: ['users.read'] }, actor(ALL_PERMISSIONS)),
+    ).rejects.toMatchObject({
+      status: 409,
+      message: 'The admin role always holds every permission',
+    });
+    expect(roles.save).not.toHaveBeenCalled();
+    expect(audit.record).not.toHaveBeenCalled();
   });
 
   it('audits a creation in its transaction', async () => {

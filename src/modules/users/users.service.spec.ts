@@ -191,9 +191,53 @@ describe('UsersService', () => {
     expect(users.findActiveIdsWithRole).toHaveBeenCalledWith('admin', { lockForUpdate: true });
     expect(audit.record).not.toHaveBeenCalled();
 
+    await expect(service.deactivate('founder', actor(ALL_PERMISSIONS))).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(users.save).not.toHaveBeenCalled();
+
     users.findActiveIdsWithRole.mockResolvedValue(['founder', 'second']);
     await service.update('founder', { status: 'disabled' }, actor(ALL_PERMISSIONS));
     expect(users.save).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses an email the organization already has (409), before and at the insert', async () => {
+    const dto = {
+      email: canonicalEmail('taken@acme.test'),
+      password: 'pw',
+      firstName: 'T',
+      lastName: 'K',
+      roles: [],
+    };
+    users.findByEmail.mockResolvedValueOnce(user('taken', []));
+    await expect(service.create(dto, actor(ALL_PERMISSIONS))).rejects.toMatchObject({
+      status: 409,
+      code: 'CONFLICT',
+      message: 'A user with this email already exists',
+    });
+    expect(users.findByEmail).toHaveBeenCalledWith('taken@acme.test');
+    expect(users.insert).not.toHaveBeenCalled();
+
+    // A concurrent create of the same email loses on the unique index.
+    users.insert.mockRejectedValueOnce(Object.assign(new Error('dup'), { code: 'ER_DUP_ENTRY' }));
+    await expect(service.create(dto, actor(ALL_PERMISSIONS))).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(audit.record).not.toHaveBeenCalled();
+    expect(committed).toEqual([false]);
+  });
+
+  it('refuses unknown role names with 400 on roles', async () => {
+    users.findByIdWithRoles.mockResolvedValue(user('u', []));
+    roles.findByNames.mockResolvedValue([STAFF]);
+    await expect(
+      service.update('u', { roles: ['staff', 'ghost'] }, actor(ALL_PERMISSIONS)),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      details: [{ field: 'roles', messages: ['unknown roles: ghost'] }],
+    });
+    expect(users.save).not.toHaveBeenCalled();
   });
 
   it('audits a disabling in the same transaction, and ends sessions only after it committed', async () => {
@@ -217,16 +261,22 @@ describe('UsersService', () => {
     );
   });
 
-  it('names role changes and plain edits by what changed', async () => {
+  it('names role changes, re-enabling and plain edits by what changed', async () => {
     users.findByIdWithRoles.mockResolvedValue(user('u', [STAFF]));
     roles.findByNames.mockResolvedValue([role('client', ['products.read'])]);
     await service.update('u', { roles: ['client'] }, actor(ALL_PERMISSIONS));
+    users.findByIdWithRoles.mockResolvedValue(user('u', [STAFF], 'disabled'));
+    await service.update('u', { status: 'active' }, actor(ALL_PERMISSIONS));
     users.findByIdWithRoles.mockResolvedValue(user('u', [STAFF]));
     await service.update('u', { lastName: 'Hopper' }, actor(ALL_PERMISSIONS));
     expect(audit.record.mock.calls.map(([entry]) => entry.action)).toEqual([
       AuditAction.USER_ROLES_CHANGED,
+      AuditAction.USER_ENABLED,
       AuditAction.USER_UPDATED,
     ]);
+    // Only a disabling ends sessions; every change drops the cached identity.
+    expect(sessions.endAll).not.toHaveBeenCalled();
+    expect(sessions.invalidateIdentity).toHaveBeenCalledTimes(3);
   });
 
   it('rolls back and ends nothing when the audit row cannot be written', async () => {
