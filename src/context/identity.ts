@@ -7,6 +7,8 @@ export interface CachedIdentity {
     lastName: string;
     status: 'active' | 'disabled';
     roles: string[];
+    /** Null until the user verified their address. */
+    emailVerifiedAt: string | null;
     lastLoginAt: string | null;
     createdAt: string;
     updatedAt: string;

@@ -136,6 +136,12 @@ export class AuthController {
   @InvalidCredentials(
     'INVALID_CREDENTIALS: same answer for a wrong password, an unknown email and a disabled account',
   )
+  @ApiErrorResponse(403, {
+    description:
+      'EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email',
+    code: ErrorCode.EMAIL_NOT_VERIFIED,
+    message: 'Verify your email address first: follow the link in the verification email',
+  })
   @ApiErrorResponse(404, {
     description: 'TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization',
     code: ErrorCode.TENANT_NOT_FOUND,

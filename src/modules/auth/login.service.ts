@@ -75,6 +75,20 @@ export class LoginService {
     }
 
     await this.throttle.loginSucceeded(tenant.id, email);
+    if (organization.requireVerifiedEmail && !user.emailVerifiedAt) {
+      // Said only after the password matched, so it reveals nothing to a guesser.
+      await this.audit.record({
+        action: AuditAction.LOGIN_FAILED,
+        organizationId: tenant.id,
+        userId: user.id,
+        metadata: { email, reason: 'email_not_verified' },
+      });
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.EMAIL_NOT_VERIFIED,
+        'Verify your email address first: follow the link in the verification email',
+      );
+    }
     user.lastLoginAt = new Date();
     await this.users.update(user.id, { lastLoginAt: user.lastLoginAt });
     const session = await this.issuer.open(identityOf(user, organization));

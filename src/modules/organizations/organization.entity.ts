@@ -19,6 +19,10 @@ export class Organization extends BaseEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status!: OrganizationStatus;
 
+  /** When true, users whose email is not verified cannot sign in (403 EMAIL_NOT_VERIFIED). */
+  @Column({ name: 'require_verified_email', type: 'boolean', default: false })
+  requireVerifiedEmail!: boolean;
+
   @Column({ type: 'simple-json', nullable: true })
   settings!: OrganizationSettings | null;
 }

@@ -39,7 +39,7 @@ export class OrganizationsRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<Organization, 'name' | 'settings' | 'status'>>,
+    changes: Partial<Pick<Organization, 'name' | 'settings' | 'status' | 'requireVerifiedEmail'>>,
     manager?: EntityManager,
   ): Promise<void> {
     await this.repository(manager).update(

@@ -21,6 +21,7 @@ function snapshot(organization: Organization): Record<string, unknown> {
     name: organization.name,
     status: organization.status,
     settings: organization.settings ?? {},
+    requireVerifiedEmail: organization.requireVerifiedEmail,
   };
 }
 
@@ -55,7 +56,11 @@ export class OrganizationsService {
       if (!before) throw notFound();
       await this.organizations.update(
         id,
-        { name: dto.name ?? before.name, settings: dto.settings ?? before.settings },
+        {
+          name: dto.name ?? before.name,
+          settings: dto.settings ?? before.settings,
+          requireVerifiedEmail: dto.requireVerifiedEmail ?? before.requireVerifiedEmail,
+        },
         manager,
       );
       const updated = await this.organizations.findByIdForUpdate(id, manager);

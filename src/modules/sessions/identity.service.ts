@@ -32,6 +32,7 @@ export function identityOf(user: User, organization: Organization): CachedIdenti
       lastName: user.lastName,
       status: user.status,
       roles,
+      emailVerifiedAt: user.emailVerifiedAt ? user.emailVerifiedAt.toISOString() : null,
       lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
@@ -56,6 +57,8 @@ export function platformIdentityOf(superuser: Superuser): CachedIdentity {
       lastName: 'Superuser',
       status: 'active',
       roles: [SUPERUSER_ROLE],
+      // Superusers are created by an operator with shell access (superuser:create), not by mail.
+      emailVerifiedAt: null,
       lastLoginAt: superuser.lastLoginAt ? superuser.lastLoginAt.toISOString() : null,
       createdAt: superuser.createdAt.toISOString(),
       updatedAt: superuser.updatedAt.toISOString(),

@@ -25,6 +25,10 @@ export class User extends TenantScopedEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status!: UserStatus;
 
+  /** When the user proved they read mail at `email`; null until then. */
+  @Column({ name: 'email_verified_at', type: 'datetime', precision: 3, nullable: true })
+  emailVerifiedAt!: Date | null;
+
   @Column({ name: 'last_login_at', type: 'datetime', precision: 3, nullable: true })
   lastLoginAt!: Date | null;
 

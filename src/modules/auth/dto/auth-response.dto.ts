@@ -24,6 +24,7 @@ export class AuthUserResponseDto {
   })
   permissions!: string[];
   @ApiUuidProperty() organizationId!: string;
+  @ApiTimestampProperty() emailVerifiedAt!: string | null;
   @ApiTimestampProperty() lastLoginAt!: string | null;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
 import { PageQueryDto } from '../../../http/pagination.dto';
 import type { Organization, OrganizationSettings } from '../organization.entity';
@@ -32,6 +32,11 @@ export class UpdateOrganizationDto {
   @IsOptional()
   @IsFlatSettings()
   settings?: OrganizationSettings;
+
+  /** When true, members whose email is not verified cannot sign in (403 EMAIL_NOT_VERIFIED) */
+  @IsOptional()
+  @IsBoolean()
+  requireVerifiedEmail?: boolean;
 }
 
 export class UpdateOrganizationStatusDto {
@@ -52,6 +57,8 @@ export class OrganizationResponseDto {
     additionalProperties: { oneOf: SETTING_VALUE },
   })
   settings!: OrganizationSettings;
+  /** Members must verify their email before they can sign in */
+  requireVerifiedEmail!: boolean;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;
 
@@ -62,6 +69,7 @@ export class OrganizationResponseDto {
       subdomain: organization.subdomain,
       status: organization.status,
       settings: organization.settings ?? {},
+      requireVerifiedEmail: organization.requireVerifiedEmail,
       createdAt: organization.createdAt.toISOString(),
       updatedAt: organization.updatedAt.toISOString(),
     };

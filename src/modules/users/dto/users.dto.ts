@@ -120,6 +120,7 @@ export class UserResponseDto {
   status!: 'active' | 'disabled';
   @ApiProperty({ maxItems: MAX_USER_ROLES, items: { maxLength: 64 }, example: ['staff'] })
   roles!: string[];
+  @ApiTimestampProperty() emailVerifiedAt!: string | null;
   @ApiTimestampProperty() lastLoginAt!: string | null;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;
@@ -132,6 +133,7 @@ export class UserResponseDto {
       lastName: user.lastName,
       status: user.status,
       roles: (user.roles ?? []).map((role) => role.name).sort(),
+      emailVerifiedAt: user.emailVerifiedAt ? user.emailVerifiedAt.toISOString() : null,
       lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
