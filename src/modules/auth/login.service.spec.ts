@@ -30,20 +30,25 @@ const INVALID = { status: 401, code: 'INVALID_CREDENTIALS', message: 'Invalid em
 /** Stands in for bcrypt: a hash is "bcrypt:<password>"; no hash never matches. */
 const hashOf = (password: string): string => `bcrypt:${password}`;
 
-function organization(status: 'active' | 'suspended' = 'active'): Organization {
+function organization(
+  status: 'active' | 'suspended' = 'active',
+  requireVerifiedEmail = false,
+): Organization {
   return Object.assign(new Organization(), {
     id: ORG,
     name: 'Acme',
     subdomain: 'acme',
     status,
+    requireVerifiedEmail,
     settings: {},
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
     updatedAt: new Date('2026-01-01T00:00:00.000Z'),
   });
 }
 
-function user(status: 'active' | 'disabled' = 'active'): User {
+function user(status: 'active' | 'disabled' = 'active', emailVerifiedAt: Date | null = null): User {
   return Object.assign(new User(), {
+    emailVerifiedAt,
     id: 'user-1',
     organizationId: ORG,
     email: EMAIL,
@@ -127,6 +132,39 @@ describe('LoginService', () => {
   });
 
   const auditedActions = () => audit.record.mock.calls.map(([entry]) => entry.action);
+
+  describe('organizations that require a verified email', () => {
+    beforeEach(() => organizations.findById.mockResolvedValue(organization('active', true)));
+
+    it('refuses an unverified user with the right password: 403 EMAIL_NOT_VERIFIED, audited, no session', async () => {
+      await expect(service.login(login(), TENANT)).rejects.toMatchObject({
+        status: 403,
+        code: 'EMAIL_NOT_VERIFIED',
+      });
+      expect(issuer.open).not.toHaveBeenCalled();
+      expect(audit.record).toHaveBeenCalledWith(
+        expect.objectContaining({
+          action: AuditAction.LOGIN_FAILED,
+          metadata: { email: EMAIL, reason: 'email_not_verified' },
+        }),
+      );
+      // The password was right: the attempt is given back, so retrying cannot lock the owner out.
+      expect(throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
+    });
+
+    it('says nothing about verification to a wrong password: the same 401 as ever', async () => {
+      await expect(service.login(login('wrong password'), TENANT)).rejects.toMatchObject(INVALID);
+    });
+
+    it('signs in a verified user', async () => {
+      users.findByEmailWithCredentials.mockResolvedValue(
+        user('active', new Date('2026-01-02T00:00:00.000Z')),
+      );
+      await expect(service.login(login(), TENANT)).resolves.toMatchObject({
+        sessionId: 'session-1',
+      });
+    });
+  });
 
   describe('tenant login', () => {
     it('needs a tenant: 400 TENANT_REQUIRED before anything is counted or looked up', async () => {

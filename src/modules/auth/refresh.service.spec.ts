@@ -37,6 +37,7 @@ function identity(
       lastName: 'Lovelace',
       status: userStatus,
       roles: ['staff'],
+      emailVerifiedAt: null,
       lastLoginAt: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
