@@ -187,7 +187,9 @@ function mailbox(raw: string): Parsed<string> {
   const named = /^([^<>\r\n]*?)\s*<([^\s@<>"]+@[^\s@<>"]+)>$/.exec(value);
   return bare.test(value) || named
     ? ok(value)
-    : fail(`"${raw}" is not an address such as no-reply@example.com or "Acme <no-reply@example.com>"`);
+    : fail(
+        `"${raw}" is not an address such as no-reply@example.com or "Acme <no-reply@example.com>"`,
+      );
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -368,7 +370,8 @@ export const ENV_SCHEMA = {
     parse: smtpUrl,
   },
   MAIL_FROM: {
-    description: 'From address of every email: no-reply@example.com or "Acme <no-reply@example.com>".',
+    description:
+      'From address of every email: no-reply@example.com or "Acme <no-reply@example.com>".',
     default: 'no-reply@localhost',
     parse: mailbox,
   },
