@@ -226,6 +226,7 @@ describe('loadConfig', () => {
       ['APP_URL', 'https://user:pw@app.example.com', /credentials/],
       ['SMTP_URL', 'mail.example.com:587', /not a valid URL|smtp:\/\//],
       ['SMTP_URL', 'http://mail.example.com', /smtp:\/\/ or smtps:\/\//],
+      ['SMTP_URL', 'smtp://mail.example.com?debug=true&logger=true', /must not set logger, debug/],
       ['MAIL_FROM', 'no-reply', /not an address/],
       ['MAIL_FROM', 'Acme <no-reply>', /not an address/],
       ['INVITATION_TTL', 'a week', /duration/],

@@ -168,12 +168,19 @@ function appUrl(raw: string): Parsed<string> {
   return ok(url.href.replace(/\/+$/, ''));
 }
 
-/** smtp:// (STARTTLS when offered) or smtps:// (TLS from the start), with the host and optional credentials. */
+/**
+ * smtp:// (STARTTLS when offered) or smtps:// (TLS from the start), with the host and optional
+ * credentials. Query parameters become nodemailer options (?requireTLS=true); those that turn on
+ * its logging are refused, as it would log the messages and the tokens in their links.
+ */
 function smtpUrl(raw: string): Parsed<string> {
   try {
     const url = new URL(raw.trim());
     if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
       return fail('must start with smtp:// or smtps://');
+    const logging = ['logger', 'debug'].filter((key) => url.searchParams.has(key));
+    if (logging.length > 0)
+      return fail(`must not set ${logging.join(', ')}: mail logs would hold the links' tokens`);
     return url.hostname ? ok(raw.trim()) : fail('must name a host, e.g. smtp://user:pass@host:587');
   } catch {
     return fail('is not a valid URL');

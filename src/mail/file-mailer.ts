@@ -57,7 +57,7 @@ export class FileMailer implements Mailer {
     return { messageId: info.messageId };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     return Promise.resolve();
   }
 }

@@ -43,7 +43,7 @@ export class SmtpMailer implements Mailer {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.transport.close();
     return Promise.resolve();
   }
