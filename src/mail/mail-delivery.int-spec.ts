@@ -15,7 +15,7 @@ import { AccountEmails } from './templates/account-emails';
 const APP_URL = 'https://app.acme.test';
 
 /** A reset email to a unique address, so each test finds its own messages in the sink. */
-function resetEmail(emails: AccountEmails, token = randomUUID()): MailMessage {
+function resetEmail(emails: AccountEmails, token: string = randomUUID()): MailMessage {
   return emails.resetPassword({
     to: `ada-${randomUUID()}@example.com`,
     organizationName: '<script>Acme</script>',
