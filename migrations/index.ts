@@ -5,6 +5,8 @@ import { CreateSuperusers1764259200000 } from './1764259200000-CreateSuperusers'
 import { RoleNameKeys1764432000000 } from './1764432000000-RoleNameKeys';
 import { CanonicalEmails1796160126376 } from './1796160126376-CanonicalEmails';
 import { EmailVerification1796172946813 } from './1796172946813-EmailVerification';
+import { CreateMailDeliveries1796173291093 } from './1796173291093-CreateMailDeliveries';
+import { CreateAccountTokens1796173292181 } from './1796173292181-CreateAccountTokens';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,4 +16,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RoleNameKeys1764432000000,
   CanonicalEmails1796160126376,
   EmailVerification1796172946813,
+  CreateMailDeliveries1796173291093,
+  CreateAccountTokens1796173292181,
 ];

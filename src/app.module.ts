@@ -9,6 +9,7 @@ import { EnvelopeInterceptor } from './http/envelope.interceptor';
 import { GlobalExceptionFilter } from './http/exception.filter';
 import { AppValidationPipe } from './http/validation.pipe';
 import { KvModule } from './kv/kv.module';
+import { MailModule } from './mail/mail.module';
 import { AccessGuard } from './security/access.guard';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -35,6 +36,7 @@ export class AppModule {
         LoggingModule.forRoot(logger),
         DatabaseModule,
         KvModule,
+        MailModule,
         AuditModule,
         PlatformModule,
         SecurityModule,

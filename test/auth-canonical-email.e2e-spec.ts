@@ -232,6 +232,7 @@ describeMysqlOnly('email columns on MariaDB / MySQL', () => {
        WHERE table_schema = DATABASE() AND column_name = 'email' ORDER BY table_name`,
     );
     expect(rows).toEqual([
+      { table: 'account_tokens', collation: 'utf8mb4_bin' },
       { table: 'superusers', collation: 'utf8mb4_bin' },
       { table: 'users', collation: 'utf8mb4_bin' },
     ]);

@@ -71,7 +71,8 @@ async function emailsById(dataSource: DataSource, table: string): Promise<Record
 async function emailCollations(dataSource: DataSource): Promise<string[]> {
   const rows = await dataSource.query<{ collation: string }[]>(
     `SELECT collation_name AS collation FROM information_schema.columns
-     WHERE table_schema = DATABASE() AND column_name = 'email' ORDER BY table_name`,
+     WHERE table_schema = DATABASE() AND column_name = 'email'
+       AND table_name IN ('users', 'superusers') ORDER BY table_name`,
   );
   return rows.map((row) => row.collation);
 }

@@ -241,6 +241,9 @@ describe('npm run seed', () => {
       DATABASE_URL: 'mysql://app:pw@127.0.0.1:1/unreachable',
       REDIS_URL: 'redis://127.0.0.1:1',
       JWT_SECRET: 'a-production-secret-of-at-least-32-chars',
+      SMTP_URL: 'smtp://127.0.0.1:1',
+      MAIL_FROM: 'no-reply@example.com',
+      APP_URL: 'https://app.example.com',
     };
     expect(await seedCli([], production, io)).toBe(1);
     expect(io.stderr.join('\n')).toMatch(/Refusing to seed with NODE_ENV=production.*\n.*--force/);

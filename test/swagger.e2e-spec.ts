@@ -262,11 +262,19 @@ describe('API documentation with NODE_ENV=development', () => {
 
 // Production needs MySQL and Redis, so these boots run in the MariaDB + Redis pass only.
 describeMysqlOnly('API documentation with NODE_ENV=production', () => {
+  // Production also needs real mail settings; nothing is sent here.
+  const production = {
+    NODE_ENV: 'production',
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    MAIL_FROM: 'no-reply@example.com',
+    APP_URL: 'https://app.example.com',
+  };
+
   it('is off by default', async () => {
-    expect(await docsStatus({ NODE_ENV: 'production' })).toEqual([404, 404]);
+    expect(await docsStatus(production)).toEqual([404, 404]);
   });
 
   it('is served when DOCS_ENABLED=true', async () => {
-    expect(await docsStatus({ NODE_ENV: 'production', DOCS_ENABLED: 'true' })).toEqual([200, 200]);
+    expect(await docsStatus({ ...production, DOCS_ENABLED: 'true' })).toEqual([200, 200]);
   });
 });

@@ -2,6 +2,12 @@ import { ConfigValidationError, DEFAULT_SQLITE_PATH, loadConfig } from './app-co
 import type { ParsedEnv } from './env.schema';
 
 const SECRET = 'a-production-secret-of-at-least-32-chars';
+/** What production needs to send real mail. */
+const PRODUCTION_MAIL = {
+  SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587',
+  MAIL_FROM: 'Acme <no-reply@example.com>',
+  APP_URL: 'https://app.example.com',
+};
 
 /** Runs loadConfig and returns the problems it reported (fails the test when it did not throw). */
 function problemsOf(env: Record<string, string>): string[] {
@@ -73,6 +79,36 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('mail and account links', () => {
+    it('defaults to the file transport, localhost links and the issue lifetimes', () => {
+      expect(loadConfig({}).mail).toEqual({
+        smtpUrl: null,
+        from: 'no-reply@localhost',
+        outboxDir: './data/outbox',
+        appUrl: 'http://localhost:3000',
+      });
+      expect(loadConfig({}).accountTokens).toEqual({
+        invitationTtlSeconds: 7 * 24 * 3600,
+        passwordResetTtlSeconds: 30 * 60,
+      });
+    });
+
+    it('keeps a path of APP_URL and drops its trailing slash, so links never hold "//"', () => {
+      expect(loadConfig({ APP_URL: 'https://example.com/app/' }).mail.appUrl).toBe(
+        'https://example.com/app',
+      );
+      expect(loadConfig({ APP_URL: 'https://app.example.com' }).mail.appUrl).toBe(
+        'https://app.example.com',
+      );
+    });
+
+    it('reads SMTP_URL and a named MAIL_FROM as given', () => {
+      const { mail } = loadConfig(PRODUCTION_MAIL);
+      expect(mail.smtpUrl).toBe(PRODUCTION_MAIL.SMTP_URL);
+      expect(mail.from).toBe(PRODUCTION_MAIL.MAIL_FROM);
+    });
+  });
+
   describe('MySQL + Redis', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
@@ -85,6 +121,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
       BODY_LIMIT: '512kb',
+      ...PRODUCTION_MAIL,
     });
 
     it('reads every value into its typed form', () => {
@@ -114,6 +151,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'mysql://app:pw@db:3306/app',
         REDIS_URL: 'redis://cache:6379',
         JWT_SECRET: SECRET,
+        ...PRODUCTION_MAIL,
       };
       expect(loadConfig({ ...production, DOCS_ENABLED: '' }).docsEnabled).toBe(false);
       expect(loadConfig({ ...production, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
@@ -181,6 +219,17 @@ describe('loadConfig', () => {
       ['TRUST_PROXY', '10.0.0.0/33', /not an IP address or CIDR/],
       ['DB_RUN_MIGRATIONS', 'maybe', /true or false/],
       ['BODY_LIMIT', 'big', /size/],
+      ['APP_URL', 'app.example.com', /absolute http\(s\) URL/],
+      ['APP_URL', 'ftp://app.example.com', /http:\/\/ or https:\/\//],
+      ['APP_URL', 'https://app.example.com/?ref=mail', /query or fragment/],
+      ['APP_URL', 'https://app.example.com/#/', /query or fragment/],
+      ['APP_URL', 'https://user:pw@app.example.com', /credentials/],
+      ['SMTP_URL', 'mail.example.com:587', /not a valid URL|smtp:\/\//],
+      ['SMTP_URL', 'http://mail.example.com', /smtp:\/\/ or smtps:\/\//],
+      ['SMTP_URL', 'smtp://mail.example.com?debug=true&logger=true', /must not set logger, debug/],
+      ['MAIL_FROM', 'no-reply', /not an address/],
+      ['MAIL_FROM', 'Acme <no-reply>', /not an address/],
+      ['INVITATION_TTL', 'a week', /duration/],
     ])('refuses %s=%p', (key, value, expected) => {
       const problems = problemsOf({ [key]: value });
       expect(problems).toHaveLength(1);
@@ -188,12 +237,15 @@ describe('loadConfig', () => {
       expect(problems[0]).toMatch(expected);
     });
 
-    it('requires MySQL, Redis and a JWT secret in production, all reported together', () => {
+    it('requires MySQL, Redis, a JWT secret and real mail settings in production, all reported together', () => {
       const problems = problemsOf({ NODE_ENV: 'production' });
       expect(problems).toEqual([
         'DATABASE_URL is required when NODE_ENV=production',
         'REDIS_URL is required when NODE_ENV=production',
         'JWT_SECRET is required when NODE_ENV=production',
+        'SMTP_URL is required when NODE_ENV=production',
+        'MAIL_FROM is required when NODE_ENV=production',
+        'APP_URL is required when NODE_ENV=production',
       ]);
     });
 
@@ -203,6 +255,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'sqlite:./data/prod.sqlite',
         REDIS_URL: 'redis://cache:6379',
         JWT_SECRET: SECRET,
+        ...PRODUCTION_MAIL,
       });
       expect(problems).toEqual(['DATABASE_URL must be a mysql:// URL when NODE_ENV=production']);
     });
@@ -239,6 +292,7 @@ describe('loadConfig', () => {
         PORT: '-1',
         DATABASE_URL: 'mysql://db/app',
         REDIS_URL: 'redis://r',
+        ...PRODUCTION_MAIL,
       });
       expect(problems).toEqual([
         'PORT must be between 0 and 65535',

@@ -57,6 +57,15 @@ export interface AppConfig {
   embedded: boolean;
   /** SUPERUSER_EMAIL / SUPERUSER_PASSWORD: read by `npm run superuser:create` only, never defaulted. */
   superuser: { email: string | null; password: string | null };
+  mail: {
+    /** Null: the file transport (.eml files under outboxDir, links logged), for development. */
+    smtpUrl: string | null;
+    from: string;
+    outboxDir: string;
+    /** The frontend's base URL, without a trailing slash: links are `${appUrl}/<page>?token=...`. */
+    appUrl: string;
+  };
+  accountTokens: { invitationTtlSeconds: number; passwordResetTtlSeconds: number };
 }
 
 export class ConfigValidationError extends Error {
@@ -94,6 +103,10 @@ function crossChecks(
 ): void {
   if (values.NODE_ENV === 'production') {
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET'] as const) {
+      if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+    // Production sends real mail: no .eml files with logged links, no localhost links or sender.
+    for (const key of ['SMTP_URL', 'MAIL_FROM', 'APP_URL'] as const) {
       if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
     }
     if (values.DATABASE_URL?.kind === 'sqlite') {
@@ -165,6 +178,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     superuser: {
       email: values.SUPERUSER_EMAIL ?? null,
       password: values.SUPERUSER_PASSWORD ?? null,
+    },
+    mail: {
+      smtpUrl: values.SMTP_URL ?? null,
+      from: values.MAIL_FROM,
+      outboxDir: values.MAIL_OUTBOX_DIR,
+      appUrl: values.APP_URL,
+    },
+    accountTokens: {
+      invitationTtlSeconds: values.INVITATION_TTL,
+      passwordResetTtlSeconds: values.PASSWORD_RESET_TTL,
     },
   };
 }

@@ -152,13 +152,60 @@ function hostname(raw: string): Parsed<string> {
     : fail(`"${raw}" is not a domain name`);
 }
 
+/** The frontend's base URL: absolute http(s), no credentials, query or fragment; kept without a trailing slash. */
+function appUrl(raw: string): Parsed<string> {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return fail(`must be an absolute http(s) URL such as https://app.example.com, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail(`must start with http:// or https://, got "${raw}"`);
+  if (url.username || url.password) return fail('must not contain credentials');
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#'))
+    return fail('must not have a query or fragment: links append /<page>?token=...');
+  return ok(url.href.replace(/\/+$/, ''));
+}
+
+/**
+ * smtp:// (STARTTLS when offered) or smtps:// (TLS from the start), with the host and optional
+ * credentials. Query parameters become nodemailer options (?requireTLS=true); those that turn on
+ * its logging are refused, as it would log the messages and the tokens in their links.
+ */
+function smtpUrl(raw: string): Parsed<string> {
+  try {
+    const url = new URL(raw.trim());
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+      return fail('must start with smtp:// or smtps://');
+    const logging = ['logger', 'debug'].filter((key) => url.searchParams.has(key));
+    if (logging.length > 0)
+      return fail(`must not set ${logging.join(', ')}: mail logs would hold the links' tokens`);
+    return url.hostname ? ok(raw.trim()) : fail('must name a host, e.g. smtp://user:pass@host:587');
+  } catch {
+    return fail('is not a valid URL');
+  }
+}
+
+/** `address@domain` or `Display Name <address@domain>`, as a From header takes it. */
+function mailbox(raw: string): Parsed<string> {
+  const value = raw.trim();
+  const bare = /^[^\s@<>"]+@[^\s@<>"]+$/;
+  const named = /^([^<>\r\n]*?)\s*<([^\s@<>"]+@[^\s@<>"]+)>$/.exec(value);
+  return bare.test(value) || named
+    ? ok(value)
+    : fail(
+        `"${raw}" is not an address such as no-reply@example.com or "Acme <no-reply@example.com>"`,
+      );
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const ENV_SCHEMA = {
   NODE_ENV: {
     description:
-      'development, test or production. Production requires DATABASE_URL, REDIS_URL and JWT_SECRET.',
+      'development, test or production. Production requires DATABASE_URL, REDIS_URL, JWT_SECRET, SMTP_URL, MAIL_FROM and APP_URL.',
     default: 'development',
     parse: oneOf('development', 'test', 'production'),
   },
@@ -323,6 +370,38 @@ export const ENV_SCHEMA = {
     description:
       'Password for `npm run superuser:create` (--password wins); must pass the password policy. No default. Read by that command only.',
     parse: nonEmpty,
+  },
+  SMTP_URL: {
+    description:
+      'smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. Unset: each message is an .eml file under MAIL_OUTBOX_DIR and its links are logged (development only).',
+    parse: smtpUrl,
+  },
+  MAIL_FROM: {
+    description:
+      'From address of every email: no-reply@example.com or "Acme <no-reply@example.com>".',
+    default: 'no-reply@localhost',
+    parse: mailbox,
+  },
+  MAIL_OUTBOX_DIR: {
+    description: 'Folder the .eml files are written to when SMTP_URL is unset.',
+    default: './data/outbox',
+    parse: text,
+  },
+  APP_URL: {
+    description:
+      'Base URL of the frontend that email links point to (${APP_URL}/reset-password?token=...): absolute http(s), no query or fragment.',
+    default: 'http://localhost:3000',
+    parse: appUrl,
+  },
+  INVITATION_TTL: {
+    description: 'How long an invitation link stays valid.',
+    default: '7d',
+    parse: duration,
+  },
+  PASSWORD_RESET_TTL: {
+    description: 'How long a password reset link stays valid.',
+    default: '30m',
+    parse: duration,
   },
 } satisfies Record<string, EnvVarSpec<unknown>>;
 

@@ -1,3 +1,5 @@
+import { MailDeliveryRecord } from '../mail/mail-delivery.entity';
+import { AccountToken } from '../modules/account-tokens/account-token.entity';
 import { AuditLog } from '../modules/audit/audit-log.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { Superuser } from '../modules/platform/superuser.entity';
@@ -6,4 +8,13 @@ import { Role } from '../modules/roles/role.entity';
 import { User } from '../modules/users/user.entity';
 
 /** Every entity of the app, listed once so the app and the CLIs agree. */
-export const ENTITIES = [Organization, User, Role, AuditLog, Product, Superuser];
+export const ENTITIES = [
+  Organization,
+  User,
+  Role,
+  AuditLog,
+  Product,
+  Superuser,
+  AccountToken,
+  MailDeliveryRecord,
+];

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { AccountTokensModule } from '../account-tokens/account-tokens.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
@@ -29,6 +30,7 @@ import { TokenService } from './token.service';
     OrganizationsModule,
     UsersModule,
     RolesModule,
+    AccountTokensModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG, JWT_KEY],
       extraProviders: [

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
+import type { AccountTokens } from '../account-tokens/account-tokens.service';
 import type { PasswordHasher } from '../../security/password-hasher.service';
 import { AuditAction } from '../audit/audit-actions';
 import type { AuditService } from '../audit/audit.service';
@@ -38,6 +39,7 @@ describe('PasswordChangeService', () => {
   let hasher: jest.Mocked<Pick<PasswordHasher, 'hash' | 'verify'>>;
   let sessions: jest.Mocked<Pick<SessionService, 'endAll'>>;
   let audit: jest.Mocked<Pick<AuditService, 'record'>>;
+  let accountTokens: jest.Mocked<Pick<AccountTokens, 'revoke'>>;
   let committed: boolean[];
   let service: PasswordChangeService;
 
@@ -64,6 +66,7 @@ describe('PasswordChangeService', () => {
     };
     sessions = { endAll: jest.fn().mockResolvedValue(2) };
     audit = { record: jest.fn().mockResolvedValue(undefined) };
+    accountTokens = { revoke: jest.fn().mockResolvedValue(1) };
     committed = [];
     const transactions: Pick<TransactionRunner, 'run'> = {
       run: async (work) => {
@@ -84,6 +87,7 @@ describe('PasswordChangeService', () => {
       sessions as unknown as SessionService,
       audit as unknown as AuditService,
       transactions as TransactionRunner,
+      accountTokens as unknown as AccountTokens,
     );
   });
 
@@ -98,6 +102,12 @@ describe('PasswordChangeService', () => {
     });
     expect(audit.record).toHaveBeenCalledWith(
       { action: AuditAction.PASSWORD_CHANGED, entityType: 'user', entityId: 'user-1' },
+      manager,
+    );
+    // A reset link mailed before the change dies with the old password, in the same transaction.
+    expect(accountTokens.revoke).toHaveBeenCalledWith(
+      'reset-password',
+      { userId: 'user-1' },
       manager,
     );
     expect(committed).toEqual([true]);

@@ -4,13 +4,17 @@ import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
 import { TransactionRunner } from '../../database/transaction-runner.service';
 import { PasswordHasher } from '../../security/password-hasher.service';
+import { AccountTokens } from '../account-tokens/account-tokens.service';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { SessionService } from '../sessions/session.service';
 import { UsersRepository } from '../users/users.repository';
 import { LoginThrottle } from './login-throttle';
 
-/** Changing one's own password: proves the current one (throttled), then ends every other session. */
+/**
+ * Changing one's own password: proves the current one (throttled), kills every password reset
+ * link of the user, then ends every other session.
+ */
 @Injectable()
 export class PasswordChangeService {
   constructor(
@@ -20,6 +24,7 @@ export class PasswordChangeService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
+    private readonly accountTokens: AccountTokens,
   ) {}
 
   async changePassword(
@@ -46,11 +51,14 @@ export class PasswordChangeService {
     }
     await this.throttle.passwordCheckSucceeded(principal.userId);
     const passwordHash = await this.hasher.hash(newPassword);
-    // The new hash and its audit row commit together; the other sessions end once it is committed.
+    // The new hash, the end of the reset links and the audit row commit together; the other
+    // sessions end once it is committed.
     await this.transactions.run(async (manager) => {
       await this.users
         .transactional(manager)
         .update(user.id, { passwordHash, updatedBy: principal.userId });
+      // A reset link mailed before the change must not undo it.
+      await this.accountTokens.revoke('reset-password', { userId: user.id }, manager);
       await this.audit.record(
         { action: AuditAction.PASSWORD_CHANGED, entityType: 'user', entityId: user.id },
         manager,
