@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
 import { listProductSkus } from '../client/list-products';
 import { DEMO_ORGANIZATIONS, DEMO_PASSWORD } from '../src/database/seed/demo-data';
-import { bearer, post, register } from './support/auth';
-import { readJson } from './support/http';
-import { apiOperations, nestRoutes } from './support/routes';
+import { bearer, register, request } from './support/api-client';
+import { apiOperations } from './support/openapi';
+import { nestRoutes } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -22,7 +22,7 @@ describe('API contract', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await readJson<OpenAPIObject>(await t.request('/api/docs-json'));
+    doc = (await request(t, 'GET', '/api/docs-json')).document<OpenAPIObject>();
     scratch = mkdtempSync(join(tmpdir(), 'api-contract-'));
   });
   afterAll(async () => {
@@ -102,7 +102,7 @@ describe('API contract', () => {
   });
 
   it('serves the document as JSON only', async () => {
-    expect((await t.request('/api/docs-yaml')).status).toBe(404);
+    expect((await request(t, 'GET', '/api/docs-yaml')).status).toBe(404);
   });
 
   it('is the same document when compiled by nest build (run `npm run build` first)', () => {
@@ -135,12 +135,10 @@ describe('API contract', () => {
     it('runs that program against the app', async () => {
       const owner = await register(t);
       for (const sku of ['SKU-BETA', 'SKU-ALPHA']) {
-        const created = await post(
-          t,
-          '/api/products',
-          { name: `Product ${sku}`, sku, price: '9.99' },
-          bearer(owner.tokens.accessToken),
-        );
+        const created = await request(t, 'POST', '/api/products', {
+          body: { name: `Product ${sku}`, sku, price: '9.99' },
+          headers: bearer(owner.tokens.accessToken),
+        });
         expect(created.status).toBe(201);
       }
       const skus = await listProductSkus(t.baseUrl, {

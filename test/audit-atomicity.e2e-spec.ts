@@ -1,6 +1,5 @@
+import { type ApiResponse, login, PASSWORD, request } from './support/api-client';
 import { failAuditInserts } from './support/audit-probe';
-import { login, PASSWORD } from './support/auth';
-import { call, type CallResult } from './support/routes';
 import {
   type Account,
   createRole,
@@ -32,9 +31,9 @@ describe('an administrative change commits with its audit row, or not at all', (
   });
 
   const read = async (path: string, token = org.owner.token): Promise<unknown> =>
-    (await call(t, 'GET', path, { token })).body as unknown;
-  const failed = (result: CallResult) =>
-    expect({ status: result.status, error: (result.body as { error?: string }).error }).toEqual({
+    (await request(t, 'GET', path, { token })).body;
+  const failed = (result: ApiResponse) =>
+    expect({ status: result.status, error: result.body.error }).toEqual({
       status: 500,
       error: 'INTERNAL_ERROR',
     });
@@ -43,7 +42,7 @@ describe('an administrative change commits with its audit row, or not at all', (
   async function withoutAudit(
     action: string,
     observe: () => Promise<unknown>,
-    change: () => Promise<CallResult>,
+    change: () => Promise<ApiResponse>,
   ): Promise<void> {
     const before = await observe();
     const restore = await failAuditInserts(t, action);
@@ -60,7 +59,7 @@ describe('an administrative change commits with its audit row, or not at all', (
       'user.created',
       () => read('/api/users?limit=100'),
       () =>
-        call(t, 'POST', '/api/users', {
+        request(t, 'POST', '/api/users', {
           token: org.owner.token,
           body: {
             email: `never@${org.subdomain}.test`,
@@ -76,18 +75,17 @@ describe('an administrative change commits with its audit row, or not at all', (
   it('changing one’s own password: the old one still works, other sessions stay alive', async () => {
     const staff = await createUser(t, org, ['staff']);
     const other = await login(t, org.subdomain, staff.email, PASSWORD);
-    const otherToken = ((await other.json()) as { data: { tokens: { accessToken: string } } }).data
-      .tokens.accessToken;
+    const otherToken = other.json<{ tokens: { accessToken: string } }>().data.tokens.accessToken;
     await withoutAudit(
       'auth.password.changed',
       async () => (await login(t, org.subdomain, staff.email, PASSWORD)).status,
       () =>
-        call(t, 'POST', '/api/auth/change-password', {
+        request(t, 'POST', '/api/auth/change-password', {
           token: staff.token,
           body: { currentPassword: PASSWORD, newPassword: 'A-fresh-and-long-pass' },
         }),
     );
-    expect((await call(t, 'GET', '/api/auth/me', { token: otherToken })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: otherToken })).status).toBe(200);
   });
 
   it('disabling a user, whose session then stays alive', async () => {
@@ -96,12 +94,12 @@ describe('an administrative change commits with its audit row, or not at all', (
       'user.disabled',
       () => read(`/api/users/${staff.id}`),
       () =>
-        call(t, 'PATCH', `/api/users/${staff.id}`, {
+        request(t, 'PATCH', `/api/users/${staff.id}`, {
           token: org.owner.token,
           body: { status: 'disabled' },
         }),
     );
-    expect((await call(t, 'GET', '/api/auth/me', { token: staff.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: staff.token })).status).toBe(200);
   });
 
   it('changing, creating and deleting roles', async () => {
@@ -110,7 +108,7 @@ describe('an administrative change commits with its audit row, or not at all', (
       'role.updated',
       () => read('/api/roles'),
       () =>
-        call(t, 'PATCH', `/api/roles/${role.id}`, {
+        request(t, 'PATCH', `/api/roles/${role.id}`, {
           token: org.owner.token,
           body: { name: 'renamed', permissions: ['users.read', 'products.read'] },
         }),
@@ -119,7 +117,7 @@ describe('an administrative change commits with its audit row, or not at all', (
       'role.created',
       () => read('/api/roles'),
       () =>
-        call(t, 'POST', '/api/roles', {
+        request(t, 'POST', '/api/roles', {
           token: org.owner.token,
           body: { name: 'never-created', permissions: [] },
         }),
@@ -127,7 +125,7 @@ describe('an administrative change commits with its audit row, or not at all', (
     await withoutAudit(
       'role.deleted',
       () => read('/api/roles'),
-      () => call(t, 'DELETE', `/api/roles/${role.id}`, { token: org.owner.token }),
+      () => request(t, 'DELETE', `/api/roles/${role.id}`, { token: org.owner.token }),
     );
   });
 
@@ -136,7 +134,7 @@ describe('an administrative change commits with its audit row, or not at all', (
       'user.profile.updated',
       () => read('/api/users/me'),
       () =>
-        call(t, 'PATCH', '/api/users/me', {
+        request(t, 'PATCH', '/api/users/me', {
           token: org.owner.token,
           body: { firstName: 'Never' },
         }),
@@ -149,11 +147,11 @@ describe('an administrative change commits with its audit row, or not at all', (
       'organization.suspended',
       () => read('/api/organizations/current'),
       () =>
-        call(t, 'PATCH', `/api/organizations/${org.id}`, {
+        request(t, 'PATCH', `/api/organizations/${org.id}`, {
           token: root.token,
           body: { status: 'suspended' },
         }),
     );
-    expect((await call(t, 'GET', '/api/auth/me', { token: member.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: member.token })).status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
-import { call } from './support/routes';
-import { createTenant, createUser, WALK_ENV, type Tenant } from './support/tenants';
+import { request } from './support/api-client';
+import { createTenant, createUser, type Tenant, WALK_ENV } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
 
 interface AuditRow {
@@ -28,14 +28,16 @@ describe('GET /api/audit-logs', () => {
   });
 
   const logs = async (tenant: Tenant, query = '') => {
-    const response = await call(t, 'GET', `/api/audit-logs${query}`, { token: tenant.owner.token });
+    const response = await request(t, 'GET', `/api/audit-logs${query}`, {
+      token: tenant.owner.token,
+    });
     expect(response.status).toBe(200);
     return response.body as { data: AuditRow[]; pagination: { total: number } };
   };
 
   it('records a role change with before and after values, filterable by action and user', async () => {
     const staff = await createUser(t, acme, ['staff']);
-    const changed = await call(t, 'PATCH', `/api/users/${staff.id}`, {
+    const changed = await request(t, 'PATCH', `/api/users/${staff.id}`, {
       token: acme.owner.token,
       body: { roles: ['client'] },
     });
@@ -78,12 +80,13 @@ describe('GET /api/audit-logs', () => {
 
   it('refuses malformed filters and users without audit.read', async () => {
     expect(
-      (await call(t, 'GET', '/api/audit-logs?from=yesterday', { token: acme.owner.token })).status,
+      (await request(t, 'GET', '/api/audit-logs?from=yesterday', { token: acme.owner.token }))
+        .status,
     ).toBe(400);
     expect(
-      (await call(t, 'GET', '/api/audit-logs?userId=42', { token: acme.owner.token })).status,
+      (await request(t, 'GET', '/api/audit-logs?userId=42', { token: acme.owner.token })).status,
     ).toBe(400);
     const staff = await createUser(t, acme, ['staff']);
-    expect((await call(t, 'GET', '/api/audit-logs', { token: staff.token })).status).toBe(403);
+    expect((await request(t, 'GET', '/api/audit-logs', { token: staff.token })).status).toBe(403);
   });
 });

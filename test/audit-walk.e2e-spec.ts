@@ -6,19 +6,15 @@ import { AuditAction } from '../src/modules/audit/audit-actions';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { AUDITED_ACTIONS, NOT_AUDITED } from '../src/modules/audit/audited.decorator';
 import { PLATFORM_OPERATOR } from '../src/modules/audit/platform-principal';
+import { type ApiResponse, request } from './support/api-client';
 import {
   type ApiOperation,
   apiOperations,
-  call,
-  type CallResult,
-  describeCall,
   exampleBody,
   fetchOpenApi,
   fillPath,
-  nestRoutes,
-  type NestRoute,
-  type RouteAccess,
-} from './support/routes';
+} from './support/openapi';
+import { type NestRoute, nestRoutes, type RouteAccess } from './support/routes';
 import {
   type Account,
   createSuperuser,
@@ -80,8 +76,8 @@ interface Plan {
   body?: unknown;
   headers?: Record<string, string>;
   /** The row's actor and organization when the response alone cannot say. */
-  expectedActor?: (result: CallResult) => string | null;
-  expectedOrganization?: (result: CallResult) => string | null;
+  expectedActor?: (result: ApiResponse) => string | null;
+  expectedOrganization?: (result: ApiResponse) => string | null;
 }
 
 describe('audit walk: every mutating route writes its audit row', () => {
@@ -122,7 +118,7 @@ describe('audit walk: every mutating route writes its audit row', () => {
       expectedOrganization: () => null,
     }),
     'POST /api/auth/refresh': async ({ tenant }) => {
-      const login = await call(t, 'POST', '/api/auth/login', {
+      const login = await request(t, 'POST', '/api/auth/login', {
         body: {
           email: tenant.owner.email,
           password: tenant.owner.password,
@@ -130,14 +126,14 @@ describe('audit walk: every mutating route writes its audit row', () => {
         },
         headers: { 'x-tenant-id': tenant.subdomain },
       });
-      const refreshToken = (login.body as { data: { tokens: { refreshToken: string } } }).data
-        .tokens.refreshToken;
+      const refreshToken = login.json<{ tokens: { refreshToken: string } }>().data.tokens
+        .refreshToken;
       return { caller: undefined, body: { refreshToken } };
     },
     'POST /api/auth/register': async () => ({
-      expectedActor: (result) => (result.body as { data: { user: { id: string } } }).data.user.id,
+      expectedActor: (result) => result.json<{ user: { id: string } }>().data.user.id,
       expectedOrganization: (result) =>
-        (result.body as { data: { organization: { id: string } } }).data.organization.id,
+        result.json<{ organization: { id: string } }>().data.organization.id,
     }),
   };
 
@@ -168,16 +164,16 @@ describe('audit walk: every mutating route writes its audit row', () => {
   }
 
   /** What a row must say about who acted, where, and on what; the problems found. */
-  function problemsOf(plan: Plan, result: CallResult, rows: AuditLog[]): string[] {
+  function problemsOf(plan: Plan, result: ApiResponse, rows: AuditLog[]): string[] {
     const declared = declarationOf(plan.route);
-    const where = describeCall(plan.route.method, plan.path, result);
+    const where = result.describe();
     if (result.status < 200 || result.status >= 300) return [`not a valid request: ${where}`];
     const summary = rows.map((row) => `${row.action} org=${row.organizationId} user=${row.userId}`);
     if (declared.notAudited !== undefined)
       return rows.length === 0 ? [] : [`@NotAudited but wrote ${summary.join('; ')}`];
     const actions = declared.actions ?? [];
     const problems: string[] = [];
-    const data = (result.body as { data?: { id?: unknown } } | null)?.data;
+    const data = result.bodyOrNull?.data as { id?: unknown } | undefined;
     const named = [
       ...(plan.path.match(/[0-9a-f-]{36}/g) ?? []),
       typeof data?.id === 'string' ? data.id : undefined,
@@ -267,7 +263,7 @@ describe('audit walk: every mutating route writes its audit row', () => {
     for (const route of routes) {
       const plan = await planFor(route);
       const before = new Set((await auditRows()).map((row) => row.id));
-      const result = await call(t, route.method, plan.path, {
+      const result = await request(t, route.method, plan.path, {
         token: plan.caller?.token,
         body: plan.body,
         headers: plan.headers,

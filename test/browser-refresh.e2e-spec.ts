@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ApiBody, type AuthData, bearer, json, newSubdomain, PASSWORD } from './support/auth';
-import { call } from './support/routes';
+import {
+  type ApiBody,
+  type ApiResponse,
+  type AuthData,
+  bearer,
+  newSubdomain,
+  PASSWORD,
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -11,6 +18,14 @@ import { startTestApp, type TestApp } from './support/test-app';
  */
 
 const APP_ORIGIN = 'https://app.example.com';
+
+/** The fetch options the documented snippets pass; `credentials` is what makes a browser send the cookie. */
+interface BrowserInit {
+  method: string;
+  credentials: 'include';
+  headers?: Record<string, string>;
+  body?: string;
+}
 
 class CookieJar {
   private readonly cookies = new Map<string, string>();
@@ -44,14 +59,14 @@ describe('a browser app, doing what the documentation says', () => {
   let t: TestApp;
 
   /** fetch as the page calls it, with the jar's cookies and the page's Origin added by "the browser". */
-  async function browserFetch(jar: CookieJar, path: string, init: RequestInit): Promise<Response> {
-    const response = await t.request(path, {
-      ...init,
-      headers: {
-        ...(init.headers as Record<string, string>),
-        origin: APP_ORIGIN,
-        cookie: jar.header(),
-      },
+  async function browserFetch(
+    jar: CookieJar,
+    path: string,
+    init: BrowserInit,
+  ): Promise<ApiResponse> {
+    const response = await request(t, init.method, path, {
+      rawBody: init.body,
+      headers: { ...init.headers, origin: APP_ORIGIN, cookie: jar.header() },
     });
     jar.store(response.headers.getSetCookie());
     return response;
@@ -74,11 +89,11 @@ describe('a browser app, doing what the documentation says', () => {
     });
     expect(response.status).toBe(201);
     expect(jar.get('refresh_token')).toBeDefined();
-    return (await json<AuthData>(response)).data.tokens.accessToken;
+    return response.json<AuthData>().data.tokens.accessToken;
   }
 
   /** The documented refresh snippet, word for word (plus the jar). */
-  function documentedRefresh(jar: CookieJar): Promise<Response> {
+  function documentedRefresh(jar: CookieJar): Promise<ApiResponse> {
     return browserFetch(jar, '/api/auth/refresh', {
       method: 'POST',
       credentials: 'include',
@@ -87,7 +102,7 @@ describe('a browser app, doing what the documentation says', () => {
   }
 
   /** The documented logout snippet, word for word (plus the jar). */
-  function documentedLogout(jar: CookieJar, accessToken: string): Promise<Response> {
+  function documentedLogout(jar: CookieJar, accessToken: string): Promise<ApiResponse> {
     return browserFetch(jar, '/api/auth/logout', {
       method: 'POST',
       credentials: 'include',
@@ -110,7 +125,9 @@ describe('a browser app, doing what the documentation says', () => {
     expect(answer.allowOrigin).toBe(APP_ORIGIN);
     expect(jar.get('refresh_token')).toBeDefined();
     expect(jar.get('refresh_token')).not.toBe(before);
-    const me = await t.request('/api/auth/me', { headers: bearer(body.data.tokens.accessToken) });
+    const me = await request(t, 'GET', '/api/auth/me', {
+      headers: bearer(body.data.tokens.accessToken),
+    });
     expect(me.status).toBe(200);
   }
 
@@ -123,11 +140,11 @@ describe('a browser app, doing what the documentation says', () => {
 
   it('calls fetch exactly as docs/authentication.md shows', () => {
     const documented = readFileSync(join(__dirname, '..', 'docs', 'authentication.md'), 'utf8');
-    const call = (path: string, headers: string) =>
+    const snippet = (path: string, headers: string) =>
       `fetch('https://api.example.com${path}', {\n  method: 'POST',\n  credentials: 'include',\n  headers: ${headers},\n});`;
-    expect(documented).toContain(call('/api/auth/refresh', "{ 'X-CSRF-Protection': '1' }"));
+    expect(documented).toContain(snippet('/api/auth/refresh', "{ 'X-CSRF-Protection': '1' }"));
     expect(documented).toContain(
-      call(
+      snippet(
         '/api/auth/logout',
         "{ Authorization: `Bearer ${accessToken}`, 'X-CSRF-Protection': '1' }",
       ),
@@ -143,7 +160,7 @@ describe('a browser app, doing what the documentation says', () => {
       await expectFreshAccess(
         {
           status: response.status,
-          body: await json<AuthData>(response),
+          body: response.json<AuthData>(),
           allowOrigin: response.headers.get('access-control-allow-origin'),
         },
         jar,
@@ -160,7 +177,7 @@ describe('a browser app, doing what the documentation says', () => {
     const jar = new CookieJar();
     await signUp(jar);
     const before = jar.get('refresh_token') ?? '';
-    const result = await call(t, 'POST', '/api/auth/refresh', {
+    const result = await request(t, 'POST', '/api/auth/refresh', {
       rawBody: raw,
       headers: {
         ...(raw !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -169,12 +186,12 @@ describe('a browser app, doing what the documentation says', () => {
         cookie: jar.header(),
       },
     });
-    jar.store([result.headers['set-cookie'] ?? []].flat());
+    jar.store(result.headers.getSetCookie());
     await expectFreshAccess(
       {
         status: result.status,
-        body: result.body as ApiBody<AuthData>,
-        allowOrigin: result.headers['access-control-allow-origin'],
+        body: result.json<AuthData>(),
+        allowOrigin: result.headers.get('access-control-allow-origin'),
       },
       jar,
       before,
@@ -184,7 +201,7 @@ describe('a browser app, doing what the documentation says', () => {
   it('without a cookie the same request is a 401, without the header a 403, never a 400', async () => {
     const empty = new CookieJar();
     const anonymous = await documentedRefresh(empty);
-    expect({ status: anonymous.status, error: (await json(anonymous)).error }).toEqual({
+    expect({ status: anonymous.status, error: anonymous.body.error }).toEqual({
       status: 401,
       error: 'UNAUTHORIZED',
     });
@@ -194,7 +211,7 @@ describe('a browser app, doing what the documentation says', () => {
       method: 'POST',
       credentials: 'include',
     });
-    expect({ status: withoutHeader.status, error: (await json(withoutHeader)).error }).toEqual({
+    expect({ status: withoutHeader.status, error: withoutHeader.body.error }).toEqual({
       status: 403,
       error: 'CSRF_REJECTED',
     });
@@ -208,9 +225,10 @@ describe('a browser app, doing what the documentation says', () => {
     expect(response.status).toBe(200);
     expect(jar.get('refresh_token')).toBeUndefined();
 
-    expect((await t.request('/api/auth/me', { headers: bearer(accessToken) })).status).toBe(401);
-    const replayed = await t.request('/api/auth/refresh', {
-      method: 'POST',
+    expect((await request(t, 'GET', '/api/auth/me', { headers: bearer(accessToken) })).status).toBe(
+      401,
+    );
+    const replayed = await request(t, 'POST', '/api/auth/refresh', {
       headers: { 'x-csrf-protection': '1', cookie: `refresh_token=${cookie}` },
     });
     expect(replayed.status).toBe(401);
@@ -222,13 +240,15 @@ describe('a browser app, doing what the documentation says', () => {
   ])('logs out just the same with %s', async (_name, raw) => {
     const jar = new CookieJar();
     const accessToken = await signUp(jar);
-    const result = await call(t, 'POST', '/api/auth/logout', {
+    const result = await request(t, 'POST', '/api/auth/logout', {
       token: accessToken,
       rawBody: raw,
       headers: { 'content-type': 'application/json', cookie: jar.header(), origin: APP_ORIGIN },
     });
     expect(result.status).toBe(200);
-    expect(String(result.headers['set-cookie'])).toMatch(/refresh_token=;/);
-    expect((await t.request('/api/auth/me', { headers: bearer(accessToken) })).status).toBe(401);
+    expect(result.headers.getSetCookie().join('\n')).toMatch(/refresh_token=;/);
+    expect((await request(t, 'GET', '/api/auth/me', { headers: bearer(accessToken) })).status).toBe(
+      401,
+    );
   });
 });

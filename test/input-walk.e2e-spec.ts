@@ -1,27 +1,18 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { type ApiResponse, request, type RequestOptions } from './support/api-client';
 import {
   type BadInput,
   type JsonBodyCase,
   pathCases,
-  type QueryCase,
   propertyCases,
+  type QueryCase,
   queryCases,
   rawBodyCases,
   tenantHintCases,
   wholeBodyCases,
 } from './support/bad-input';
-import {
-  type ApiOperation,
-  apiOperations,
-  call,
-  type CallOptions,
-  type CallResult,
-  describeCall,
-  fetchOpenApi,
-  fillPath,
-  nestRoutes,
-  type RouteAccess,
-} from './support/routes';
+import { type ApiOperation, apiOperations, fetchOpenApi, fillPath } from './support/openapi';
+import { nestRoutes, type RouteAccess } from './support/routes';
 import {
   type Account,
   createSuperuser,
@@ -43,14 +34,14 @@ import { startTestApp, type TestApp } from './support/test-app';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function problemOf(kase: BadInput, result: CallResult): string | null {
+function problemOf(kase: BadInput, result: ApiResponse): string | null {
   if (result.status >= 500) return `${result.status}`;
   if (result.status < 400) return kase.expect === 'invalid' ? `accepted (${result.status})` : null;
-  const body = result.body as Record<string, unknown> | null;
+  const body = result.bodyOrNull;
   if (!body || body.success !== false || typeof body.error !== 'string')
     return 'not the error envelope';
   if (body.statusCode !== result.status) return `statusCode ${String(body.statusCode)}`;
-  if (typeof body.requestId !== 'string' || body.requestId !== result.headers['x-request-id'])
+  if (typeof body.requestId !== 'string' || body.requestId !== result.headers.get('x-request-id'))
     return 'no request id matching X-Request-Id';
   if (kase.code && body.error !== kase.code) return `${body.error}, expected ${kase.code}`;
   // The caller may call the route, so a refusal by the guard means the input went untested.
@@ -68,7 +59,7 @@ describe('bad input over every route never reaches a 500', () => {
   let superuser: Account;
 
   interface Caller {
-    options: CallOptions;
+    options: RequestOptions;
     /** Fresh real values for the path parameters. */
     path: Record<string, string>;
   }
@@ -95,7 +86,7 @@ describe('bad input over every route never reaches a 500', () => {
   async function walk<Case extends BadInput>(
     selected: ApiOperation[],
     casesOf: (operation: ApiOperation) => Case[],
-    send: (operation: ApiOperation, caller: Caller, kase: Case) => [string, CallOptions],
+    send: (operation: ApiOperation, caller: Caller, kase: Case) => [string, RequestOptions],
   ): Promise<{ problems: string[]; sent: number }> {
     const problems: string[] = [];
     let sent = 0;
@@ -103,13 +94,11 @@ describe('bad input over every route never reaches a 500', () => {
       const caller = await callerFor(operation);
       for (const kase of casesOf(operation)) {
         const [path, options] = send(operation, caller, kase);
-        const result = await call(t, operation.method, path, options);
+        const result = await request(t, operation.method, path, options);
         sent += 1;
         const problem = problemOf(kase, result);
         if (problem)
-          problems.push(
-            `${operation.key} with ${kase.name}: ${problem}: ${describeCall(operation.method, path.slice(0, 120), result)}`,
-          );
+          problems.push(`${operation.key} with ${kase.name}: ${problem}: ${result.describe()}`);
       }
     }
     return { problems, sent };

@@ -1,5 +1,5 @@
+import { type ApiResponse, request } from './support/api-client';
 import { failAuditInserts } from './support/audit-probe';
-import { call, type CallResult } from './support/routes';
 import { createTenant, type Tenant, WALK_ENV } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -31,21 +31,21 @@ describe('PATCH /api/organizations/current', () => {
 
   const current = async (): Promise<OrganizationRow> =>
     (
-      (await call(t, 'GET', '/api/organizations/current', { token: org.owner.token })).body as {
+      (await request(t, 'GET', '/api/organizations/current', { token: org.owner.token })).body as {
         data: OrganizationRow;
       }
     ).data;
   const auditCount = async (): Promise<number> =>
     (
       (
-        await call(t, 'GET', '/api/audit-logs?action=organization.updated', {
+        await request(t, 'GET', '/api/audit-logs?action=organization.updated', {
           token: org.owner.token,
         })
       ).body as { pagination: { total: number } }
     ).pagination.total;
-  const update = (body: unknown): Promise<CallResult> =>
-    call(t, 'PATCH', '/api/organizations/current', { token: org.owner.token, body });
-  const refusedOnSettings = (result: CallResult, what: string) => {
+  const update = (body: unknown): Promise<ApiResponse> =>
+    request(t, 'PATCH', '/api/organizations/current', { token: org.owner.token, body });
+  const refusedOnSettings = (result: ApiResponse, what: string) => {
     const body = result.body as { error?: string; details?: { field: string }[] };
     expect({
       what,
@@ -110,7 +110,7 @@ describe('PATCH /api/organizations/current', () => {
     const audits = await auditCount();
     try {
       const result = await update({ name: 'Never committed', settings: { locale: 'fr-FR' } });
-      expect({ status: result.status, error: (result.body as { error?: string }).error }).toEqual({
+      expect({ status: result.status, error: result.body.error }).toEqual({
         status: 500,
         error: 'INTERNAL_ERROR',
       });

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
-import { call } from './support/routes';
+import { request } from './support/api-client';
 import {
   type Account,
   createSuperuser,
@@ -39,7 +39,7 @@ describe("platform operators in a tenant's audit log", () => {
   });
 
   const asOperator = (status: 'suspended' | 'active') =>
-    call(t, 'PATCH', `/api/organizations/${acme.id}`, {
+    request(t, 'PATCH', `/api/organizations/${acme.id}`, {
       token: root.token,
       body: { status },
       headers: { 'user-agent': OPERATOR_AGENT, 'x-forwarded-for': OPERATOR_IP },
@@ -50,18 +50,20 @@ describe("platform operators in a tenant's audit log", () => {
     expect(suspended.status).toBe(200);
     const reactivated = await asOperator('active');
     expect(reactivated.status).toBe(200);
-    const requestIds = [suspended.headers['x-request-id'], reactivated.headers['x-request-id']];
+    const requestIds = [
+      suspended.headers.get('x-request-id'),
+      reactivated.headers.get('x-request-id'),
+    ];
     expect(requestIds.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
 
-    const owner = await call(t, 'POST', '/api/auth/login', {
+    const owner = await request(t, 'POST', '/api/auth/login', {
       body: { email: acme.owner.email, password: acme.owner.password },
       headers: { 'x-tenant-id': acme.subdomain },
     });
-    const token = (owner.body as { data: { tokens: { accessToken: string } } }).data.tokens
-      .accessToken;
-    const log = await call(t, 'GET', '/api/audit-logs?limit=100', { token });
+    const token = owner.json<{ tokens: { accessToken: string } }>().data.tokens.accessToken;
+    const log = await request(t, 'GET', '/api/audit-logs?limit=100', { token });
     expect(log.status).toBe(200);
-    const rows = (log.body as { data: AuditRow[] }).data;
+    const rows = log.json<AuditRow[]>().data;
     const byOperator = rows.filter((row) => row.action.startsWith('organization.'));
     expect(byOperator.map((row) => row.action).sort()).toEqual([
       'organization.reactivated',
@@ -101,10 +103,10 @@ describe("platform operators in a tenant's audit log", () => {
   });
 
   it("the tenant's own actions keep their actor, IP and user agent", async () => {
-    const renamed = await call(t, 'PATCH', '/api/organizations/current', {
+    const renamed = await request(t, 'PATCH', '/api/organizations/current', {
       token: (
         (
-          await call(t, 'POST', '/api/auth/login', {
+          await request(t, 'POST', '/api/auth/login', {
             body: { email: acme.owner.email, password: acme.owner.password },
             headers: { 'x-tenant-id': acme.subdomain },
           })

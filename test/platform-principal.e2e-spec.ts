@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
-import { call } from './support/routes';
+import { request } from './support/api-client';
 import {
+  type Account,
   createRole,
   createSuperuser,
   createTenant,
   createUser,
   logIn,
-  WALK_ENV,
-  type Account,
   type Tenant,
+  WALK_ENV,
 } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
 import { decodeClaims } from './support/tokens';
@@ -37,8 +37,11 @@ describe('platform principals are a kind of their own, not a role name', () => {
   });
 
   const platformCalls = (token: string) => [
-    call(t, 'GET', '/api/organizations', { token }),
-    call(t, 'PATCH', `/api/organizations/${globex.id}`, { token, body: { status: 'suspended' } }),
+    request(t, 'GET', '/api/organizations', { token }),
+    request(t, 'PATCH', `/api/organizations/${globex.id}`, {
+      token,
+      body: { status: 'suspended' },
+    }),
   ];
 
   /**
@@ -54,25 +57,23 @@ describe('platform principals are a kind of their own, not a role name', () => {
       await t.app
         .get(DataSource)
         .query('UPDATE roles SET name = ? WHERE id = ?', [roleName, role.id]);
-      const assigned = await call(t, 'PATCH', `/api/users/${attacker.owner.id}`, {
+      const assigned = await request(t, 'PATCH', `/api/users/${attacker.owner.id}`, {
         token: attacker.owner.token,
         body: { roles: ['admin', roleName] },
       });
       // Whether or not the API lets the name through, the token must not open platform routes.
       const session = await logIn(t, attacker.owner);
-      const me = await call(t, 'GET', '/api/auth/me', { token: session.token });
+      const me = await request(t, 'GET', '/api/auth/me', { token: session.token });
       expect(me.status).toBe(200);
       if (assigned.status === 200) {
-        expect((me.body as { data: { user: { roles: string[] } } }).data.user.roles).toContain(
-          roleName,
-        );
+        expect(me.json<{ user: { roles: string[] } }>().data.user.roles).toContain(roleName);
       }
       for (const result of await Promise.all(platformCalls(session.token))) {
         expect(result.status).toBe(403);
-        expect((result.body as { error: string }).error).toBe('FORBIDDEN');
+        expect(result.body.error).toBe('FORBIDDEN');
       }
-      const globexNow = await call(t, 'GET', '/api/organizations', { token: root.token });
-      const listed = (globexNow.body as { data: { id: string; status: string }[] }).data;
+      const globexNow = await request(t, 'GET', '/api/organizations', { token: root.token });
+      const listed = globexNow.json<{ id: string; status: string }[]>().data;
       expect(listed.find((organization) => organization.id === globex.id)?.status).toBe('active');
     },
   );
@@ -88,7 +89,7 @@ describe('platform principals are a kind of their own, not a role name', () => {
     expect(claims.typ).toBe('platform');
     expect(claims.organizationId).toBeUndefined();
     expect(decodeClaims(acme.owner.token).typ).toBe('access');
-    const listed = await call(t, 'GET', '/api/organizations?limit=1', { token: root.token });
+    const listed = await request(t, 'GET', '/api/organizations?limit=1', { token: root.token });
     expect(listed.status).toBe(200);
   });
 
@@ -100,7 +101,7 @@ describe('platform principals are a kind of their own, not a role name', () => {
       ['GET', '/api/audit-logs'],
       ['GET', '/api/organizations/current'],
     ] as const) {
-      const result = await call(t, method, path, {
+      const result = await request(t, method, path, {
         token: root.token,
         headers: { 'x-tenant-id': acme.subdomain },
       });
@@ -116,7 +117,7 @@ describe('platform principals are a kind of their own, not a role name', () => {
         audience: t.config.jwt.audience,
         expiresIn: 60,
       });
-    const me = (token: string) => call(t, 'GET', '/api/auth/me', { token });
+    const me = (token: string) => request(t, 'GET', '/api/auth/me', { token });
 
     it('control: the same recipe with nothing mixed is accepted', async () => {
       const tenant = decodeClaims(acme.owner.token);
@@ -142,14 +143,16 @@ describe('platform principals are a kind of their own, not a role name', () => {
         typ: 'access',
       });
       expect((await me(forged)).status).toBe(401);
-      expect((await call(t, 'GET', '/api/organizations', { token: forged })).status).toBe(401);
+      expect((await request(t, 'GET', '/api/organizations', { token: forged })).status).toBe(401);
     });
 
     it('a platform-type token over a tenant session, or carrying an organization', async () => {
       const tenant = decodeClaims(acme.owner.token);
       const overTenant = signed({ sub: tenant.sub, sid: tenant.sid, typ: 'platform' });
       expect((await me(overTenant)).status).toBe(401);
-      expect((await call(t, 'GET', '/api/organizations', { token: overTenant })).status).toBe(401);
+      expect((await request(t, 'GET', '/api/organizations', { token: overTenant })).status).toBe(
+        401,
+      );
       const platform = decodeClaims(root.token);
       const withOrganization = signed({
         sub: platform.sub,

@@ -1,11 +1,11 @@
-import { call } from './support/routes';
+import { request } from './support/api-client';
 import {
+  type Account,
   createSuperuser,
   createTenant,
   logIn,
-  WALK_ENV,
-  type Account,
   type Tenant,
+  WALK_ENV,
 } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -27,19 +27,19 @@ describe('platform superuser', () => {
   });
 
   it('lists every organization, paginated; tenant admins may not', async () => {
-    const page = await call(t, 'GET', '/api/organizations?limit=100', { token: root.token });
+    const page = await request(t, 'GET', '/api/organizations?limit=100', { token: root.token });
     expect(page.status).toBe(200);
     const body = page.body as { data: { id: string }[]; pagination: { total: number } };
     const ids = body.data.map((organization) => organization.id);
     expect(ids).toEqual(expect.arrayContaining([acme.id, globex.id]));
     expect(body.pagination.total).toBeGreaterThanOrEqual(2);
 
-    expect((await call(t, 'GET', '/api/organizations', { token: acme.owner.token })).status).toBe(
-      403,
-    );
+    expect(
+      (await request(t, 'GET', '/api/organizations', { token: acme.owner.token })).status,
+    ).toBe(403);
     expect(
       (
-        await call(t, 'PATCH', `/api/organizations/${globex.id}`, {
+        await request(t, 'PATCH', `/api/organizations/${globex.id}`, {
           token: acme.owner.token,
           body: { status: 'suspended' },
         })
@@ -55,46 +55,46 @@ describe('platform superuser', () => {
       '/api/organizations/current',
       '/api/users/me',
     ]) {
-      const response = await call(t, 'GET', path, { token: root.token });
+      const response = await request(t, 'GET', path, { token: root.token });
       expect({ path, status: response.status }).toEqual({ path, status: 403 });
     }
-    expect((await call(t, 'GET', '/api/auth/me', { token: root.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: root.token })).status).toBe(200);
   });
 
   it('suspending ends every session at once and blocks logins; reactivating lets users back in', async () => {
     const member = await logIn(t, acme.owner);
-    expect((await call(t, 'GET', '/api/users', { token: member.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/users', { token: member.token })).status).toBe(200);
 
-    const suspended = await call(t, 'PATCH', `/api/organizations/${acme.id}`, {
+    const suspended = await request(t, 'PATCH', `/api/organizations/${acme.id}`, {
       token: root.token,
       body: { status: 'suspended' },
     });
     expect(suspended.status).toBe(200);
-    expect((suspended.body as { data: { status: string } }).data.status).toBe('suspended');
+    expect(suspended.json<{ status: string }>().data.status).toBe('suspended');
 
-    expect((await call(t, 'GET', '/api/users', { token: member.token })).status).toBe(401);
-    expect((await call(t, 'GET', '/api/auth/me', { token: acme.owner.token })).status).toBe(401);
-    const refused = await call(t, 'POST', '/api/auth/login', {
+    expect((await request(t, 'GET', '/api/users', { token: member.token })).status).toBe(401);
+    expect((await request(t, 'GET', '/api/auth/me', { token: acme.owner.token })).status).toBe(401);
+    const refused = await request(t, 'POST', '/api/auth/login', {
       body: { email: acme.owner.email, password: acme.owner.password },
       headers: { 'x-tenant-id': acme.subdomain },
     });
     expect(refused.status).toBe(401);
     // The other tenant is untouched.
-    expect((await call(t, 'GET', '/api/users', { token: globex.owner.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/users', { token: globex.owner.token })).status).toBe(200);
 
-    const reactivated = await call(t, 'PATCH', `/api/organizations/${acme.id}`, {
+    const reactivated = await request(t, 'PATCH', `/api/organizations/${acme.id}`, {
       token: root.token,
       body: { status: 'active' },
     });
     expect(reactivated.status).toBe(200);
     const back = await logIn(t, acme.owner);
-    expect((await call(t, 'GET', '/api/users', { token: back.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/users', { token: back.token })).status).toBe(200);
   });
 
   it('refuses an invalid status and an unknown organization', async () => {
     expect(
       (
-        await call(t, 'PATCH', `/api/organizations/${acme.id}`, {
+        await request(t, 'PATCH', `/api/organizations/${acme.id}`, {
           token: root.token,
           body: { status: 'deleted' },
         })
@@ -102,7 +102,7 @@ describe('platform superuser', () => {
     ).toBe(400);
     expect(
       (
-        await call(t, 'PATCH', '/api/organizations/00000000-0000-4000-8000-000000000000', {
+        await request(t, 'PATCH', '/api/organizations/00000000-0000-4000-8000-000000000000', {
           token: root.token,
           body: { status: 'active' },
         })

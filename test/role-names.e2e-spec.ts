@@ -4,8 +4,8 @@ import { MIGRATIONS } from '../migrations';
 import { RoleNameKeys1764432000000 } from '../migrations/1764432000000-RoleNameKeys';
 import type { DatabaseConfig } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { type ApiResponse, request } from './support/api-client';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from './support/backend';
-import { call, type CallResult } from './support/routes';
 import { createRole, createTenant, type Tenant, WALK_ENV } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -63,20 +63,20 @@ describe('role names: reserved words and uniqueness, ignoring case and Unicode f
 
   const roleNames = async (tenant: Tenant): Promise<string[]> =>
     (
-      (await call(t, 'GET', '/api/roles', { token: tenant.owner.token })).body as {
+      (await request(t, 'GET', '/api/roles', { token: tenant.owner.token })).body as {
         data: RoleRow[];
       }
     ).data
       .map((role) => role.name)
       .sort();
-  const outcome = (result: CallResult) => ({
+  const outcome = (result: ApiResponse) => ({
     status: result.status,
-    error: (result.body as { error?: string }).error,
+    error: result.body.error,
   });
 
   it.each(RESERVED_SPELLINGS)('refuses to create a role named %j (400)', async (name) => {
     const before = await roleNames(org);
-    const result = await call(t, 'POST', '/api/roles', {
+    const result = await request(t, 'POST', '/api/roles', {
       token: org.owner.token,
       body: { name, permissions: ['users.read'] },
     });
@@ -89,17 +89,17 @@ describe('role names: reserved words and uniqueness, ignoring case and Unicode f
 
   it.each(RESERVED_SPELLINGS)('refuses to rename a role to %j (400)', async (name) => {
     const role = await createRole(t, org, ['users.read']);
-    const result = await call(t, 'PATCH', `/api/roles/${role.id}`, {
+    const result = await request(t, 'PATCH', `/api/roles/${role.id}`, {
       token: org.owner.token,
       body: { name },
     });
     expect(outcome(result)).toEqual({ status: 400, error: 'VALIDATION_ERROR' });
-    const after = await call(t, 'GET', `/api/roles/${role.id}`, { token: org.owner.token });
-    expect((after.body as { data: RoleRow }).data.name).toBe(role.name);
+    const after = await request(t, 'GET', `/api/roles/${role.id}`, { token: org.owner.token });
+    expect(after.json<RoleRow>().data.name).toBe(role.name);
   });
 
   it('says why a reserved name is refused', async () => {
-    const result = await call(t, 'POST', '/api/roles', {
+    const result = await request(t, 'POST', '/api/roles', {
       token: org.owner.token,
       body: { name: 'ＳＵＰＥＲＵＳＥＲ', permissions: [] },
     });
@@ -109,30 +109,30 @@ describe('role names: reserved words and uniqueness, ignoring case and Unicode f
   });
 
   it('stores names in their canonical form and refuses any variant of an existing one (409)', async () => {
-    const created = await call(t, 'POST', '/api/roles', {
+    const created = await request(t, 'POST', '/api/roles', {
       token: org.owner.token,
       body: { name: 'Support', permissions: ['users.read'] },
     });
     expect(created.status).toBe(201);
-    expect((created.body as { data: RoleRow }).data.name).toBe('support');
+    expect(created.json<RoleRow>().data.name).toBe('support');
 
     for (const name of ['support', 'SUPPORT', 'ＳＵＰＰＯＲＴ', 'ſupport', 'support ']) {
-      const again = await call(t, 'POST', '/api/roles', {
+      const again = await request(t, 'POST', '/api/roles', {
         token: org.owner.token,
         body: { name, permissions: [] },
       });
       expect({ name, ...outcome(again) }).toEqual({ name, status: 409, error: 'CONFLICT' });
     }
     const other = await createRole(t, org, ['users.read']);
-    const renamed = await call(t, 'PATCH', `/api/roles/${other.id}`, {
+    const renamed = await request(t, 'PATCH', `/api/roles/${other.id}`, {
       token: org.owner.token,
       body: { name: 'ＳＵＰＰＯＲＴ' },
     });
     expect(outcome(renamed)).toEqual({ status: 409, error: 'CONFLICT' });
 
     // Its own name, in another spelling, is not a conflict with itself.
-    const support = (created.body as { data: RoleRow }).data;
-    const same = await call(t, 'PATCH', `/api/roles/${support.id}`, {
+    const support = created.json<RoleRow>().data;
+    const same = await request(t, 'PATCH', `/api/roles/${support.id}`, {
       token: org.owner.token,
       body: { name: 'SUPPORT', description: 'first line' },
     });
@@ -141,17 +141,17 @@ describe('role names: reserved words and uniqueness, ignoring case and Unicode f
 
   it('a renamed role holds its new name under the same rule, and frees the old one', async () => {
     const role = await createRole(t, org, ['users.read']);
-    const renamed = await call(t, 'PATCH', `/api/roles/${role.id}`, {
+    const renamed = await request(t, 'PATCH', `/api/roles/${role.id}`, {
       token: org.owner.token,
       body: { name: 'Billing' },
     });
-    expect((renamed.body as { data: RoleRow }).data.name).toBe('billing');
-    const clash = await call(t, 'POST', '/api/roles', {
+    expect(renamed.json<RoleRow>().data.name).toBe('billing');
+    const clash = await request(t, 'POST', '/api/roles', {
       token: org.owner.token,
       body: { name: 'ＢＩＬＬＩＮＧ', permissions: [] },
     });
     expect(outcome(clash)).toEqual({ status: 409, error: 'CONFLICT' });
-    const reused = await call(t, 'POST', '/api/roles', {
+    const reused = await request(t, 'POST', '/api/roles', {
       token: org.owner.token,
       body: { name: role.name.toUpperCase(), permissions: [] },
     });
@@ -161,7 +161,7 @@ describe('role names: reserved words and uniqueness, ignoring case and Unicode f
   it('lets another organization use the same name', async () => {
     const other = await createTenant(t);
     for (const tenant of [org, other]) {
-      const result = await call(t, 'POST', '/api/roles', {
+      const result = await request(t, 'POST', '/api/roles', {
         token: tenant.owner.token,
         body: { name: 'auditors', permissions: ['audit.read'] },
       });

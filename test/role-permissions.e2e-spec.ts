@@ -5,19 +5,15 @@ import {
   type Permission,
   SUPERUSER_ROLE,
 } from '../src/security/permissions';
-import { PASSWORD } from './support/auth';
+import { type ApiResponse, PASSWORD, request } from './support/api-client';
 import {
   type ApiOperation,
   apiOperations,
-  call,
-  describeCall,
   exampleBody,
   fetchOpenApi,
   fillPath,
-  type NestRoute,
-  nestRoutes,
-  type RouteAccess,
-} from './support/routes';
+} from './support/openapi';
+import { type NestRoute, nestRoutes, type RouteAccess } from './support/routes';
 import {
   type Account,
   createRole,
@@ -176,14 +172,14 @@ describe('role table: each built-in role against each endpoint', () => {
           await freshPathValues(row.path, { t, tenant: org, caller }),
         );
         const body = operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined;
-        const result = await call(t, row.method, path, { token: caller.token, body });
-        const error = (result.body as { error?: string } | null)?.error;
+        const result = await request(t, row.method, path, { token: caller.token, body });
+        const error = result.bodyOrNull?.error;
         const cell =
           result.status >= 200 && result.status < 300
             ? '2xx'
             : result.status === 403 && error === 'FORBIDDEN'
               ? '403'
-              : describeCall(row.method, path, result);
+              : result.describe();
         return `${column}: ${cell}`;
       }),
     );
@@ -203,16 +199,15 @@ describe('granting, the last admin, and changes that apply on the next request',
   });
 
   const userEmails = async (tenant: Tenant): Promise<string[]> => {
-    const result = await call(t, 'GET', '/api/users?limit=100', { token: tenant.owner.token });
-    return (result.body as { data: { email: string }[] }).data.map((user) => user.email);
+    const result = await request(t, 'GET', '/api/users?limit=100', { token: tenant.owner.token });
+    return result.json<{ email: string }[]>().data.map((user) => user.email);
   };
   const roleNames = async (tenant: Tenant): Promise<Record<string, string[]>> => {
-    const result = await call(t, 'GET', '/api/roles', { token: tenant.owner.token });
+    const result = await request(t, 'GET', '/api/roles', { token: tenant.owner.token });
     return Object.fromEntries(
-      (result.body as { data: { name: string; permissions: string[] }[] }).data.map((role) => [
-        role.name,
-        role.permissions,
-      ]),
+      result
+        .json<{ name: string; permissions: string[] }[]>()
+        .data.map((role) => [role.name, role.permissions]),
     );
   };
   const newUser = (roles: string[]) => ({
@@ -222,17 +217,17 @@ describe('granting, the last admin, and changes that apply on the next request',
     lastName: 'User',
     roles,
   });
-  const expectForbidden = (result: Awaited<ReturnType<typeof call>>, what: string) =>
+  const expectForbidden = (result: ApiResponse, what: string) =>
     expect({
       what,
       status: result.status,
-      error: (result.body as { error?: string }).error,
+      error: result.body.error,
     }).toEqual({ what, status: 403, error: 'FORBIDDEN' });
-  const expectConflict = (result: Awaited<ReturnType<typeof call>>, what: string) =>
+  const expectConflict = (result: ApiResponse, what: string) =>
     expect({
       what,
       status: result.status,
-      error: (result.body as { error?: string }).error,
+      error: result.body.error,
     }).toEqual({ what, status: 409, error: 'CONFLICT' });
 
   it('a user who may create users cannot give them a role with permissions they do not hold', async () => {
@@ -244,14 +239,14 @@ describe('granting, the last admin, and changes that apply on the next request',
     for (const roles of [['staff'], ['client'], ['admin'], [recruiterRole.name, 'client']]) {
       const attempt = newUser(roles);
       expectForbidden(
-        await call(t, 'POST', '/api/users', { token: recruiter.token, body: attempt }),
+        await request(t, 'POST', '/api/users', { token: recruiter.token, body: attempt }),
         `create with ${roles.join('+')}`,
       );
     }
     expect(await userEmails(org)).toEqual(before);
     // What they hold, they may pass on.
     for (const roles of [[recruiterRole.name], []]) {
-      const created = await call(t, 'POST', '/api/users', {
+      const created = await request(t, 'POST', '/api/users', {
         token: recruiter.token,
         body: newUser(roles),
       });
@@ -266,7 +261,7 @@ describe('granting, the last admin, and changes that apply on the next request',
     const smith = await createUser(t, org, [smithRole.name]);
     const roleIds = Object.fromEntries(
       (
-        (await call(t, 'GET', '/api/roles', { token: org.owner.token })).body as {
+        (await request(t, 'GET', '/api/roles', { token: org.owner.token })).body as {
           data: { id: string; name: string }[];
         }
       ).data.map((role) => [role.name, role.id]),
@@ -274,35 +269,35 @@ describe('granting, the last admin, and changes that apply on the next request',
     const before = await roleNames(org);
 
     expectForbidden(
-      await call(t, 'POST', '/api/roles', {
+      await request(t, 'POST', '/api/roles', {
         token: smith.token,
         body: { name: 'reader', permissions: ['products.read'] },
       }),
       'create with products.read',
     );
     expectForbidden(
-      await call(t, 'POST', '/api/roles', {
+      await request(t, 'POST', '/api/roles', {
         token: smith.token,
         body: { name: 'auditor', permissions: ['users.read', 'audit.read'] },
       }),
       'create with audit.read',
     );
     expectForbidden(
-      await call(t, 'PATCH', `/api/roles/${smithRole.id}`, {
+      await request(t, 'PATCH', `/api/roles/${smithRole.id}`, {
         token: smith.token,
         body: { permissions: ['roles.manage', 'users.read', 'audit.read'] },
       }),
       'widen own role',
     );
     expectForbidden(
-      await call(t, 'PATCH', `/api/roles/${other.id}`, {
+      await request(t, 'PATCH', `/api/roles/${other.id}`, {
         token: smith.token,
         body: { permissions: ['users.read', 'users.delete'] },
       }),
       'widen another role',
     );
     expectForbidden(
-      await call(t, 'PATCH', `/api/roles/${roleIds.client}`, {
+      await request(t, 'PATCH', `/api/roles/${roleIds.client}`, {
         token: smith.token,
         body: { permissions: ['products.read', 'products.create'] },
       }),
@@ -311,12 +306,12 @@ describe('granting, the last admin, and changes that apply on the next request',
     expect(await roleNames(org)).toEqual(before);
 
     // Within their own permissions, they may.
-    const created = await call(t, 'POST', '/api/roles', {
+    const created = await request(t, 'POST', '/api/roles', {
       token: smith.token,
       body: { name: 'user-reader', permissions: ['users.read'] },
     });
     expect(created.status).toBe(201);
-    const widened = await call(t, 'PATCH', `/api/roles/${other.id}`, {
+    const widened = await request(t, 'PATCH', `/api/roles/${other.id}`, {
       token: smith.token,
       body: { permissions: ['users.read', 'roles.manage'] },
     });
@@ -330,36 +325,34 @@ describe('granting, the last admin, and changes that apply on the next request',
     const colleague = await createUser(t, org, ['client']);
 
     expectForbidden(
-      await call(t, 'PATCH', `/api/users/${manager.id}`, {
+      await request(t, 'PATCH', `/api/users/${manager.id}`, {
         token: manager.token,
         body: { roles: ['admin'] },
       }),
       'self to admin',
     );
     expectForbidden(
-      await call(t, 'PATCH', `/api/users/${manager.id}`, {
+      await request(t, 'PATCH', `/api/users/${manager.id}`, {
         token: manager.token,
         body: { roles: [managerRole.name, 'client'] },
       }),
       'self plus client',
     );
     expectForbidden(
-      await call(t, 'PATCH', `/api/users/${colleague.id}`, {
+      await request(t, 'PATCH', `/api/users/${colleague.id}`, {
         token: manager.token,
         body: { roles: ['staff'] },
       }),
       'colleague to staff',
     );
-    const me = await call(t, 'GET', '/api/auth/me', { token: manager.token });
-    expect((me.body as { data: { user: { roles: string[] } } }).data.user.roles).toEqual([
-      managerRole.name,
-    ]);
+    const me = await request(t, 'GET', '/api/auth/me', { token: manager.token });
+    expect(me.json<{ user: { roles: string[] } }>().data.user.roles).toEqual([managerRole.name]);
     // /users/me never changes roles or status, whoever asks.
-    const viaMe = await call(t, 'PATCH', '/api/users/me', {
+    const viaMe = await request(t, 'PATCH', '/api/users/me', {
       token: manager.token,
       body: { roles: ['admin'] },
     });
-    expect({ status: viaMe.status, error: (viaMe.body as { error?: string }).error }).toEqual({
+    expect({ status: viaMe.status, error: viaMe.body.error }).toEqual({
       status: 400,
       error: 'VALIDATION_ERROR',
     });
@@ -369,30 +362,30 @@ describe('granting, the last admin, and changes that apply on the next request',
     const org = await createTenant(t);
     const owner = org.owner;
     expectConflict(
-      await call(t, 'PATCH', `/api/users/${owner.id}`, {
+      await request(t, 'PATCH', `/api/users/${owner.id}`, {
         token: owner.token,
         body: { roles: ['staff'] },
       }),
       'demote the only admin',
     );
     expectConflict(
-      await call(t, 'PATCH', `/api/users/${owner.id}`, {
+      await request(t, 'PATCH', `/api/users/${owner.id}`, {
         token: owner.token,
         body: { status: 'disabled' },
       }),
       'disable the only admin',
     );
     expectConflict(
-      await call(t, 'DELETE', `/api/users/${owner.id}`, { token: owner.token }),
+      await request(t, 'DELETE', `/api/users/${owner.id}`, { token: owner.token }),
       'delete the only admin',
     );
-    expect((await call(t, 'GET', '/api/auth/me', { token: owner.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: owner.token })).status).toBe(200);
 
     // A second admin: the first may now be demoted.
     const second = await createUser(t, org, ['admin'], owner);
     expect(
       (
-        await call(t, 'PATCH', `/api/users/${owner.id}`, {
+        await request(t, 'PATCH', `/api/users/${owner.id}`, {
           token: second.token,
           body: { roles: ['staff'] },
         })
@@ -400,21 +393,21 @@ describe('granting, the last admin, and changes that apply on the next request',
     ).toBe(200);
     // Now the second is the last one.
     expectConflict(
-      await call(t, 'PATCH', `/api/users/${second.id}`, {
+      await request(t, 'PATCH', `/api/users/${second.id}`, {
         token: second.token,
         body: { roles: ['client'] },
       }),
       'demote the new last admin',
     );
     expectConflict(
-      await call(t, 'PATCH', `/api/users/${second.id}`, {
+      await request(t, 'PATCH', `/api/users/${second.id}`, {
         token: second.token,
         body: { status: 'disabled' },
       }),
       'disable the new last admin',
     );
     expectConflict(
-      await call(t, 'DELETE', `/api/users/${second.id}`, { token: second.token }),
+      await request(t, 'DELETE', `/api/users/${second.id}`, { token: second.token }),
       'delete the new last admin',
     );
 
@@ -422,24 +415,24 @@ describe('granting, the last admin, and changes that apply on the next request',
     const third = await createUser(t, org, ['admin'], second);
     expect(
       (
-        await call(t, 'PATCH', `/api/users/${second.id}`, {
+        await request(t, 'PATCH', `/api/users/${second.id}`, {
           token: third.token,
           body: { status: 'disabled' },
         })
       ).status,
     ).toBe(200);
     expectConflict(
-      await call(t, 'DELETE', `/api/users/${third.id}`, { token: third.token }),
+      await request(t, 'DELETE', `/api/users/${third.id}`, { token: third.token }),
       'delete the last active admin',
     );
 
     // A fourth: the third may be deleted.
     const fourth = await createUser(t, org, ['admin'], third);
     expect(
-      (await call(t, 'DELETE', `/api/users/${third.id}`, { token: fourth.token })).status,
+      (await request(t, 'DELETE', `/api/users/${third.id}`, { token: fourth.token })).status,
     ).toBe(200);
     const admins = (
-      (await call(t, 'GET', '/api/users?role=admin&status=active', { token: fourth.token }))
+      (await request(t, 'GET', '/api/users?role=admin&status=active', { token: fourth.token }))
         .body as { data: { id: string }[] }
     ).data;
     expect(admins.map((user) => user.id)).toEqual([fourth.id]);
@@ -452,11 +445,11 @@ describe('granting, the last admin, and changes that apply on the next request',
     // Several rounds: the interleavings differ from one round to the next (a MySQL deadlock was one).
     for (let round = 0; round < 6; round += 1) {
       const results = await Promise.all([
-        call(t, 'PATCH', `/api/users/${second.id}`, {
+        request(t, 'PATCH', `/api/users/${second.id}`, {
           token: first.token,
           body: { roles: ['staff'] },
         }),
-        call(t, 'PATCH', `/api/users/${first.id}`, {
+        request(t, 'PATCH', `/api/users/${first.id}`, {
           token: second.token,
           body: { roles: ['staff'] },
         }),
@@ -470,7 +463,7 @@ describe('granting, the last admin, and changes that apply on the next request',
       }).toEqual({ round, statuses: [200, 409] });
       const [winner, loser] = results[0].status === 200 ? [first, second] : [second, first];
       const admins = (
-        (await call(t, 'GET', '/api/users?role=admin', { token: winner.token })).body as {
+        (await request(t, 'GET', '/api/users?role=admin', { token: winner.token })).body as {
           data: { id: string }[];
         }
       ).data;
@@ -478,7 +471,7 @@ describe('granting, the last admin, and changes that apply on the next request',
       // Back to two admins for the next round.
       expect(
         (
-          await call(t, 'PATCH', `/api/users/${loser.id}`, {
+          await request(t, 'PATCH', `/api/users/${loser.id}`, {
             token: winner.token,
             body: { roles: ['admin'] },
           })
@@ -497,49 +490,49 @@ describe('granting, the last admin, and changes that apply on the next request',
       price: '1.00',
     });
     expect(
-      (await call(t, 'POST', '/api/products', { token: staff.token, body: product() })).status,
+      (await request(t, 'POST', '/api/products', { token: staff.token, body: product() })).status,
     ).toBe(201);
 
     expect(
       (
-        await call(t, 'PATCH', `/api/users/${staff.id}`, {
+        await request(t, 'PATCH', `/api/users/${staff.id}`, {
           token: org.owner.token,
           body: { roles: ['client'] },
         })
       ).status,
     ).toBe(200);
     expectForbidden(
-      await call(t, 'POST', '/api/products', { token: staff.token, body: product() }),
+      await request(t, 'POST', '/api/products', { token: staff.token, body: product() }),
       'staff demoted to client creates a product',
     );
-    expect((await call(t, 'GET', '/api/products', { token: staff.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/products', { token: staff.token })).status).toBe(200);
 
     expect(
       (
-        await call(t, 'PATCH', `/api/users/${staff.id}`, {
+        await request(t, 'PATCH', `/api/users/${staff.id}`, {
           token: org.owner.token,
           body: { roles: ['staff'] },
         })
       ).status,
     ).toBe(200);
     expect(
-      (await call(t, 'POST', '/api/products', { token: staff.token, body: product() })).status,
+      (await request(t, 'POST', '/api/products', { token: staff.token, body: product() })).status,
     ).toBe(201);
 
     // No roles at all: nothing but what any authenticated user may do.
     expect(
       (
-        await call(t, 'PATCH', `/api/users/${staff.id}`, {
+        await request(t, 'PATCH', `/api/users/${staff.id}`, {
           token: org.owner.token,
           body: { roles: [] },
         })
       ).status,
     ).toBe(200);
     expectForbidden(
-      await call(t, 'GET', '/api/products', { token: staff.token }),
+      await request(t, 'GET', '/api/products', { token: staff.token }),
       'a user without roles lists products',
     );
-    expect((await call(t, 'GET', '/api/users/me', { token: staff.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/users/me', { token: staff.token })).status).toBe(200);
   });
 
   it("a change to a role's permissions applies to its holders on the very next request", async () => {
@@ -552,18 +545,18 @@ describe('granting, the last admin, and changes that apply on the next request',
       price: '2.00',
     });
     expect(
-      (await call(t, 'POST', '/api/products', { token: holder.token, body: body() })).status,
+      (await request(t, 'POST', '/api/products', { token: holder.token, body: body() })).status,
     ).toBe(201);
     expect(
       (
-        await call(t, 'PATCH', `/api/roles/${role.id}`, {
+        await request(t, 'PATCH', `/api/roles/${role.id}`, {
           token: org.owner.token,
           body: { permissions: ['products.read'] },
         })
       ).status,
     ).toBe(200);
     expectForbidden(
-      await call(t, 'POST', '/api/products', { token: holder.token, body: body() }),
+      await request(t, 'POST', '/api/products', { token: holder.token, body: body() }),
       'after the role lost products.create',
     );
   });
@@ -573,33 +566,33 @@ describe('granting, the last admin, and changes that apply on the next request',
     const disabled = await createUser(t, org, ['staff']);
     const deleted = await createUser(t, org, ['staff']);
     for (const account of [disabled, deleted])
-      expect((await call(t, 'GET', '/api/products', { token: account.token })).status).toBe(200);
+      expect((await request(t, 'GET', '/api/products', { token: account.token })).status).toBe(200);
 
     expect(
       (
-        await call(t, 'PATCH', `/api/users/${disabled.id}`, {
+        await request(t, 'PATCH', `/api/users/${disabled.id}`, {
           token: org.owner.token,
           body: { status: 'disabled' },
         })
       ).status,
     ).toBe(200);
     expect(
-      (await call(t, 'DELETE', `/api/users/${deleted.id}`, { token: org.owner.token })).status,
+      (await request(t, 'DELETE', `/api/users/${deleted.id}`, { token: org.owner.token })).status,
     ).toBe(200);
     for (const account of [disabled, deleted]) {
       for (const [method, path] of [
         ['GET', '/api/auth/me'],
         ['GET', '/api/products'],
       ]) {
-        const result = await call(t, method, path, { token: account.token });
+        const result = await request(t, method, path, { token: account.token });
         expect({
           method,
           path,
           status: result.status,
-          error: (result.body as { error?: string }).error,
+          error: result.body.error,
         }).toEqual({ method, path, status: 401, error: 'UNAUTHORIZED' });
       }
-      const again = await call(t, 'POST', '/api/auth/login', {
+      const again = await request(t, 'POST', '/api/auth/login', {
         body: { email: account.email, password: PASSWORD },
         headers: { 'x-tenant-id': org.subdomain },
       });
@@ -609,14 +602,14 @@ describe('granting, the last admin, and changes that apply on the next request',
     // Enabled again: the old token stays dead (its sessions ended), a new login works.
     expect(
       (
-        await call(t, 'PATCH', `/api/users/${disabled.id}`, {
+        await request(t, 'PATCH', `/api/users/${disabled.id}`, {
           token: org.owner.token,
           body: { status: 'active' },
         })
       ).status,
     ).toBe(200);
-    expect((await call(t, 'GET', '/api/auth/me', { token: disabled.token })).status).toBe(401);
+    expect((await request(t, 'GET', '/api/auth/me', { token: disabled.token })).status).toBe(401);
     const fresh = await logIn(t, disabled);
-    expect((await call(t, 'GET', '/api/auth/me', { token: fresh.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: fresh.token })).status).toBe(200);
   });
 });

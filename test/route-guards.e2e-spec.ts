@@ -4,14 +4,10 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { Authenticated, Permissions } from '../src/security/decorators';
 import { ALL_PERMISSIONS } from '../src/security/permissions';
 import { Public } from '../src/security/public.decorator';
+import { type ApiResponse, request } from './support/api-client';
+import { apiOperations, fetchOpenApi, fillPath } from './support/openapi';
 import {
-  apiOperations,
-  call,
-  type CallResult,
   declaresAccess,
-  describeCall,
-  fetchOpenApi,
-  fillPath,
   type NestRoute,
   nestRoutes,
   routeKey,
@@ -47,15 +43,15 @@ const PUBLIC_ROUTES = [
  */
 const OUTSIDE_NEST = [/^(GET|HEAD) \/api\/docs(\/.*|-json|-yaml)?$/, /^OPTIONS \*$/];
 
-function errorEnvelopeProblem(result: CallResult, status: number, code: string): string | null {
-  const body = result.body as Record<string, unknown> | null;
+function errorEnvelopeProblem(result: ApiResponse, status: number, code: string): string | null {
+  const body = result.bodyOrNull;
   if (result.status !== status) return `status ${result.status}, expected ${status}`;
   if (!body || body.success !== false) return 'not the error envelope';
   if (body.error !== code) return `error ${String(body.error)}, expected ${code}`;
   if (body.statusCode !== status) return `statusCode ${String(body.statusCode)}`;
   if (typeof body.message !== 'string' || !body.message) return 'no message';
   if (typeof body.requestId !== 'string' || !body.requestId) return 'no requestId';
-  if (body.requestId !== result.headers['x-request-id'])
+  if (body.requestId !== result.headers.get('x-request-id'))
     return 'requestId differs from X-Request-Id';
   return null;
 }
@@ -155,11 +151,11 @@ describe('route guards: every route declares its access', () => {
         route.method === 'GET' || route.method === 'DELETE'
           ? undefined
           : { organizationId: 'x', roles: ['admin'] };
-      const result = await call(t, route.method, path, { body });
+      const result = await request(t, route.method, path, { body });
       const problem = errorEnvelopeProblem(result, 401, 'UNAUTHORIZED');
-      if (problem) problems.push(`${problem}: ${describeCall(route.method, path, result)}`);
+      if (problem) problems.push(`${problem}: ${result.describe()}`);
       if (route.method === 'GET') {
-        const head = await call(t, 'HEAD', path);
+        const head = await request(t, 'HEAD', path);
         if (head.status !== 401) problems.push(`HEAD ${path} -> ${head.status}`);
       }
     }
@@ -171,7 +167,7 @@ describe('route guards: every route declares its access', () => {
     const now = Math.floor(Date.now() / 1000);
     const secret = t.config.jwt.secret;
     const revoked = (await createTenant(t)).owner.token;
-    const logout = await call(t, 'POST', '/api/auth/logout', { token: revoked });
+    const logout = await request(t, 'POST', '/api/auth/logout', { token: revoked });
     expect(logout.status).toBe(200);
     const credentials: [string, string][] = [
       ['garbage', 'Bearer garbage'],
@@ -200,18 +196,19 @@ describe('route guards: every route declares its access', () => {
     for (const route of guarded) {
       const path = requestPath(route);
       for (const [name, authorization] of credentials) {
-        const result = await call(t, route.method, path, {
+        const result = await request(t, route.method, path, {
           authorization,
           body: route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
         });
         const problem = errorEnvelopeProblem(result, 401, 'UNAUTHORIZED');
-        if (problem)
-          problems.push(`${name}: ${problem}: ${describeCall(route.method, path, result)}`);
+        if (problem) problems.push(`${name}: ${problem}: ${result.describe()}`);
       }
     }
     expect(problems).toEqual([]);
     // Control: the token all the forgeries were made from is accepted.
-    expect((await call(t, 'GET', '/api/auth/me', { token: owner.owner.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: owner.owner.token })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -272,24 +269,25 @@ describe('route guards: the check catches a route that declares nothing', () => 
 
   it('and AccessGuard refuses them even to an admin (deny by default)', async () => {
     for (const method of ['GET', 'POST']) {
-      const result = await call(t, method, '/api/guard-probe/forgotten', {
+      const result = await request(t, method, '/api/guard-probe/forgotten', {
         token: owner.owner.token,
         body: method === 'POST' ? {} : undefined,
       });
       expect({
         method,
         status: result.status,
-        error: (result.body as { error?: string }).error,
+        error: result.body.error,
       }).toEqual({ method, status: 403, error: 'FORBIDDEN' });
       expect(result.text).not.toContain('should never be served');
     }
     expect(
-      (await call(t, 'GET', '/api/guard-probe/declared', { token: owner.owner.token })).status,
+      (await request(t, 'GET', '/api/guard-probe/declared', { token: owner.owner.token })).status,
     ).toBe(200);
     expect(
-      (await call(t, 'GET', '/api/guard-probe/needs-audit', { token: owner.owner.token })).status,
+      (await request(t, 'GET', '/api/guard-probe/needs-audit', { token: owner.owner.token }))
+        .status,
     ).toBe(200);
-    expect((await call(t, 'GET', '/api/guard-probe/declared')).status).toBe(401);
-    expect((await call(t, 'GET', '/api/guard-probe/open')).status).toBe(200);
+    expect((await request(t, 'GET', '/api/guard-probe/declared')).status).toBe(401);
+    expect((await request(t, 'GET', '/api/guard-probe/open')).status).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
-import { api, createOrg, login, type ModelUser, refresh } from './support/session-model';
+import { request } from './support/api-client';
+import { createOrg, login, type ModelUser, refresh } from './support/session-model';
 import { startTestApp, type TestApp } from './support/test-app';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from './support/time';
 
 describe('SESSION_IDLE_TIMEOUT', () => {
   let t: TestApp;
@@ -27,14 +27,12 @@ describe('SESSION_IDLE_TIMEOUT', () => {
     const [active, idle] = user.sessions;
     for (let round = 0; round < 5; round += 1) {
       await sleep(600);
-      expect((await api(t, 'GET', '/api/auth/me', { token: active.access })).status).toBe(200);
+      expect((await request(t, 'GET', '/api/auth/me', { token: active.access })).status).toBe(200);
     }
-    expect((await api(t, 'GET', '/api/auth/me', { token: idle.access })).status).toBe(401);
+    expect((await request(t, 'GET', '/api/auth/me', { token: idle.access })).status).toBe(401);
     expect((await refresh(t, idle)).status).toBe(401);
-    const listed = await api(t, 'GET', '/api/auth/sessions', { token: active.access });
-    expect((listed.body?.data as { id: string }[]).map((session) => session.id)).toEqual([
-      active.id,
-    ]);
+    const listed = await request(t, 'GET', '/api/auth/sessions', { token: active.access });
+    expect(listed.json<{ id: string }[]>().data.map((session) => session.id)).toEqual([active.id]);
     expect((await refresh(t, active)).status).toBe(200);
   });
 });

@@ -1,11 +1,10 @@
-import { PASSWORD } from './support/auth';
+import { PASSWORD, request } from './support/api-client';
 import {
-  api,
+  login,
   checkAll,
   createOrg,
   LIFETIME_ENV,
   liveness,
-  login,
   type ModelOrg,
   type ModelSession,
   type ModelUser,
@@ -16,6 +15,7 @@ import {
 } from './support/session-model';
 import { createSuperuser } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
+import { sleep } from './support/time';
 import { decodeClaims, handcraftedJwt } from './support/tokens';
 
 /**
@@ -25,8 +25,6 @@ import { decodeClaims, handcraftedJwt } from './support/tokens';
  * organization suspension, each followed by a full check of the model against the API.
  * Rerun a failing sequence with SESSION_LIFECYCLE_SEED=<seed from the failure message>.
  */
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** mulberry32: a small seeded generator, so that a failing sequence can be replayed. */
 function generator(seed: number): () => number {
@@ -70,7 +68,7 @@ describe('session lifecycle (model-based)', () => {
   };
 
   async function rootToken(): Promise<string> {
-    const answer = await api(t, 'POST', '/api/auth/superuser/login', { body: rootAccount });
+    const answer = await request(t, 'POST', '/api/auth/superuser/login', { body: rootAccount });
     expectStatus('superuser login', answer.status, 200);
     return (answer.body?.data as { tokens: { accessToken: string } }).tokens.accessToken;
   }
@@ -94,14 +92,14 @@ describe('session lifecycle (model-based)', () => {
   }
 
   async function logoutAllStep(session: ModelSession): Promise<string> {
-    const answer = await api(t, 'POST', '/api/auth/logout-all', { token: session.access });
+    const answer = await request(t, 'POST', '/api/auth/logout-all', { token: session.access });
     expectStatus(`logout-all of ${session.user.email}`, answer.status, 200);
     endAllOf(session.user);
     return `logout-all ${session.user.email} via ${session.id}`;
   }
 
   async function setUserStatus(user: ModelUser, active: boolean): Promise<string> {
-    const answer = await api(t, 'PATCH', `/api/users/${user.id}`, {
+    const answer = await request(t, 'PATCH', `/api/users/${user.id}`, {
       token: await ownerToken(t, user.org),
       body: { status: active ? 'active' : 'disabled' },
     });
@@ -112,7 +110,7 @@ describe('session lifecycle (model-based)', () => {
   }
 
   async function setOrgStatus(org: ModelOrg, active: boolean): Promise<string> {
-    const answer = await api(t, 'PATCH', `/api/organizations/${org.id}`, {
+    const answer = await request(t, 'PATCH', `/api/organizations/${org.id}`, {
       token: await rootToken(),
       body: { status: active ? 'active' : 'suspended' },
     });
@@ -164,7 +162,7 @@ describe('session lifecycle (model-based)', () => {
     if (roll < 0.65) {
       const session = pick(live);
       if (!session) return undefined;
-      const answer = await api(t, 'POST', '/api/auth/logout', { token: session.access });
+      const answer = await request(t, 'POST', '/api/auth/logout', { token: session.access });
       expectStatus(`logout of ${session.id}`, answer.status, 200);
       session.ended = true;
       return `logout ${session.id}`;
@@ -177,7 +175,7 @@ describe('session lifecycle (model-based)', () => {
       const session = pick(live);
       if (!session) return undefined;
       const next = `${PASSWORD}-${(passwordCounter += 1)}`;
-      const answer = await api(t, 'POST', '/api/auth/change-password', {
+      const answer = await request(t, 'POST', '/api/auth/change-password', {
         token: session.access,
         body: { currentPassword: session.user.password, newPassword: next },
       });
@@ -277,7 +275,7 @@ describe('session lifecycle (model-based)', () => {
     await loginStep(first);
     await loginStep(second);
     const victim = second.sessions[0];
-    const forged = await api(t, 'GET', '/api/auth/me', {
+    const forged = await request(t, 'GET', '/api/auth/me', {
       token: forgedAccessToken(first.sessions[0].access, victim.id),
     });
     expect(forged.status).toBe(401);

@@ -1,9 +1,10 @@
 import type { OpenAPIObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import { ErrorCode } from '../src/http/error-codes';
 import { generateOpenApiDocument } from '../src/openapi';
+import { request } from './support/api-client';
 import { describeMysqlOnly } from './support/backend';
-import { readJson } from './support/http';
-import { type ApiOperation, apiOperations, nestRoutes, resolveSchema } from './support/routes';
+import { type ApiOperation, apiOperations, resolveSchema } from './support/openapi';
+import { nestRoutes } from './support/routes';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const LIST_OPERATIONS = [
@@ -51,14 +52,14 @@ describe('API documentation', () => {
   });
 
   it('serves Swagger UI as HTML at /api/docs', async () => {
-    const response = await t.request('/api/docs');
+    const response = await request(t, 'GET', '/api/docs');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain('<div id="swagger-ui">');
+    expect(response.text).toContain('<div id="swagger-ui">');
   });
 
   it('loads every script and stylesheet of the UI from our own origin, with no inline script', async () => {
-    const html = await (await t.request('/api/docs')).text();
+    const html = (await request(t, 'GET', '/api/docs')).text;
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.length).toBeGreaterThan(0);
     for (const [, attributes, content] of scripts) {
@@ -73,17 +74,16 @@ describe('API documentation', () => {
       expect.arrayContaining(['/api/docs/swagger-ui-bundle.js', '/api/docs/swagger-ui-init.js']),
     );
     for (const asset of assets) {
-      const response = await t.request(asset);
+      const response = await request(t, 'GET', asset);
       expect({ asset, status: response.status }).toEqual({ asset, status: 200 });
-      await response.arrayBuffer();
     }
   });
 
   it('serves the OpenAPI document at /api/docs-json', async () => {
-    const response = await t.request('/api/docs-json');
+    const response = await request(t, 'GET', '/api/docs-json');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    const document = await readJson<OpenAPIObject>(response);
+    const document = response.document<OpenAPIObject>();
     expect(document.openapi).toMatch(/^3\./);
     expect(document.info.title).toBeTruthy();
     expect(document.paths['/health']?.get).toBeDefined();
@@ -98,7 +98,7 @@ describe('API documentation', () => {
     let publicKeys: Set<string>;
 
     beforeAll(async () => {
-      doc = await readJson<OpenAPIObject>(await t.request('/api/docs-json'));
+      doc = (await request(t, 'GET', '/api/docs-json')).document<OpenAPIObject>();
       // The health checks answer without the envelope, for load balancers and orchestrators.
       operations = apiOperations(doc).filter(
         (operation) => !operation.key.startsWith('GET /health'),
@@ -219,7 +219,7 @@ describe('API documentation', () => {
   });
 
   it('serves the same document that `npm run openapi` writes without any backend', async () => {
-    const served = await readJson<OpenAPIObject>(await t.request('/api/docs-json'));
+    const served = (await request(t, 'GET', '/api/docs-json')).document<OpenAPIObject>();
     expect(await generateOpenApiDocument()).toEqual(served);
   });
 });
@@ -235,10 +235,10 @@ describe('DOCS_ENABLED=false', () => {
 
   it('serves neither Swagger UI nor the OpenAPI document', async () => {
     for (const path of ['/api/docs', '/api/docs-json']) {
-      const response = await hidden.request(path);
+      const response = await request(hidden, 'GET', path);
       expect({ path, status: response.status }).toEqual({ path, status: 404 });
     }
-    expect((await hidden.request('/health')).status).toBe(200);
+    expect((await request(hidden, 'GET', '/health')).status).toBe(200);
   });
 });
 
@@ -247,7 +247,7 @@ async function docsStatus(env: Record<string, string>): Promise<number[]> {
   const app = await startTestApp({ env });
   try {
     return await Promise.all(
-      ['/api/docs', '/api/docs-json'].map(async (path) => (await app.request(path)).status),
+      ['/api/docs', '/api/docs-json'].map(async (path) => (await request(app, 'GET', path)).status),
     );
   } finally {
     await app.close();

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { type ApiResponse, request } from './support/api-client';
 import {
   type ApiOperation,
   apiOperations,
-  call,
-  type CallResult,
-  describeCall,
   exampleBody,
   fetchOpenApi,
   fillPath,
-  nestRoutes,
-  type RouteAccess,
-} from './support/routes';
+} from './support/openapi';
+import { nestRoutes, type RouteAccess } from './support/routes';
 import {
   type Account,
   createProduct,
@@ -102,14 +99,14 @@ describe('tenant isolation over every route', () => {
     const pageable = operation.queryParams.some((parameter) => parameter.name === 'limit');
     if (!pageable) {
       const search = new URLSearchParams(query).toString();
-      const result = await call(t, 'GET', operation.path + (search ? `?${search}` : ''), {
+      const result = await request(t, 'GET', operation.path + (search ? `?${search}` : ''), {
         token: account.token,
       });
       return {
         key: operation.key,
         status: result.status,
         text: result.text,
-        data: (result.body as { data?: unknown } | null)?.data,
+        data: result.bodyOrNull?.data,
       };
     }
     const items: unknown[] = [];
@@ -117,9 +114,11 @@ describe('tenant isolation over every route', () => {
     let total: number | undefined;
     for (let page = 1; ; page += 1) {
       const search = new URLSearchParams({ ...query, limit: '100', page: String(page) }).toString();
-      const result = await call(t, 'GET', `${operation.path}?${search}`, { token: account.token });
+      const result = await request(t, 'GET', `${operation.path}?${search}`, {
+        token: account.token,
+      });
       texts.push(result.text);
-      const body = result.body as {
+      const body = result.bodyOrNull as {
         data?: unknown[];
         pagination?: { total: number; totalPages: number };
       } | null;
@@ -173,8 +172,12 @@ describe('tenant isolation over every route', () => {
       (trace) => !except.includes(trace) && text.toLowerCase().includes(trace.toLowerCase()),
     );
 
-  const problemOf = (result: CallResult, status: number, code: string): string | null => {
-    const body = result.body as { success?: boolean; error?: string; requestId?: string } | null;
+  const problemOf = (result: ApiResponse, status: number, code: string): string | null => {
+    const body = result.bodyOrNull as {
+      success?: boolean;
+      error?: string;
+      requestId?: string;
+    } | null;
     if (result.status !== status) return `expected ${status} ${code}`;
     if (body?.success !== false || body.error !== code || !body.requestId)
       return `expected the ${code} error envelope`;
@@ -243,9 +246,9 @@ describe('tenant isolation over every route', () => {
       (op) => op.method === 'GET' && op.pathParams.length === 0 && !isPublic(op),
     )) {
       if (!adminMayCall(operation)) {
-        const refused = await call(t, 'GET', operation.path, { token: a.owner.token });
+        const refused = await request(t, 'GET', operation.path, { token: a.owner.token });
         const problem = problemOf(refused, 403, 'FORBIDDEN');
-        if (problem) problems.push(`${problem}: ${describeCall('GET', operation.path, refused)}`);
+        if (problem) problems.push(`${problem}: ${refused.describe()}`);
         continue;
       }
       const read = await readAll(a.owner, operation);
@@ -272,14 +275,11 @@ describe('tenant isolation over every route', () => {
       // A query string cannot pick the tenant either: unknown parameters are refused.
       if (operation.queryParams.length > 0) {
         for (const name of ['organizationId', 'tenantId']) {
-          const sneaky = await call(t, 'GET', `${operation.path}?${name}=${b.id}`, {
+          const sneaky = await request(t, 'GET', `${operation.path}?${name}=${b.id}`, {
             token: a.owner.token,
           });
           const problem = problemOf(sneaky, 400, 'VALIDATION_ERROR');
-          if (problem)
-            problems.push(
-              `${problem}: ${describeCall('GET', `${operation.path}?${name}=…`, sneaky)}`,
-            );
+          if (problem) problems.push(`${problem}: ${sneaky.describe()}`);
         }
       }
 
@@ -333,12 +333,12 @@ describe('tenant isolation over every route', () => {
       const values = foreign.get(operation.key) ?? {};
       const path = fillPath(operation.path, values);
       const body = operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined;
-      const result = await call(t, operation.method, path, { token: a.owner.token, body });
+      const result = await request(t, operation.method, path, { token: a.owner.token, body });
       // A route A's admin may not call at all (superuser only) refuses before looking anything up.
       const problem = adminMayCall(operation)
         ? problemOf(result, 404, 'NOT_FOUND')
         : problemOf(result, 403, 'FORBIDDEN');
-      if (problem) problems.push(`${problem}: ${describeCall(operation.method, path, result)}`);
+      if (problem) problems.push(`${problem}: ${result.describe()}`);
       const leaked = leaks(result.text, bTraces, Object.values(values));
       if (leaked.length)
         problems.push(`${operation.key} with B's id shows B's ${leaked.join(', ')}`);
@@ -348,19 +348,18 @@ describe('tenant isolation over every route', () => {
         operation.path,
         await freshPathValues(operation.path, { t, tenant: a, caller: a.owner }),
       );
-      const own = await call(t, operation.method, ownPath, {
+      const own = await request(t, operation.method, ownPath, {
         token: a.owner.token,
         body: operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined,
       });
       const expectedOwn = adminMayCall(operation)
         ? own.status >= 200 && own.status < 300
         : own.status === 403;
-      if (!expectedOwn)
-        problems.push(`control on A's own row: ${describeCall(operation.method, ownPath, own)}`);
+      if (!expectedOwn) problems.push(`control on A's own row: ${own.describe()}`);
     }
     expect(problems).toEqual([]);
     expect(await snapshot(b.owner)).toEqual(before);
-    expect((await call(t, 'GET', '/api/auth/me', { token: b.owner.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: b.owner.token })).status).toBe(200);
   });
 
   it('organizationId, roles, id or createdAt in a body are refused (400) and change nothing', async () => {
@@ -422,7 +421,7 @@ describe('tenant isolation over every route', () => {
         for (const [field, value] of Object.entries(FORBIDDEN_FIELDS(b))) {
           if (target.properties.includes(field)) continue; // legitimately part of this DTO (roles on POST /api/users)
           attempts += 1;
-          const result = await call(t, operation.method, path, {
+          const result = await request(t, operation.method, path, {
             token,
             body: target.inject(field, value),
             headers: token ? {} : { 'x-tenant-id': a.subdomain },
@@ -430,12 +429,10 @@ describe('tenant isolation over every route', () => {
           const where = `${operation.key} with ${target.prefix}${field}`;
           const problem = problemOf(result, 400, 'VALIDATION_ERROR');
           if (problem) {
-            problems.push(`${where}: ${problem}: ${describeCall(operation.method, path, result)}`);
+            problems.push(`${where}: ${problem}: ${result.describe()}`);
             continue;
           }
-          const fields = ((result.body as { details?: { field: string }[] }).details ?? []).map(
-            (detail) => detail.field,
-          );
+          const fields = (result.body.details ?? []).map((detail) => detail.field);
           // Only the injected field is wrong: the rest of the body was valid, so it is what was refused.
           if (fields.length === 0 || fields.some((name) => name !== `${target.prefix}${field}`)) {
             problems.push(`${where}: details name ${JSON.stringify(fields)}`);
@@ -479,21 +476,20 @@ describe('tenant isolation over every route', () => {
     const problems: string[] = [];
     for (const { operation, path, body } of plans) {
       for (const [name, options] of naming) {
-        const result = await call(t, operation.method, path, {
+        const result = await request(t, operation.method, path, {
           token: session.token,
           body,
           ...options,
         });
         const problem = problemOf(result, 403, 'TENANT_MISMATCH');
-        if (problem)
-          problems.push(`${name}: ${problem}: ${describeCall(operation.method, path, result)}`);
+        if (problem) problems.push(`${name}: ${problem}: ${result.describe()}`);
       }
     }
     expect(problems).toEqual([]);
     // Controls: naming one's own organization, either way, is fine (and X-Tenant-ID wins over Host).
     expect(
       (
-        await call(t, 'GET', '/api/auth/me', {
+        await request(t, 'GET', '/api/auth/me', {
           token: session.token,
           headers: { 'x-tenant-id': a.subdomain },
         })
@@ -501,7 +497,7 @@ describe('tenant isolation over every route', () => {
     ).toBe(200);
     expect(
       (
-        await call(t, 'GET', '/api/auth/me', {
+        await request(t, 'GET', '/api/auth/me', {
           token: session.token,
           host: `${a.subdomain}.localhost`,
         })
@@ -509,7 +505,7 @@ describe('tenant isolation over every route', () => {
     ).toBe(200);
     expect(
       (
-        await call(t, 'GET', '/api/auth/me', {
+        await request(t, 'GET', '/api/auth/me', {
           token: session.token,
           host: `${b.subdomain}.localhost`,
           headers: { 'x-tenant-id': a.subdomain },

@@ -1,9 +1,9 @@
-import { call, type CallResult } from './support/routes';
+import { type ApiResponse, request } from './support/api-client';
 import {
   type Account,
   createRole,
-  createUser,
   createTenant,
+  createUser,
   type Tenant,
   WALK_ENV,
 } from './support/tenants';
@@ -36,7 +36,7 @@ describe('administration hierarchy', () => {
     await t.close();
   });
 
-  const forbidden = (result: CallResult, what: string) => {
+  const forbidden = (result: ApiResponse, what: string) => {
     const body = result.body as { error?: string; message?: string; requestId?: string };
     expect({ what, status: result.status, error: body.error }).toEqual({
       what,
@@ -48,13 +48,13 @@ describe('administration hierarchy', () => {
   };
   const userOf = async (tenant: Tenant, id: string): Promise<UserRow> =>
     (
-      (await call(t, 'GET', `/api/users/${id}`, { token: tenant.owner.token })).body as {
+      (await request(t, 'GET', `/api/users/${id}`, { token: tenant.owner.token })).body as {
         data: UserRow;
       }
     ).data;
   const roleOf = async (tenant: Tenant, id: string): Promise<RoleRow> =>
     (
-      (await call(t, 'GET', `/api/roles/${id}`, { token: tenant.owner.token })).body as {
+      (await request(t, 'GET', `/api/roles/${id}`, { token: tenant.owner.token })).body as {
         data: RoleRow;
       }
     ).data;
@@ -71,14 +71,14 @@ describe('administration hierarchy', () => {
     const helpdesk = await createUser(t, org, [helpdeskRole.name]);
 
     forbidden(
-      await call(t, 'PATCH', `/api/users/${org.owner.id}`, {
+      await request(t, 'PATCH', `/api/users/${org.owner.id}`, {
         token: helpdesk.token,
         body: { status: 'disabled' },
       }),
       'disable the founder',
     );
     expect((await userOf(org, org.owner.id)).status).toBe('active');
-    expect((await call(t, 'GET', '/api/auth/me', { token: org.owner.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: org.owner.token })).status).toBe(200);
   });
 
   it('nor rename, re-role or delete anyone holding a permission it lacks', async () => {
@@ -101,11 +101,14 @@ describe('administration hierarchy', () => {
       ['delete staff', 'DELETE', staff.id, undefined],
     ];
     for (const [what, method, id, body] of attempts)
-      forbidden(await call(t, method, `/api/users/${id}`, { token: helpdesk.token, body }), what);
+      forbidden(
+        await request(t, method, `/api/users/${id}`, { token: helpdesk.token, body }),
+        what,
+      );
     expect(await userOf(org, org.owner.id)).toMatchObject({ firstName: 'Ada', status: 'active' });
     expect(await userOf(org, coAdmin.id)).toMatchObject({ status: 'active', roles: ['admin'] });
     expect(await userOf(org, staff.id)).toMatchObject({ status: 'active', roles: ['staff'] });
-    expect((await call(t, 'GET', '/api/auth/me', { token: staff.token })).status).toBe(200);
+    expect((await request(t, 'GET', '/api/auth/me', { token: staff.token })).status).toBe(200);
   });
 
   it('acts on users whose permissions it holds, itself included', async () => {
@@ -116,22 +119,22 @@ describe('administration hierarchy', () => {
     const reader = await createUser(t, org, [readerRole.name]);
     const nobody = await createUser(t, org, []);
 
-    const renamed = await call(t, 'PATCH', `/api/users/${reader.id}`, {
+    const renamed = await request(t, 'PATCH', `/api/users/${reader.id}`, {
       token: helpdesk.token,
       body: { firstName: 'Renamed', roles: [] },
     });
     expect(renamed.status).toBe(200);
-    expect((renamed.body as { data: UserRow }).data).toMatchObject({
+    expect(renamed.json<UserRow>().data).toMatchObject({
       firstName: 'Renamed',
       roles: [],
     });
-    const self = await call(t, 'PATCH', `/api/users/${helpdesk.id}`, {
+    const self = await request(t, 'PATCH', `/api/users/${helpdesk.id}`, {
       token: helpdesk.token,
       body: { lastName: 'Desk' },
     });
     expect(self.status).toBe(200);
     expect(
-      (await call(t, 'DELETE', `/api/users/${nobody.id}`, { token: helpdesk.token })).status,
+      (await request(t, 'DELETE', `/api/users/${nobody.id}`, { token: helpdesk.token })).status,
     ).toBe(200);
     expect((await userOf(org, nobody.id)).status).toBe('disabled');
   });
@@ -145,42 +148,42 @@ describe('administration hierarchy', () => {
     const before = await roleOf(org, catalogue.id);
 
     forbidden(
-      await call(t, 'PATCH', `/api/roles/${catalogue.id}`, {
+      await request(t, 'PATCH', `/api/roles/${catalogue.id}`, {
         token: manager.token,
         body: { permissions: ['users.read'] },
       }),
       'narrow a role beyond its reach',
     );
     forbidden(
-      await call(t, 'PATCH', `/api/roles/${catalogue.id}`, {
+      await request(t, 'PATCH', `/api/roles/${catalogue.id}`, {
         token: manager.token,
         body: { description: 'hijacked' },
       }),
       'describe a role beyond its reach',
     );
     forbidden(
-      await call(t, 'DELETE', `/api/roles/${catalogue.id}`, { token: manager.token }),
+      await request(t, 'DELETE', `/api/roles/${catalogue.id}`, { token: manager.token }),
       'delete a role beyond its reach',
     );
     expect(await roleOf(org, catalogue.id)).toEqual(before);
 
-    const edited = await call(t, 'PATCH', `/api/roles/${readers.id}`, {
+    const edited = await request(t, 'PATCH', `/api/roles/${readers.id}`, {
       token: manager.token,
       body: { description: 'people who read the directory' },
     });
     expect(edited.status).toBe(200);
     expect(
-      (await call(t, 'DELETE', `/api/roles/${readers.id}`, { token: manager.token })).status,
+      (await request(t, 'DELETE', `/api/roles/${readers.id}`, { token: manager.token })).status,
     ).toBe(200);
   });
 
   it('the last active admin still cannot be disabled, even by another admin holding everything', async () => {
     const org = await createTenant(t);
-    const admins = await call(t, 'PATCH', `/api/users/${org.owner.id}`, {
+    const admins = await request(t, 'PATCH', `/api/users/${org.owner.id}`, {
       token: org.owner.token,
       body: { status: 'disabled' },
     });
-    expect({ status: admins.status, error: (admins.body as { error?: string }).error }).toEqual({
+    expect({ status: admins.status, error: admins.body.error }).toEqual({
       status: 409,
       error: 'CONFLICT',
     });

@@ -1,7 +1,6 @@
-import { call } from './support/routes';
-import { createTenant, createUser, WALK_ENV, type Tenant } from './support/tenants';
+import { PASSWORD, request } from './support/api-client';
+import { createTenant, createUser, type Tenant, WALK_ENV } from './support/tenants';
 import { startTestApp, type TestApp } from './support/test-app';
-import { PASSWORD } from './support/auth';
 
 interface UserRow {
   id: string;
@@ -33,7 +32,7 @@ describe('user administration', () => {
   });
 
   const list = async (query: string): Promise<Page> => {
-    const response = await call(t, 'GET', `/api/users${query}`, { token: acme.owner.token });
+    const response = await request(t, 'GET', `/api/users${query}`, { token: acme.owner.token });
     expect(response.status).toBe(200);
     return response.body as Page;
   };
@@ -56,25 +55,23 @@ describe('user administration', () => {
     const ascending = (await list('?sort=email&order=asc')).data.map((user) => user.email);
     expect(ascending).toEqual([...ascending].sort());
     expect(
-      (await call(t, 'GET', '/api/users?sort=passwordHash', { token: acme.owner.token })).status,
+      (await request(t, 'GET', '/api/users?sort=passwordHash', { token: acme.owner.token })).status,
     ).toBe(400);
-    expect((await call(t, 'GET', '/api/users?limit=101', { token: acme.owner.token })).status).toBe(
-      400,
-    );
+    expect(
+      (await request(t, 'GET', '/api/users?limit=101', { token: acme.owner.token })).status,
+    ).toBe(400);
   });
 
   it('creates users with normalized unique emails and never returns password data', async () => {
     const email = `  New.Person@${acme.subdomain}.TEST `;
-    const created = await call(t, 'POST', '/api/users', {
+    const created = await request(t, 'POST', '/api/users', {
       token: acme.owner.token,
       body: { email, password: PASSWORD, firstName: 'New', lastName: 'Person', roles: ['client'] },
     });
     expect(created.status).toBe(201);
     expect(created.text).not.toMatch(/password/i);
-    expect((created.body as { data: UserRow }).data.email).toBe(
-      `new.person@${acme.subdomain}.test`,
-    );
-    const again = await call(t, 'POST', '/api/users', {
+    expect(created.json<UserRow>().data.email).toBe(`new.person@${acme.subdomain}.test`);
+    const again = await request(t, 'POST', '/api/users', {
       token: acme.owner.token,
       body: {
         email: `new.person@${acme.subdomain}.test`,
@@ -85,7 +82,7 @@ describe('user administration', () => {
       },
     });
     expect(again.status).toBe(409);
-    const unknownRole = await call(t, 'POST', '/api/users', {
+    const unknownRole = await request(t, 'POST', '/api/users', {
       token: acme.owner.token,
       body: {
         email: `other@${acme.subdomain}.test`,
@@ -100,22 +97,30 @@ describe('user administration', () => {
 
   it('lets users edit their own names but never their roles or status', async () => {
     const staff = await createUser(t, acme, ['staff']);
-    const renamed = await call(t, 'PATCH', '/api/users/me', {
+    const renamed = await request(t, 'PATCH', '/api/users/me', {
       token: staff.token,
       body: { firstName: 'Renamed' },
     });
     expect(renamed.status).toBe(200);
-    expect((renamed.body as { data: UserRow }).data.firstName).toBe('Renamed');
+    expect(renamed.json<UserRow>().data.firstName).toBe('Renamed');
     expect(
-      (await call(t, 'PATCH', '/api/users/me', { token: staff.token, body: { roles: ['admin'] } }))
-        .status,
+      (
+        await request(t, 'PATCH', '/api/users/me', {
+          token: staff.token,
+          body: { roles: ['admin'] },
+        })
+      ).status,
     ).toBe(400);
     expect(
-      (await call(t, 'PATCH', '/api/users/me', { token: staff.token, body: { status: 'active' } }))
-        .status,
+      (
+        await request(t, 'PATCH', '/api/users/me', {
+          token: staff.token,
+          body: { status: 'active' },
+        })
+      ).status,
     ).toBe(400);
-    const me = await call(t, 'GET', '/api/users/me', { token: staff.token });
-    expect((me.body as { data: UserRow }).data).toMatchObject({
+    const me = await request(t, 'GET', '/api/users/me', { token: staff.token });
+    expect(me.json<UserRow>().data).toMatchObject({
       firstName: 'Renamed',
       roles: ['staff'],
     });
@@ -124,10 +129,10 @@ describe('user administration', () => {
   it('DELETE deactivates the user and ends their sessions; the row stays', async () => {
     const client = await createUser(t, acme, ['client']);
     expect(
-      (await call(t, 'DELETE', `/api/users/${client.id}`, { token: acme.owner.token })).status,
+      (await request(t, 'DELETE', `/api/users/${client.id}`, { token: acme.owner.token })).status,
     ).toBe(200);
-    expect((await call(t, 'GET', '/api/products', { token: client.token })).status).toBe(401);
-    const row = await call(t, 'GET', `/api/users/${client.id}`, { token: acme.owner.token });
-    expect((row.body as { data: UserRow }).data.status).toBe('disabled');
+    expect((await request(t, 'GET', '/api/products', { token: client.token })).status).toBe(401);
+    const row = await request(t, 'GET', `/api/users/${client.id}`, { token: acme.owner.token });
+    expect(row.json<UserRow>().data.status).toBe('disabled');
   });
 });

@@ -12,7 +12,7 @@ import { uniqueSuffix } from './backend';
 export const PASSWORD = 'Tr1cky-Pass-for-tests';
 
 /** Both envelopes in one shape: success fields, and the error fields an error answer adds. */
-export interface ApiBody<T = Record<string, unknown>> {
+export interface ApiBody<T = unknown> {
   success: boolean;
   data: T;
   message: string;
@@ -79,7 +79,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export class ApiResponse<T = Record<string, unknown>> {
+export class ApiResponse<T = unknown> {
   constructor(
     readonly method: string,
     readonly path: string,
@@ -100,9 +100,28 @@ export class ApiResponse<T = Record<string, unknown>> {
     }
   }
 
+  /** The JSON body, or null when the answer is not JSON: for walks that probe every route. */
+  get bodyOrNull(): ApiBody<T> | null {
+    try {
+      return JSON.parse(this.text) as ApiBody<T>;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The JSON body read as the envelope of another data shape than the request declared. */
+  json<U>(): ApiBody<U> {
+    return this.body as ApiBody<unknown> as ApiBody<U>;
+  }
+
+  /** The JSON answer as it is, for answers that are no envelope (health, the OpenAPI document). */
+  document<U>(): U {
+    return JSON.parse(this.text) as U;
+  }
+
   /** `GET /api/x -> 500 {...}`: what a failed expectation prints. */
   describe(): string {
-    return `${this.method} ${this.path} -> ${this.status} ${this.text.slice(0, 300)}`;
+    return `${this.method} ${this.path.slice(0, 120)} -> ${this.status} ${this.text.slice(0, 300)}`;
   }
 }
 
@@ -112,7 +131,7 @@ export class ApiResponse<T = Record<string, unknown>> {
  */
 const agent = new Agent({ keepAlive: false });
 
-export function request<T = Record<string, unknown>>(
+export function request<T = unknown>(
   target: ApiTarget,
   method: string,
   path: string,
