@@ -1,4 +1,4 @@
-import { type ApiResponse, login, PASSWORD, request } from './support/api-client';
+import { type ApiResponse, login, me, PASSWORD, request } from './support/api-client';
 import { failAuditInserts } from './support/audit-probe';
 import {
   type Account,
@@ -85,7 +85,7 @@ describe('an administrative change commits with its audit row, or not at all', (
           body: { currentPassword: PASSWORD, newPassword: 'A-fresh-and-long-pass' },
         }),
     );
-    expect((await request(t, 'GET', '/api/auth/me', { token: otherToken })).status).toBe(200);
+    expect((await me(t, otherToken)).status).toBe(200);
   });
 
   it('disabling a user, whose session then stays alive', async () => {
@@ -99,7 +99,7 @@ describe('an administrative change commits with its audit row, or not at all', (
           body: { status: 'disabled' },
         }),
     );
-    expect((await request(t, 'GET', '/api/auth/me', { token: staff.token })).status).toBe(200);
+    expect((await me(t, staff.token)).status).toBe(200);
   });
 
   it('changing, creating and deleting roles', async () => {
@@ -152,6 +152,6 @@ describe('an administrative change commits with its audit row, or not at all', (
           body: { status: 'suspended' },
         }),
     );
-    expect((await request(t, 'GET', '/api/auth/me', { token: member.token })).status).toBe(200);
+    expect((await me(t, member.token)).status).toBe(200);
   });
 });

@@ -2,14 +2,14 @@ import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { User } from '../src/modules/users/user.entity';
 import {
-  json,
+  type ApiResponse,
   login,
   newSubdomain,
-  post,
   PASSWORD,
   register,
   type Registered,
-} from './support/auth';
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const WRONG = 'Wrong-Pass-for-tests';
@@ -17,14 +17,14 @@ const WINDOW_SECONDS = 900; // LOGIN_FAILURE_WINDOW default: 15m
 const MAX_FAILURES = 5; // LOGIN_MAX_FAILURES default
 
 /** The parts of an error body that must not tell the cases apart (requestId differs per request). */
-async function errorShape(response: Response): Promise<{
+async function errorShape(response: ApiResponse): Promise<{
   status: number;
   keys: string[];
   error?: string;
   message: string;
   statusCode?: number;
 }> {
-  const body = await json(response);
+  const body = response.body;
   return {
     status: response.status,
     keys: Object.keys(body).sort(),
@@ -34,7 +34,7 @@ async function errorShape(response: Response): Promise<{
   };
 }
 
-function retryAfter(response: Response): number {
+function retryAfter(response: ApiResponse): number {
   const header = response.headers.get('retry-after');
   expect(header).toMatch(/^\d+$/);
   return Number(header);
@@ -61,7 +61,7 @@ describe('login lockout and enumeration', () => {
     const seconds = retryAfter(locked);
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThanOrEqual(WINDOW_SECONDS);
-    expect(await json(locked)).toMatchObject({
+    expect(locked.body).toMatchObject({
       success: false,
       error: 'TOO_MANY_REQUESTS',
       statusCode: 429,
@@ -170,7 +170,7 @@ describe('login lockout and enumeration', () => {
       expect(response.headers.getSetCookie()).toEqual([]);
     }
     // Headers do not give it away either.
-    const headerNames = (response: Response) =>
+    const headerNames = (response: ApiResponse) =>
       [...response.headers.keys()]
         .filter((name) => !['date', 'x-request-id', 'content-length'].includes(name))
         .sort();
@@ -180,14 +180,12 @@ describe('login lockout and enumeration', () => {
 
   it('refuses a login without email or password as a validation error, not as a credentials check', async () => {
     const owner = await register(t);
-    const response = await post(
-      t,
-      '/api/auth/login',
-      { email: owner.email },
-      { 'x-tenant-id': owner.organization.subdomain },
-    );
+    const response = await request(t, 'POST', '/api/auth/login', {
+      body: { email: owner.email },
+      headers: { 'x-tenant-id': owner.organization.subdomain },
+    });
     expect(response.status).toBe(400);
-    expect((await json(response)).error).toBe('VALIDATION_ERROR');
+    expect(response.body.error).toBe('VALIDATION_ERROR');
   });
 });
 
@@ -207,26 +205,22 @@ describe('per-IP rate limit of login and register', () => {
     it('gives the 4th login from one IP 429 with Retry-After, and a forged X-Forwarded-For does not reset it', async () => {
       const tenant = owner.organization.subdomain;
       for (let attempt = 1; attempt <= 3; attempt += 1) {
-        const response = await post(
-          t,
-          '/api/auth/login',
-          { email: owner.email, password: owner.password },
-          { 'x-tenant-id': tenant, 'x-forwarded-for': `203.0.113.${attempt}` },
-        );
+        const response = await request(t, 'POST', '/api/auth/login', {
+          body: { email: owner.email, password: owner.password },
+          headers: { 'x-tenant-id': tenant, 'x-forwarded-for': `203.0.113.${attempt}` },
+        });
         expect(response.status).toBe(200);
       }
       for (const forwarded of ['203.0.113.50', '198.51.100.7, 203.0.113.9', '127.0.0.2']) {
-        const response = await post(
-          t,
-          '/api/auth/login',
-          { email: owner.email, password: owner.password },
-          { 'x-tenant-id': tenant, 'x-forwarded-for': forwarded, 'x-real-ip': forwarded },
-        );
+        const response = await request(t, 'POST', '/api/auth/login', {
+          body: { email: owner.email, password: owner.password },
+          headers: { 'x-tenant-id': tenant, 'x-forwarded-for': forwarded, 'x-real-ip': forwarded },
+        });
         expect(response.status).toBe(429);
         const seconds = retryAfter(response);
         expect(seconds).toBeGreaterThan(0);
         expect(seconds).toBeLessThanOrEqual(60); // AUTH_IP_RATE_WINDOW default: 1m
-        expect(await json(response)).toMatchObject({ error: 'TOO_MANY_REQUESTS', statusCode: 429 });
+        expect(response.body).toMatchObject({ error: 'TOO_MANY_REQUESTS', statusCode: 429 });
       }
     });
 
@@ -235,18 +229,16 @@ describe('per-IP rate limit of login and register', () => {
       await register(t);
       await register(t);
       const subdomain = newSubdomain();
-      const response = await post(
-        t,
-        '/api/auth/register',
-        {
+      const response = await request(t, 'POST', '/api/auth/register', {
+        body: {
           organization: { name: 'Too many', subdomain },
           email: `a@${subdomain}.test`,
           password: PASSWORD,
           firstName: 'A',
           lastName: 'B',
         },
-        { 'x-forwarded-for': '203.0.113.77' },
-      );
+        headers: { 'x-forwarded-for': '203.0.113.77' },
+      });
       expect(response.status).toBe(429);
       expect(retryAfter(response)).toBeGreaterThan(0);
     });
@@ -266,12 +258,10 @@ describe('per-IP rate limit of login and register', () => {
 
     it('counts per forwarded client address', async () => {
       const attempt = (client: string) =>
-        post(
-          t,
-          '/api/auth/login',
-          { email: owner.email, password: owner.password },
-          { 'x-tenant-id': owner.organization.subdomain, 'x-forwarded-for': client },
-        );
+        request(t, 'POST', '/api/auth/login', {
+          body: { email: owner.email, password: owner.password },
+          headers: { 'x-tenant-id': owner.organization.subdomain, 'x-forwarded-for': client },
+        });
       for (let index = 1; index <= 3; index += 1)
         expect((await attempt('203.0.113.10')).status).toBe(200);
       expect((await attempt('203.0.113.10')).status).toBe(429);
@@ -280,12 +270,10 @@ describe('per-IP rate limit of login and register', () => {
 
     it('counts an IPv6 client per /64 and an IPv4-mapped address as its IPv4 address', async () => {
       const attempt = (client: string) =>
-        post(
-          t,
-          '/api/auth/login',
-          { email: owner.email, password: owner.password },
-          { 'x-tenant-id': owner.organization.subdomain, 'x-forwarded-for': client },
-        );
+        request(t, 'POST', '/api/auth/login', {
+          body: { email: owner.email, password: owner.password },
+          headers: { 'x-tenant-id': owner.organization.subdomain, 'x-forwarded-for': client },
+        });
       for (const client of ['2001:db8:9:9::1', '2001:db8:9:9::2', '2001:db8:9:9:ffff::3'])
         expect((await attempt(client)).status).toBe(200);
       expect((await attempt('2001:db8:9:9::4')).status).toBe(429);

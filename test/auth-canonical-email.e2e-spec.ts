@@ -4,15 +4,15 @@ import { canonicalEmail } from '../src/security/email';
 import { PasswordHasher } from '../src/security/password-hasher.service';
 import { SuperusersRepository } from '../src/modules/platform/superusers.repository';
 import {
+  type ApiResponse,
   bearer,
-  json,
   login,
   newSubdomain,
   PASSWORD,
-  post,
   register,
   type Registered,
-} from './support/auth';
+  request,
+} from './support/api-client';
 import { describeMysqlOnly } from './support/backend';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -46,7 +46,7 @@ function otherAccounts(domain: string): string[] {
   ];
 }
 
-async function lock(attempt: (password: string) => Promise<Response>): Promise<void> {
+async function lock(attempt: (password: string) => Promise<ApiResponse>): Promise<void> {
   for (let failure = 1; failure <= MAX_FAILURES; failure += 1)
     expect((await attempt(WRONG)).status).toBe(401);
   expect((await attempt(WRONG)).status).toBe(429);
@@ -108,7 +108,7 @@ describe('one canonical email', () => {
   describe('a locked platform superuser', () => {
     const domain = `platform-${newSubdomain()}.test`;
     const superLogin = (email: string, password: string) =>
-      post(t, '/api/auth/superuser/login', { email, password });
+      request(t, 'POST', '/api/auth/superuser/login', { body: { email, password } });
 
     beforeAll(async () => {
       const hash = await t.app.get(PasswordHasher).hash(PASSWORD);
@@ -135,12 +135,16 @@ describe('one canonical email', () => {
     let owner: Registered;
     let domain: string;
     const createUser = (email: string) =>
-      post(
-        t,
-        '/api/users',
-        { email, password: PASSWORD, firstName: 'Grace', lastName: 'Hopper', roles: ['client'] },
-        bearer(owner.tokens.accessToken),
-      );
+      request(t, 'POST', '/api/users', {
+        body: {
+          email,
+          password: PASSWORD,
+          firstName: 'Grace',
+          lastName: 'Hopper',
+          roles: ['client'],
+        },
+        headers: bearer(owner.tokens.accessToken),
+      });
 
     beforeAll(async () => {
       const subdomain = newSubdomain('unique');
@@ -153,7 +157,7 @@ describe('one canonical email', () => {
       expect(owner.user.email).toBe(`owner@${domain}`);
       const created = await createUser(`  Staff@${domain.toUpperCase()} `);
       expect(created.status).toBe(201);
-      expect((await json<{ email: string }>(created)).data.email).toBe(`staff@${domain}`);
+      expect(created.json<{ email: string }>().data.email).toBe(`staff@${domain}`);
     });
 
     it('refuses every spelling of an existing address with 409, and accepts accented ones as new', async () => {
@@ -175,10 +179,13 @@ describe('one canonical email', () => {
     it('finds users by any spelling of part of their email', async () => {
       expect((await createUser(`finder@${domain}`)).status).toBe(201);
       for (const search of ['FINDER', 'Finder@', fullwidth('finder')]) {
-        const response = await t.request(`/api/users?search=${encodeURIComponent(search)}`, {
-          headers: bearer(owner.tokens.accessToken),
-        });
-        const emails = (await json<{ email: string }[]>(response)).data.map((user) => user.email);
+        const response = await request(
+          t,
+          'GET',
+          `/api/users?search=${encodeURIComponent(search)}`,
+          { headers: bearer(owner.tokens.accessToken) },
+        );
+        const emails = response.json<{ email: string }[]>().data.map((user) => user.email);
         expect({ search, emails }).toEqual({ search, emails: [`finder@${domain}`] });
       }
     });
@@ -188,28 +195,30 @@ describe('one canonical email', () => {
     it('refuses an address that gains a second @ from a fullwidth one, on every entry point', async () => {
       const subdomain = newSubdomain('smuggle');
       const smuggled = `victim\uff20evil.test@${subdomain}.test`;
-      const registered = await post(t, '/api/auth/register', {
-        organization: { name: 'Smuggle', subdomain },
-        email: smuggled,
-        password: PASSWORD,
-        firstName: 'A',
-        lastName: 'B',
+      const registered = await request(t, 'POST', '/api/auth/register', {
+        body: {
+          organization: { name: 'Smuggle', subdomain },
+          email: smuggled,
+          password: PASSWORD,
+          firstName: 'A',
+          lastName: 'B',
+        },
       });
       const owner = await register(t);
       const responses = [
         registered,
         await login(t, owner.organization.subdomain, smuggled, PASSWORD),
-        await post(t, '/api/auth/superuser/login', { email: smuggled, password: PASSWORD }),
-        await post(
-          t,
-          '/api/users',
-          { email: smuggled, password: PASSWORD, firstName: 'A', lastName: 'B', roles: [] },
-          bearer(owner.tokens.accessToken),
-        ),
+        await request(t, 'POST', '/api/auth/superuser/login', {
+          body: { email: smuggled, password: PASSWORD },
+        }),
+        await request(t, 'POST', '/api/users', {
+          body: { email: smuggled, password: PASSWORD, firstName: 'A', lastName: 'B', roles: [] },
+          headers: bearer(owner.tokens.accessToken),
+        }),
       ];
       for (const response of responses) {
         expect(response.status).toBe(400);
-        const body = await json(response);
+        const body = response.body;
         expect(body).toMatchObject({ error: 'VALIDATION_ERROR' });
         expect(body.details).toEqual([{ field: 'email', messages: ['email must be an email'] }]);
       }

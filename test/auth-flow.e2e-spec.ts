@@ -1,4 +1,12 @@
-import { bearer, cookieValue, json, login, post, register, type AuthData } from './support/auth';
+import {
+  type AuthData,
+  bearer,
+  cookieValue,
+  login,
+  me,
+  register,
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 describe('authentication flow', () => {
@@ -18,7 +26,7 @@ describe('authentication flow', () => {
 
     const loginResponse = await login(t, owner.organization.subdomain, owner.email, owner.password);
     expect(loginResponse.status).toBe(200);
-    const loggedIn = await json<AuthData>(loginResponse);
+    const loggedIn = loginResponse.json<AuthData>();
     const refreshCookie = cookieValue(loginResponse, 'refresh_token');
     expect(refreshCookie).toMatch(/^[0-9a-f-]{36}\./);
     const setCookie = loginResponse.headers.getSetCookie().join(';');
@@ -26,39 +34,33 @@ describe('authentication flow', () => {
     expect(setCookie).toMatch(/SameSite=Strict/i);
     expect(setCookie).toMatch(/Path=\/api\/auth/);
 
-    const me = await t.request('/api/auth/me', {
-      headers: bearer(loggedIn.data.tokens.accessToken),
-    });
-    expect(me.status).toBe(200);
-    expect((await json<AuthData>(me)).data.user.email).toBe(owner.email);
+    const profile = await me(t, loggedIn.data.tokens.accessToken);
+    expect(profile.status).toBe(200);
+    expect(profile.body.data.user.email).toBe(owner.email);
 
-    const refreshed = await post(
-      t,
-      '/api/auth/refresh',
-      {},
-      { cookie: `refresh_token=${refreshCookie}`, 'x-csrf-protection': '1' },
-    );
+    const refreshed = await request(t, 'POST', '/api/auth/refresh', {
+      body: {},
+      headers: { cookie: `refresh_token=${refreshCookie}`, 'x-csrf-protection': '1' },
+    });
     expect(refreshed.status).toBe(200);
     const rotatedCookie = cookieValue(refreshed, 'refresh_token');
     expect(rotatedCookie).toBeDefined();
     expect(rotatedCookie).not.toBe(refreshCookie);
-    const newAccess = (await json<AuthData>(refreshed)).data.tokens.accessToken;
+    const newAccess = refreshed.json<AuthData>().data.tokens.accessToken;
 
-    const logout = await post(t, '/api/auth/logout', {}, bearer(newAccess));
+    const logout = await request(t, 'POST', '/api/auth/logout', {
+      body: {},
+      headers: bearer(newAccess),
+    });
     expect(logout.status).toBe(200);
     expect(logout.headers.getSetCookie().join(';')).toMatch(/refresh_token=;/);
 
-    expect((await t.request('/api/auth/me', { headers: bearer(newAccess) })).status).toBe(401);
-    expect(
-      (await t.request('/api/auth/me', { headers: bearer(loggedIn.data.tokens.accessToken) }))
-        .status,
-    ).toBe(401);
-    const again = await post(
-      t,
-      '/api/auth/refresh',
-      {},
-      { cookie: `refresh_token=${rotatedCookie}`, 'x-csrf-protection': '1' },
-    );
+    expect((await me(t, newAccess)).status).toBe(401);
+    expect((await me(t, loggedIn.data.tokens.accessToken)).status).toBe(401);
+    const again = await request(t, 'POST', '/api/auth/refresh', {
+      body: {},
+      headers: { cookie: `refresh_token=${rotatedCookie}`, 'x-csrf-protection': '1' },
+    });
     expect(again.status).toBe(401);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bearer, json, login, post, register, type AuthData } from './support/auth';
+import { type AuthData, bearer, login, me, register, request } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sessionIdOfAccessToken } from './support/tokens';
 
@@ -17,13 +17,15 @@ describe('session hardening', () => {
     const sessionId = sessionIdOfAccessToken(owner.tokens.accessToken);
     const forged = `${sessionId}.${randomBytes(32).toString('base64url')}`;
 
-    const attack = await post(t, '/api/auth/refresh', { refreshToken: forged });
+    const attack = await request(t, 'POST', '/api/auth/refresh', {
+      body: { refreshToken: forged },
+    });
     expect(attack.status).toBe(401);
 
-    expect(
-      (await t.request('/api/auth/me', { headers: bearer(owner.tokens.accessToken) })).status,
-    ).toBe(200);
-    const genuine = await post(t, '/api/auth/refresh', { refreshToken: owner.tokens.refreshToken });
+    expect((await me(t, owner.tokens.accessToken)).status).toBe(200);
+    const genuine = await request(t, 'POST', '/api/auth/refresh', {
+      body: { refreshToken: owner.tokens.refreshToken },
+    });
     expect(genuine.status).toBe(200);
   });
 
@@ -31,27 +33,25 @@ describe('session hardening', () => {
     const owner = await register(t, { inBody: true });
     const first = owner.tokens.refreshToken as string;
     const second = (
-      await json<AuthData>(await post(t, '/api/auth/refresh', { refreshToken: first }))
-    ).data.tokens.refreshToken as string;
+      await request(t, 'POST', '/api/auth/refresh', { body: { refreshToken: first } })
+    ).json<AuthData>().data.tokens.refreshToken as string;
     const third = (
-      await json<AuthData>(await post(t, '/api/auth/refresh', { refreshToken: second }))
-    ).data.tokens;
+      await request(t, 'POST', '/api/auth/refresh', { body: { refreshToken: second } })
+    ).json<AuthData>().data.tokens;
 
-    expect((await post(t, '/api/auth/refresh', { refreshToken: first })).status).toBe(401);
-    expect((await t.request('/api/auth/me', { headers: bearer(third.accessToken) })).status).toBe(
-      401,
-    );
+    expect(
+      (await request(t, 'POST', '/api/auth/refresh', { body: { refreshToken: first } })).status,
+    ).toBe(401);
+    expect((await me(t, third.accessToken)).status).toBe(401);
   });
 
   it('change-password stops guessing the current password after the failure limit', async () => {
     const owner = await register(t);
     const attempt = (currentPassword: string) =>
-      post(
-        t,
-        '/api/auth/change-password',
-        { currentPassword, newPassword: 'A-fresh-and-long-pass' },
-        bearer(owner.tokens.accessToken),
-      );
+      request(t, 'POST', '/api/auth/change-password', {
+        body: { currentPassword, newPassword: 'A-fresh-and-long-pass' },
+        headers: bearer(owner.tokens.accessToken),
+      });
 
     for (let i = 0; i < 3; i += 1) expect((await attempt(`wrong-guess-${i}`)).status).toBe(400);
     const locked = await attempt(owner.password);

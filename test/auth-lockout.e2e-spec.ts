@@ -3,7 +3,14 @@ import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import { SuperusersRepository } from '../src/modules/platform/superusers.repository';
 import { canonicalEmail } from '../src/security/email';
 import { PasswordHasher } from '../src/security/password-hasher.service';
-import { bearer, newSubdomain, PASSWORD, post, register, type Registered } from './support/auth';
+import {
+  bearer,
+  newSubdomain,
+  PASSWORD,
+  register,
+  type Registered,
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const WRONG = 'Wrong-Pass-for-tests';
@@ -35,12 +42,10 @@ describe('login lockout per client and per account', () => {
   });
 
   const loginFrom = (client: string, account: Registered, password: string) =>
-    post(
-      t,
-      '/api/auth/login',
-      { email: account.email, password },
-      { 'x-tenant-id': account.organization.subdomain, 'x-forwarded-for': client },
-    );
+    request(t, 'POST', '/api/auth/login', {
+      body: { email: account.email, password },
+      headers: { 'x-tenant-id': account.organization.subdomain, 'x-forwarded-for': client },
+    });
 
   const lockRows = async (organizationId: string) =>
     (
@@ -125,7 +130,10 @@ describe('login lockout per client and per account', () => {
     const hash = await t.app.get(PasswordHasher).hash(PASSWORD);
     await t.app.get(SuperusersRepository).upsert(canonicalEmail(email), hash);
     const superLogin = (client: string, password: string) =>
-      post(t, '/api/auth/superuser/login', { email, password }, { 'x-forwarded-for': client });
+      request(t, 'POST', '/api/auth/superuser/login', {
+        body: { email, password },
+        headers: { 'x-forwarded-for': client },
+      });
 
     const attacker = freshIp();
     for (let attempt = 1; attempt <= CLIENT_LIMIT; attempt += 1)
@@ -153,12 +161,10 @@ describe('login lockout per client and per account', () => {
   it('change-password guesses with a stolen token stop at the strict limit from any address', async () => {
     const owner = await register(t);
     const guess = (currentPassword: string) =>
-      post(
-        t,
-        '/api/auth/change-password',
-        { currentPassword, newPassword: 'A-fresh-and-long-pass' },
-        bearer(owner.tokens.accessToken, { 'x-forwarded-for': freshIp() }),
-      );
+      request(t, 'POST', '/api/auth/change-password', {
+        body: { currentPassword, newPassword: 'A-fresh-and-long-pass' },
+        headers: bearer(owner.tokens.accessToken, { 'x-forwarded-for': freshIp() }),
+      });
     for (let attempt = 0; attempt < CLIENT_LIMIT; attempt += 1)
       expect((await guess(`${WRONG}-${attempt}`)).status).toBe(400);
     expect((await guess(owner.password)).status).toBe(429);

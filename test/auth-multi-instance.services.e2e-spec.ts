@@ -1,12 +1,12 @@
 import {
-  bearer,
-  json,
-  login,
-  post,
-  register,
   type AuthData,
+  bearer,
+  login,
+  me,
+  register,
   type Registered,
-} from './support/auth';
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sessionIdOfAccessToken } from './support/tokens';
 
@@ -48,42 +48,56 @@ describe('two API instances sharing MariaDB and Redis', () => {
       refreshTokenInBody: true,
     });
     expect(response.status).toBe(200);
-    return (await json<AuthData>(response)).data.tokens;
+    return response.json<AuthData>().data.tokens;
   }
-
-  const me = (on: TestApp, accessToken: string) =>
-    on.request('/api/auth/me', { headers: bearer(accessToken) });
 
   it('a session started on A works on B, and a refresh token issued by A rotates on B', async () => {
     const tokens = await signIn(a, owner, owner.password);
     expect((await me(b, tokens.accessToken)).status).toBe(200);
-    const rotated = await post(b, '/api/auth/refresh', { refreshToken: tokens.refreshToken });
+    const rotated = await request(b, 'POST', '/api/auth/refresh', {
+      body: { refreshToken: tokens.refreshToken },
+    });
     expect(rotated.status).toBe(200);
     // The token A issued is now rotated everywhere: replaying it on A after the grace window would be reuse;
     // inside it, A hands out the very successor B did.
-    const replay = await post(a, '/api/auth/refresh', { refreshToken: tokens.refreshToken });
+    const replay = await request(a, 'POST', '/api/auth/refresh', {
+      body: { refreshToken: tokens.refreshToken },
+    });
     expect(replay.status).toBe(200);
-    expect((await json<AuthData>(replay)).data.tokens.refreshToken).toBe(
-      (await json<AuthData>(rotated)).data.tokens.refreshToken,
+    expect(replay.json<AuthData>().data.tokens.refreshToken).toBe(
+      rotated.json<AuthData>().data.tokens.refreshToken,
     );
   });
 
   it('a logout on A is refused on B at once', async () => {
     const tokens = await signIn(a, owner, owner.password);
     expect((await me(b, tokens.accessToken)).status).toBe(200);
-    expect((await post(a, '/api/auth/logout', {}, bearer(tokens.accessToken))).status).toBe(200);
+    expect(
+      (
+        await request(a, 'POST', '/api/auth/logout', {
+          body: {},
+          headers: bearer(tokens.accessToken),
+        })
+      ).status,
+    ).toBe(200);
     expect((await me(b, tokens.accessToken)).status).toBe(401);
-    expect((await post(b, '/api/auth/refresh', { refreshToken: tokens.refreshToken })).status).toBe(
-      401,
-    );
+    expect(
+      (
+        await request(b, 'POST', '/api/auth/refresh', {
+          body: { refreshToken: tokens.refreshToken },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('ending a session on B is refused on A at once', async () => {
     const keep = await signIn(b, owner, owner.password);
     const doomed = await signIn(a, owner, owner.password);
-    const ended = await b.request(
+    const ended = await request(
+      b,
+      'DELETE',
       `/api/auth/sessions/${sessionIdOfAccessToken(doomed.accessToken)}`,
-      { method: 'DELETE', headers: bearer(keep.accessToken) },
+      { headers: bearer(keep.accessToken) },
     );
     expect(ended.status).toBe(200);
     expect((await me(a, doomed.accessToken)).status).toBe(401);
@@ -93,7 +107,14 @@ describe('two API instances sharing MariaDB and Redis', () => {
   it('logout-all on B ends the sessions A issued', async () => {
     const first = await signIn(a, owner, owner.password);
     const second = await signIn(a, owner, owner.password);
-    expect((await post(b, '/api/auth/logout-all', {}, bearer(first.accessToken))).status).toBe(200);
+    expect(
+      (
+        await request(b, 'POST', '/api/auth/logout-all', {
+          body: {},
+          headers: bearer(first.accessToken),
+        })
+      ).status,
+    ).toBe(200);
     expect((await me(a, first.accessToken)).status).toBe(401);
     expect((await me(a, second.accessToken)).status).toBe(401);
   });
@@ -106,21 +127,19 @@ describe('two API instances sharing MariaDB and Redis', () => {
     beforeAll(async () => {
       admin = (await signIn(a, owner, owner.password)).accessToken;
       const email = `staff@${owner.organization.subdomain}.test`;
-      const created = await post(
-        a,
-        '/api/users',
-        {
+      const created = await request(a, 'POST', '/api/users', {
+        body: {
           email,
           password: staffPassword,
           firstName: 'Grace',
           lastName: 'Hopper',
           roles: ['staff'],
         },
-        bearer(admin),
-      );
+        headers: bearer(admin),
+      });
       expect(created.status).toBe(201);
       staff = {
-        id: (await json<{ id: string }>(created)).data.id,
+        id: created.json<{ id: string }>().data.id,
         email,
         organization: owner.organization,
       };
@@ -129,51 +148,52 @@ describe('two API instances sharing MariaDB and Redis', () => {
     it('a role change made through A is enforced by B on the next request', async () => {
       const tokens = await signIn(b, staff, staffPassword);
       // Warm B's view: the staff role holds users.read.
-      expect((await b.request('/api/users', { headers: bearer(tokens.accessToken) })).status).toBe(
-        200,
-      );
-      expect((await json<AuthData>(await me(b, tokens.accessToken))).data.user.roles).toEqual([
-        'staff',
-      ]);
+      expect(
+        (await request(b, 'GET', '/api/users', { headers: bearer(tokens.accessToken) })).status,
+      ).toBe(200);
+      expect((await me(b, tokens.accessToken)).json<AuthData>().data.user.roles).toEqual(['staff']);
 
-      const changed = await a.request(`/api/users/${staff.id}`, {
-        method: 'PATCH',
+      const changed = await request(a, 'PATCH', `/api/users/${staff.id}`, {
         headers: { 'content-type': 'application/json', ...bearer(admin) },
-        body: JSON.stringify({ roles: ['client'] }),
+        body: { roles: ['client'] },
       });
       expect(changed.status).toBe(200);
 
-      const refused = await b.request('/api/users', { headers: bearer(tokens.accessToken) });
+      const refused = await request(b, 'GET', '/api/users', {
+        headers: bearer(tokens.accessToken),
+      });
       expect(refused.status).toBe(403);
-      expect((await json(refused)).error).toBe('FORBIDDEN');
-      expect((await json<AuthData>(await me(b, tokens.accessToken))).data.user.roles).toEqual([
+      expect(refused.body.error).toBe('FORBIDDEN');
+      expect((await me(b, tokens.accessToken)).json<AuthData>().data.user.roles).toEqual([
         'client',
       ]);
 
       // And back: granting is seen just as fast.
-      const restored = await a.request(`/api/users/${staff.id}`, {
-        method: 'PATCH',
+      const restored = await request(a, 'PATCH', `/api/users/${staff.id}`, {
         headers: { 'content-type': 'application/json', ...bearer(admin) },
-        body: JSON.stringify({ roles: ['staff'] }),
+        body: { roles: ['staff'] },
       });
       expect(restored.status).toBe(200);
-      expect((await b.request('/api/users', { headers: bearer(tokens.accessToken) })).status).toBe(
-        200,
-      );
+      expect(
+        (await request(b, 'GET', '/api/users', { headers: bearer(tokens.accessToken) })).status,
+      ).toBe(200);
     });
 
     it('disabling the user through A locks them out of B at once', async () => {
       const tokens = await signIn(b, staff, staffPassword);
       expect((await me(b, tokens.accessToken)).status).toBe(200);
-      const disabled = await a.request(`/api/users/${staff.id}`, {
-        method: 'PATCH',
+      const disabled = await request(a, 'PATCH', `/api/users/${staff.id}`, {
         headers: { 'content-type': 'application/json', ...bearer(admin) },
-        body: JSON.stringify({ status: 'disabled' }),
+        body: { status: 'disabled' },
       });
       expect(disabled.status).toBe(200);
       expect((await me(b, tokens.accessToken)).status).toBe(401);
       expect(
-        (await post(b, '/api/auth/refresh', { refreshToken: tokens.refreshToken })).status,
+        (
+          await request(b, 'POST', '/api/auth/refresh', {
+            body: { refreshToken: tokens.refreshToken },
+          })
+        ).status,
       ).toBe(401);
       expect(
         (await login(b, staff.organization.subdomain, staff.email, staffPassword)).status,

@@ -1,17 +1,17 @@
 import {
+  type ApiResponse,
+  type AuthData,
   bearer,
-  json,
   login,
-  post,
+  me,
   PASSWORD,
   register,
-  type AuthData,
   type Registered,
-} from './support/auth';
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 import { startThrowawayRedis, type ThrowawayRedis } from './support/throwaway-redis';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from './support/time';
 
 /**
  * The API on a private redis-server that the test stops and starts again: authentication
@@ -31,10 +31,10 @@ describe('authentication while Redis is unreachable', () => {
     await redis?.dispose();
   });
 
-  async function expectUnavailable(response: Response): Promise<void> {
+  async function expectUnavailable(response: ApiResponse): Promise<void> {
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
-    const body = await json(response);
+    const body = response.body;
     expect(body).toMatchObject({ success: false, error: 'SERVICE_UNAVAILABLE', statusCode: 503 });
     expect(body.requestId).toEqual(expect.any(String));
     expect(body.requestId).toBe(response.headers.get('x-request-id'));
@@ -58,15 +58,15 @@ describe('authentication while Redis is unreachable', () => {
     const owner: Registered = await register(t);
     const session = await login(t, owner.organization.subdomain, owner.email, owner.password);
     expect(session.status).toBe(200);
-    const { accessToken } = (await json<AuthData>(session)).data.tokens;
-    expect((await t.request('/api/auth/me', { headers: bearer(accessToken) })).status).toBe(200);
+    const { accessToken } = session.json<AuthData>().data.tokens;
+    expect((await me(t, accessToken)).status).toBe(200);
 
     await redis.stop();
 
     // A valid token cannot be checked against the blacklist and session: refused, not let through.
-    await expectUnavailable(await t.request('/api/auth/me', { headers: bearer(accessToken) }));
+    await expectUnavailable(await me(t, accessToken));
     await expectUnavailable(
-      await t.request('/api/auth/sessions', { headers: bearer(accessToken) }),
+      await request(t, 'GET', '/api/auth/sessions', { headers: bearer(accessToken) }),
     );
     await expectUnavailable(
       await login(t, owner.organization.subdomain, owner.email, owner.password),
@@ -75,39 +75,43 @@ describe('authentication while Redis is unreachable', () => {
       await login(t, owner.organization.subdomain, owner.email, 'Wrong-Pass-for-tests'),
     );
     await expectUnavailable(
-      await post(t, '/api/auth/refresh', { refreshToken: `${'0'.repeat(36)}.${'A'.repeat(43)}` }),
+      await request(t, 'POST', '/api/auth/refresh', {
+        body: { refreshToken: `${'0'.repeat(36)}.${'A'.repeat(43)}` },
+      }),
     );
-    await expectUnavailable(await post(t, '/api/auth/logout', {}, bearer(accessToken)));
-    const signup = await post(t, '/api/auth/register', {
-      organization: { name: 'During outage', subdomain: `${owner.organization.subdomain}-x` },
-      email: 'outage@example.test',
-      password: PASSWORD,
-      firstName: 'Ada',
-      lastName: 'Lovelace',
+    await expectUnavailable(
+      await request(t, 'POST', '/api/auth/logout', { body: {}, headers: bearer(accessToken) }),
+    );
+    const signup = await request(t, 'POST', '/api/auth/register', {
+      body: {
+        organization: { name: 'During outage', subdomain: `${owner.organization.subdomain}-x` },
+        email: 'outage@example.test',
+        password: PASSWORD,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+      },
     });
     await expectUnavailable(signup);
     // The process stays up and says what is missing.
-    const health = await t.request('/health');
+    const health = await request(t, 'GET', '/health');
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ database: 'connected', redis: 'disconnected' });
+    expect(health.body).toMatchObject({ database: 'connected', redis: 'disconnected' });
 
     await redis.start();
 
     // This throwaway Redis keeps nothing, so every session is gone: the old token is refused (fail closed).
-    const afterRestart = await untilAvailable(() =>
-      t.request('/api/auth/me', { headers: bearer(accessToken) }),
-    );
+    const afterRestart = await untilAvailable(() => me(t, accessToken));
     expect(afterRestart.status).toBe(401);
 
-    const healthy = await untilAvailable(() => t.request('/health'));
+    const healthy = await untilAvailable(() => request(t, 'GET', '/health'));
     expect(healthy.status).toBe(200);
     const again = await register(t);
     const relogin = await login(t, again.organization.subdomain, again.email, again.password);
     expect(relogin.status).toBe(200);
-    const fresh = (await json<AuthData>(relogin)).data.tokens.accessToken;
-    const me = await t.request('/api/auth/me', { headers: bearer(fresh) });
-    expect(me.status).toBe(200);
-    expect((await json<AuthData>(me)).data.user.email).toBe(again.email);
+    const fresh = relogin.json<AuthData>().data.tokens.accessToken;
+    const profile = await me(t, fresh);
+    expect(profile.status).toBe(200);
+    expect(profile.body.data.user.email).toBe(again.email);
     // The user registered before the outage still exists in the database and can sign in again.
     expect((await login(t, owner.organization.subdomain, owner.email, owner.password)).status).toBe(
       200,

@@ -1,20 +1,21 @@
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import {
+  type ApiResponse,
+  type AuthData,
   bearer,
   cookieValue,
-  json,
   login,
-  post,
+  me,
   register,
-  type AuthData,
   type Registered,
-} from './support/auth';
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
+import { sleep } from './support/time';
 import { sessionIdOfAccessToken } from './support/tokens';
 
 const ALLOWED_ORIGIN = 'https://app.example.com';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface BodyTokens {
   accessToken: string;
@@ -28,23 +29,19 @@ async function loginInBody(t: TestApp, owner: Registered): Promise<BodyTokens> {
   });
   expect(response.status).toBe(200);
   expect(response.headers.getSetCookie()).toEqual([]);
-  const { tokens } = (await json<AuthData>(response)).data;
+  const { tokens } = response.json<AuthData>().data;
   expect(tokens.refreshToken).toBeDefined();
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken! };
 }
 
-function refreshInBody(t: TestApp, refreshToken: string): Promise<Response> {
-  return post(t, '/api/auth/refresh', { refreshToken });
+function refreshInBody(t: TestApp, refreshToken: string): Promise<ApiResponse> {
+  return request(t, 'POST', '/api/auth/refresh', { body: { refreshToken } });
 }
 
-async function refreshedTokens(response: Response): Promise<BodyTokens> {
+async function refreshedTokens(response: ApiResponse): Promise<BodyTokens> {
   expect(response.status).toBe(200);
-  const { tokens } = (await json<AuthData>(response)).data;
+  const { tokens } = response.json<AuthData>().data;
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken! };
-}
-
-function me(t: TestApp, accessToken: string): Promise<Response> {
-  return t.request('/api/auth/me', { headers: bearer(accessToken) });
 }
 
 async function auditRows(t: TestApp, action: string): Promise<AuditLog[]> {
@@ -121,10 +118,13 @@ describe('refresh token rotation', () => {
     for (const token of [forged, 'garbage', `${'0'.repeat(36)}.${'A'.repeat(43)}`]) {
       const response = await refreshInBody(t, token);
       expect(response.status).toBe(401);
-      expect((await json(response)).error).toBe('UNAUTHORIZED');
+      expect(response.body.error).toBe('UNAUTHORIZED');
     }
 
-    const noToken = await post(t, '/api/auth/refresh', {}, { 'x-csrf-protection': '1' });
+    const noToken = await request(t, 'POST', '/api/auth/refresh', {
+      body: {},
+      headers: { 'x-csrf-protection': '1' },
+    });
     expect(noToken.status).toBe(401);
   });
 
@@ -132,7 +132,7 @@ describe('refresh token rotation', () => {
     async function cookieLogin(): Promise<string> {
       const response = await login(t, owner.organization.subdomain, owner.email, owner.password);
       expect(response.status).toBe(200);
-      expect((await json<AuthData>(response)).data.tokens).not.toHaveProperty('refreshToken');
+      expect(response.json<AuthData>().data.tokens).not.toHaveProperty('refreshToken');
       const cookie = cookieValue(response, 'refresh_token');
       expect(cookie).toBeDefined();
       return cookie!;
@@ -141,8 +141,11 @@ describe('refresh token rotation', () => {
     function cookieRefresh(
       cookie: string,
       headers: Record<string, string> = {},
-    ): Promise<Response> {
-      return post(t, '/api/auth/refresh', {}, { cookie: `refresh_token=${cookie}`, ...headers });
+    ): Promise<ApiResponse> {
+      return request(t, 'POST', '/api/auth/refresh', {
+        body: {},
+        headers: { cookie: `refresh_token=${cookie}`, ...headers },
+      });
     }
 
     it('refuses a cookie refresh without X-CSRF-Protection: 1, and the token stays usable', async () => {
@@ -155,7 +158,7 @@ describe('refresh token rotation', () => {
       for (const headers of attempts) {
         const response = await cookieRefresh(cookie, headers);
         expect(response.status).toBe(403);
-        expect((await json(response)).error).toBe('CSRF_REJECTED');
+        expect(response.body.error).toBe('CSRF_REJECTED');
         expect(response.headers.getSetCookie()).toEqual([]);
       }
       const ok = await cookieRefresh(cookie, { 'x-csrf-protection': '1' });
@@ -174,7 +177,7 @@ describe('refresh token rotation', () => {
       ]) {
         const response = await cookieRefresh(cookie, { 'x-csrf-protection': '1', origin });
         expect(response.status).toBe(403);
-        expect((await json(response)).error).toBe('CSRF_REJECTED');
+        expect(response.body.error).toBe('CSRF_REJECTED');
       }
       expect((await cookieRefresh(cookie, { 'x-csrf-protection': '1' })).status).toBe(200);
     });
@@ -191,15 +194,12 @@ describe('refresh token rotation', () => {
       const rotated = cookieValue(response, 'refresh_token');
       expect(rotated).toBeDefined();
       expect(rotated).not.toBe(cookie);
-      expect((await me(t, (await json<AuthData>(response)).data.tokens.accessToken)).status).toBe(
-        200,
-      );
+      expect((await me(t, response.json<AuthData>().data.tokens.accessToken)).status).toBe(200);
     });
 
     it('lets the preflight of an allowed origin through and gives a foreign origin no CORS grant', async () => {
       const preflight = (origin: string) =>
-        t.request('/api/auth/refresh', {
-          method: 'OPTIONS',
+        request(t, 'OPTIONS', '/api/auth/refresh', {
           headers: {
             origin,
             'access-control-request-method': 'POST',
@@ -238,7 +238,7 @@ describe('refresh token reuse after the grace window', () => {
     await sleep(1300);
     const reuse = await refreshInBody(t, start.refreshToken);
     expect(reuse.status).toBe(401);
-    expect((await json(reuse)).error).toBe('UNAUTHORIZED');
+    expect(reuse.body.error).toBe('UNAUTHORIZED');
 
     // The whole session is gone: the successor cannot refresh and its access token is refused.
     expect((await refreshInBody(t, successor.refreshToken)).status).toBe(401);
@@ -246,10 +246,10 @@ describe('refresh token reuse after the grace window', () => {
     expect((await me(t, start.accessToken)).status).toBe(401);
     // Other sessions of the user are untouched.
     expect((await me(t, owner.tokens.accessToken)).status).toBe(200);
-    const sessions = await t.request('/api/auth/sessions', {
+    const sessions = await request(t, 'GET', '/api/auth/sessions', {
       headers: bearer(owner.tokens.accessToken),
     });
-    const listed = (await json<{ id: string }[]>(sessions)).data.map((session) => session.id);
+    const listed = sessions.json<{ id: string }[]>().data.map((session) => session.id);
     expect(listed).not.toContain(sessionId);
 
     const rows = await auditRows(t, 'auth.refresh.reuse_detected');

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Organization } from '../src/modules/organizations/organization.entity';
 import { Role } from '../src/modules/roles/role.entity';
 import { User } from '../src/modules/users/user.entity';
-import { json, newSubdomain, post, PASSWORD, register } from './support/auth';
+import { newSubdomain, PASSWORD, register, request } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 describe('concurrent registrations of one subdomain', () => {
@@ -18,12 +18,14 @@ describe('concurrent registrations of one subdomain', () => {
   it('fifty identical signups create exactly one organization; the rest get 409, never a 5xx', async () => {
     const subdomain = newSubdomain('race');
     const signup = (index: number) =>
-      post(t, '/api/auth/register', {
-        organization: { name: `Race ${index}`, subdomain },
-        email: `owner${index}@${subdomain}.test`,
-        password: PASSWORD,
-        firstName: 'Ada',
-        lastName: 'Lovelace',
+      request(t, 'POST', '/api/auth/register', {
+        body: {
+          organization: { name: `Race ${index}`, subdomain },
+          email: `owner${index}@${subdomain}.test`,
+          password: PASSWORD,
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+        },
       });
     const responses = await Promise.all(Array.from({ length: 50 }, (_, index) => signup(index)));
     const statuses = responses.map((response) => response.status);
@@ -31,9 +33,9 @@ describe('concurrent registrations of one subdomain', () => {
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(49);
-    const conflicts = await Promise.all(
-      responses.filter((response) => response.status === 409).map((response) => json(response)),
-    );
+    const conflicts = responses
+      .filter((response) => response.status === 409)
+      .map((response) => response.body);
     for (const body of conflicts)
       expect(body).toMatchObject({ success: false, error: 'CONFLICT', statusCode: 409 });
 
@@ -52,31 +54,35 @@ describe('concurrent registrations of one subdomain', () => {
     expect(roleNames).toContain('admin');
 
     const winner = responses[statuses.indexOf(201)];
-    expect((await json<{ organization: { id: string } }>(winner)).data.organization.id).toBe(
+    expect(winner.json<{ organization: { id: string } }>().data.organization.id).toBe(
       organizationId,
     );
   });
 
   it('a taken subdomain gives 409 afterwards too, and a reserved one 400', async () => {
     const owner = await register(t);
-    const again = await post(t, '/api/auth/register', {
-      organization: { name: 'Copycat', subdomain: owner.organization.subdomain },
-      email: 'someone@else.test',
-      password: PASSWORD,
-      firstName: 'Ada',
-      lastName: 'Lovelace',
+    const again = await request(t, 'POST', '/api/auth/register', {
+      body: {
+        organization: { name: 'Copycat', subdomain: owner.organization.subdomain },
+        email: 'someone@else.test',
+        password: PASSWORD,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+      },
     });
     expect(again.status).toBe(409);
-    expect((await json(again)).error).toBe('CONFLICT');
+    expect(again.body.error).toBe('CONFLICT');
 
-    const reserved = await post(t, '/api/auth/register', {
-      organization: { name: 'Admin', subdomain: 'admin' },
-      email: 'someone@else.test',
-      password: PASSWORD,
-      firstName: 'Ada',
-      lastName: 'Lovelace',
+    const reserved = await request(t, 'POST', '/api/auth/register', {
+      body: {
+        organization: { name: 'Admin', subdomain: 'admin' },
+        email: 'someone@else.test',
+        password: PASSWORD,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+      },
     });
     expect(reserved.status).toBe(400);
-    expect((await json(reserved)).error).toBe('VALIDATION_ERROR');
+    expect(reserved.body.error).toBe('VALIDATION_ERROR');
   });
 });

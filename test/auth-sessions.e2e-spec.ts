@@ -4,15 +4,17 @@ import { MAX_USER_AGENT_LENGTH } from '../src/context/request-context';
 import { AuditAction } from '../src/modules/audit/audit-actions';
 import { AuditLog } from '../src/modules/audit/audit-log.entity';
 import {
-  bearer,
-  json,
-  login,
-  newSubdomain,
-  post,
-  register,
+  type ApiResponse,
   type AuthData,
+  bearer,
+  login,
+  me,
+  newSubdomain,
+  refreshInBody,
+  register,
   type Registered,
-} from './support/auth';
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sessionIdOfAccessToken } from './support/tokens';
 
@@ -44,14 +46,12 @@ describe('sessions, logout everywhere and password changes', () => {
     userAgent: string,
     password = owner.password,
   ): Promise<Device> {
-    const response = await post(
-      t,
-      '/api/auth/login',
-      { email: owner.email, password, refreshTokenInBody: true },
-      { 'x-tenant-id': owner.organization.subdomain, 'user-agent': userAgent },
-    );
+    const response = await request(t, 'POST', '/api/auth/login', {
+      body: { email: owner.email, password, refreshTokenInBody: true },
+      headers: { 'x-tenant-id': owner.organization.subdomain, 'user-agent': userAgent },
+    });
     expect(response.status).toBe(200);
-    const { tokens } = (await json<AuthData>(response)).data;
+    const { tokens } = response.json<AuthData>().data;
     return {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken!,
@@ -59,19 +59,16 @@ describe('sessions, logout everywhere and password changes', () => {
     };
   }
 
-  const me = (device: Device) => t.request('/api/auth/me', { headers: bearer(device.accessToken) });
-  const refresh = (device: Device) =>
-    post(t, '/api/auth/refresh', { refreshToken: device.refreshToken });
+  const refresh = (device: Device) => refreshInBody(t, device.refreshToken);
   const listSessions = async (device: Device) => {
-    const response = await t.request('/api/auth/sessions', { headers: bearer(device.accessToken) });
-    expect(response.status).toBe(200);
-    return (await json<SessionView[]>(response)).data;
-  };
-  const endSession = (device: Device, id: string) =>
-    t.request(`/api/auth/sessions/${id}`, {
-      method: 'DELETE',
+    const response = await request(t, 'GET', '/api/auth/sessions', {
       headers: bearer(device.accessToken),
     });
+    expect(response.status).toBe(200);
+    return response.json<SessionView[]>().data;
+  };
+  const endSession = (device: Device, id: string) =>
+    request(t, 'DELETE', `/api/auth/sessions/${id}`, { headers: bearer(device.accessToken) });
 
   it('lists both sessions of two logins, marking the caller current', async () => {
     const owner = await register(t);
@@ -115,16 +112,16 @@ describe('sessions, logout everywhere and password changes', () => {
     const owner = await register(t);
     const laptop = await signIn(owner, 'laptop');
     const phone = await signIn(owner, 'phone');
-    expect((await me(phone)).status).toBe(200);
+    expect((await me(t, phone.accessToken)).status).toBe(200);
 
     const ended = await endSession(laptop, phone.sessionId);
     expect(ended.status).toBe(200);
-    expect((await me(phone)).status).toBe(401);
+    expect((await me(t, phone.accessToken)).status).toBe(401);
     expect((await refresh(phone)).status).toBe(401);
     expect((await listSessions(laptop)).map((session) => session.id)).not.toContain(
       phone.sessionId,
     );
-    expect((await me(laptop)).status).toBe(200);
+    expect((await me(t, laptop.accessToken)).status).toBe(200);
     // Ending it twice: it no longer exists.
     expect((await endSession(laptop, phone.sessionId)).status).toBe(404);
   });
@@ -137,10 +134,10 @@ describe('sessions, logout everywhere and password changes', () => {
 
     const unknown = await endSession(device, randomUUID());
     expect(unknown.status).toBe(404);
-    expect((await json(unknown)).error).toBe('NOT_FOUND');
+    expect(unknown.body.error).toBe('NOT_FOUND');
     const foreign = await endSession(device, strangerDevice.sessionId);
     expect(foreign.status).toBe(404);
-    expect((await me(strangerDevice)).status).toBe(200);
+    expect((await me(t, strangerDevice.accessToken)).status).toBe(200);
     expect((await endSession(device, 'not-a-uuid')).status).toBe(400);
   });
 
@@ -148,7 +145,7 @@ describe('sessions, logout everywhere and password changes', () => {
     const owner = await register(t);
     const device = await signIn(owner, 'laptop');
     expect((await endSession(device, device.sessionId)).status).toBe(200);
-    expect((await me(device)).status).toBe(401);
+    expect((await me(t, device.accessToken)).status).toBe(401);
   });
 
   it('POST /logout-all ends every session of the user: every token is refused', async () => {
@@ -156,32 +153,27 @@ describe('sessions, logout everywhere and password changes', () => {
     const devices = [await signIn(owner, 'a'), await signIn(owner, 'b'), await signIn(owner, 'c')];
     const other = await register(t);
 
-    const response = await post(t, '/api/auth/logout-all', {}, bearer(devices[0].accessToken));
+    const response = await request(t, 'POST', '/api/auth/logout-all', {
+      body: {},
+      headers: bearer(devices[0].accessToken),
+    });
     expect(response.status).toBe(200);
-    expect(
-      (await json<{ sessionsEnded: number }>(response)).data.sessionsEnded,
-    ).toBeGreaterThanOrEqual(4);
+    expect(response.json<{ sessionsEnded: number }>().data.sessionsEnded).toBeGreaterThanOrEqual(4);
     for (const device of devices) {
-      expect((await me(device)).status).toBe(401);
+      expect((await me(t, device.accessToken)).status).toBe(401);
       expect((await refresh(device)).status).toBe(401);
     }
-    expect(
-      (await t.request('/api/auth/me', { headers: bearer(owner.tokens.accessToken) })).status,
-    ).toBe(401);
+    expect((await me(t, owner.tokens.accessToken)).status).toBe(401);
     // Nobody else is affected.
-    expect(
-      (await t.request('/api/auth/me', { headers: bearer(other.tokens.accessToken) })).status,
-    ).toBe(200);
+    expect((await me(t, other.tokens.accessToken)).status).toBe(200);
   });
 
   describe('change-password', () => {
     const changePassword = (device: Device, currentPassword: string, newPassword: string) =>
-      post(
-        t,
-        '/api/auth/change-password',
-        { currentPassword, newPassword },
-        bearer(device.accessToken),
-      );
+      request(t, 'POST', '/api/auth/change-password', {
+        body: { currentPassword, newPassword },
+        headers: bearer(device.accessToken),
+      });
 
     it('refuses a wrong current password with 400 and changes nothing', async () => {
       const owner = await register(t);
@@ -189,7 +181,7 @@ describe('sessions, logout everywhere and password changes', () => {
       const other = await signIn(owner, 'phone');
       const response = await changePassword(device, 'Not-the-current-one-1', 'Brand-new-pass-4821');
       expect(response.status).toBe(400);
-      expect((await me(other)).status).toBe(200);
+      expect((await me(t, other.accessToken)).status).toBe(200);
       expect(
         (await login(t, owner.organization.subdomain, owner.email, owner.password)).status,
       ).toBe(200);
@@ -201,7 +193,7 @@ describe('sessions, logout everywhere and password changes', () => {
       for (const weak of ['password123', 'short7!', 'a'.repeat(73)]) {
         const response = await changePassword(device, owner.password, weak);
         expect(response.status).toBe(400);
-        const body = await json(response);
+        const body = response.body;
         expect(body.error).toBe('VALIDATION_ERROR');
         expect(body.details?.map((detail) => detail.field)).toContain('newPassword');
       }
@@ -219,15 +211,13 @@ describe('sessions, logout everywhere and password changes', () => {
       const response = await changePassword(current, owner.password, newPassword);
       expect(response.status).toBe(200);
       expect(
-        (await json<{ otherSessionsEnded: number }>(response)).data.otherSessionsEnded,
+        response.json<{ otherSessionsEnded: number }>().data.otherSessionsEnded,
       ).toBeGreaterThanOrEqual(2);
 
-      expect((await me(current)).status).toBe(200);
-      expect((await me(other)).status).toBe(401);
+      expect((await me(t, current.accessToken)).status).toBe(200);
+      expect((await me(t, other.accessToken)).status).toBe(401);
       expect((await refresh(other)).status).toBe(401);
-      expect(
-        (await t.request('/api/auth/me', { headers: bearer(owner.tokens.accessToken) })).status,
-      ).toBe(401);
+      expect((await me(t, owner.tokens.accessToken)).status).toBe(401);
       expect((await listSessions(current)).map((session) => session.id)).toEqual([
         current.sessionId,
       ]);
@@ -243,21 +233,23 @@ describe('sessions, logout everywhere and password changes', () => {
   });
 
   describe('password rules at registration', () => {
-    function registerWith(password: string): Promise<Response> {
+    function registerWith(password: string): Promise<ApiResponse> {
       const subdomain = newSubdomain('pw');
-      return post(t, '/api/auth/register', {
-        organization: { name: `Org ${subdomain}`, subdomain },
-        email: `owner@${subdomain}.test`,
-        password,
-        firstName: 'Ada',
-        lastName: 'Lovelace',
+      return request(t, 'POST', '/api/auth/register', {
+        body: {
+          organization: { name: `Org ${subdomain}`, subdomain },
+          email: `owner@${subdomain}.test`,
+          password,
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+        },
       });
     }
 
     async function expectRefused(password: string, message: RegExp): Promise<void> {
       const response = await registerWith(password);
       expect(response.status).toBe(400);
-      const body = await json(response);
+      const body = response.body;
       expect(body.error).toBe('VALIDATION_ERROR');
       const detail = body.details?.find((item) => item.field === 'password');
       expect(detail?.messages.join(' ')).toMatch(message);
@@ -290,23 +282,23 @@ describe('sessions, logout everywhere and password changes', () => {
       const subdomain = newSubdomain('leak');
       const password = `Unique-${randomUUID()}`;
       const email = `owner@${subdomain}.test`;
-      const registered = await post(t, '/api/auth/register', {
-        organization: { name: `Org ${subdomain}`, subdomain },
-        email,
-        password,
-        firstName: 'Ada',
-        lastName: 'Lovelace',
+      const registered = await request(t, 'POST', '/api/auth/register', {
+        body: {
+          organization: { name: `Org ${subdomain}`, subdomain },
+          email,
+          password,
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+        },
       });
       expect(registered.status).toBe(201);
-      const registeredText = await registered.text();
+      const registeredText = registered.text;
       const loggedIn = await login(t, subdomain, email, password);
       expect(loggedIn.status).toBe(200);
-      const loggedInText = await loggedIn.text();
+      const loggedInText = loggedIn.text;
       const accessToken = (JSON.parse(loggedInText) as { data: AuthData }).data.tokens.accessToken;
-      const meText = await (
-        await t.request('/api/auth/me', { headers: bearer(accessToken) })
-      ).text();
-      const wrong = await (await login(t, subdomain, email, `${password}-wrong`)).text();
+      const meText = (await me(t, accessToken)).text;
+      const wrong = (await login(t, subdomain, email, `${password}-wrong`)).text;
 
       for (const text of [registeredText, loggedInText, meText, wrong]) {
         expect(text).not.toContain(password);

@@ -3,14 +3,14 @@ import Redis from 'ioredis';
 import { SessionKeys } from '../src/modules/sessions/session-keys';
 import { KV_STORE, type KeyValueStore } from '../src/kv/kv-store';
 import {
-  bearer,
-  json,
-  login,
-  post,
-  register,
   type AuthData,
+  bearer,
+  login,
+  me,
+  register,
   type Registered,
-} from './support/auth';
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 import { decodeClaims } from './support/tokens';
 
@@ -76,14 +76,12 @@ describe('what the key-value store holds for authentication', () => {
   async function signIn(
     userAgent = 'storage-test/1.0',
   ): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
-    const response = await post(
-      t,
-      '/api/auth/login',
-      { email: owner.email, password: owner.password, refreshTokenInBody: true },
-      { 'x-tenant-id': owner.organization.subdomain, 'user-agent': userAgent },
-    );
+    const response = await request(t, 'POST', '/api/auth/login', {
+      body: { email: owner.email, password: owner.password, refreshTokenInBody: true },
+      headers: { 'x-tenant-id': owner.organization.subdomain, 'user-agent': userAgent },
+    });
     expect(response.status).toBe(200);
-    const { tokens } = (await json<AuthData>(response)).data;
+    const { tokens } = response.json<AuthData>().data;
     return {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken!,
@@ -146,9 +144,11 @@ describe('what the key-value store holds for authentication', () => {
     expect(session.lastUsedAt).toEqual(expect.any(Number));
 
     // After a rotation, neither the old nor the new token is anywhere in the store in clear.
-    const rotated = await post(t, '/api/auth/refresh', { refreshToken: first.refreshToken });
+    const rotated = await request(t, 'POST', '/api/auth/refresh', {
+      body: { refreshToken: first.refreshToken },
+    });
     expect(rotated.status).toBe(200);
-    const successor = (await json<AuthData>(rotated)).data.tokens.refreshToken!;
+    const successor = rotated.json<AuthData>().data.tokens.refreshToken!;
     const dump = await dumpStore(t, kv);
     expect(dump.size).toBeGreaterThan(0);
     for (const [key, value] of dump) {
@@ -175,7 +175,9 @@ describe('what the key-value store holds for authentication', () => {
     expect(session.kind).toBe('tenant');
     expect(session.expiresAt - session.createdAt).toBe(REFRESH_TTL * 1000);
 
-    expect((await post(t, '/api/auth/refresh', { refreshToken })).status).toBe(200);
+    expect((await request(t, 'POST', '/api/auth/refresh', { body: { refreshToken } })).status).toBe(
+      200,
+    );
     expect((await dumpStore(t, kv)).get(index)?.split(',')).toContain(sid);
     expect(await kv.ttl(index)).toBeGreaterThan(REFRESH_TTL - 60);
   });
@@ -183,7 +185,10 @@ describe('what the key-value store holds for authentication', () => {
   it('blacklists a logged-out token under its jti until it would have expired, and ends its session', async () => {
     const { accessToken, refreshToken } = await signIn();
     const { jti, sid, exp } = decodeClaims(accessToken);
-    expect((await post(t, '/api/auth/logout', {}, bearer(accessToken))).status).toBe(200);
+    expect(
+      (await request(t, 'POST', '/api/auth/logout', { body: {}, headers: bearer(accessToken) }))
+        .status,
+    ).toBe(200);
 
     expect(await kv.get(SessionKeys.blacklist(jti))).not.toBeNull();
     const ttl = await kv.ttl(SessionKeys.blacklist(jti));
@@ -191,26 +196,28 @@ describe('what the key-value store holds for authentication', () => {
     expect(ttl).toBeLessThanOrEqual(exp - Date.now() / 1000 + 1);
     expect(await kv.get(SessionKeys.session(sid))).toBeNull();
     expect(await kv.get(SessionKeys.refresh(sid))).toBeNull();
-    expect((await post(t, '/api/auth/refresh', { refreshToken })).status).toBe(401);
+    expect((await request(t, 'POST', '/api/auth/refresh', { body: { refreshToken } })).status).toBe(
+      401,
+    );
   });
 
   it('serves /me from the session cache, which slides, and rebuilds it from the database on a miss', async () => {
     const { accessToken } = await signIn();
     const cacheKey = SessionKeys.sessionCache(owner.organization.id, owner.user.id);
 
-    expect((await t.request('/api/auth/me', { headers: bearer(accessToken) })).status).toBe(200);
+    expect((await me(t, accessToken)).status).toBe(200);
     const cached = JSON.parse((await kv.get(cacheKey))!) as { user: Record<string, unknown> };
     expect(cached.user).toMatchObject({ id: owner.user.id, email: owner.email, roles: ['admin'] });
     expect(JSON.stringify(cached)).not.toMatch(/password/i);
 
     await kv.expire(cacheKey, 5);
-    expect((await t.request('/api/auth/me', { headers: bearer(accessToken) })).status).toBe(200);
+    expect((await me(t, accessToken)).status).toBe(200);
     expect(await kv.ttl(cacheKey)).toBeGreaterThan(CACHE_TTL - 60);
 
     await kv.delete(cacheKey);
-    const rebuilt = await t.request('/api/auth/me', { headers: bearer(accessToken) });
+    const rebuilt = await me(t, accessToken);
     expect(rebuilt.status).toBe(200);
-    expect((await json<AuthData>(rebuilt)).data.user.id).toBe(owner.user.id);
+    expect(rebuilt.json<AuthData>().data.user.id).toBe(owner.user.id);
     expect(await kv.get(cacheKey)).not.toBeNull();
   });
 

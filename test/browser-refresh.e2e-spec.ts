@@ -4,7 +4,7 @@ import {
   type ApiBody,
   type ApiResponse,
   type AuthData,
-  bearer,
+  me,
   newSubdomain,
   PASSWORD,
   request,
@@ -125,10 +125,8 @@ describe('a browser app, doing what the documentation says', () => {
     expect(answer.allowOrigin).toBe(APP_ORIGIN);
     expect(jar.get('refresh_token')).toBeDefined();
     expect(jar.get('refresh_token')).not.toBe(before);
-    const me = await request(t, 'GET', '/api/auth/me', {
-      headers: bearer(body.data.tokens.accessToken),
-    });
-    expect(me.status).toBe(200);
+    const profile = await me(t, body.data.tokens.accessToken);
+    expect(profile.status).toBe(200);
   }
 
   beforeAll(async () => {
@@ -225,9 +223,7 @@ describe('a browser app, doing what the documentation says', () => {
     expect(response.status).toBe(200);
     expect(jar.get('refresh_token')).toBeUndefined();
 
-    expect((await request(t, 'GET', '/api/auth/me', { headers: bearer(accessToken) })).status).toBe(
-      401,
-    );
+    expect((await me(t, accessToken)).status).toBe(401);
     const replayed = await request(t, 'POST', '/api/auth/refresh', {
       headers: { 'x-csrf-protection': '1', cookie: `refresh_token=${cookie}` },
     });
@@ -247,8 +243,6 @@ describe('a browser app, doing what the documentation says', () => {
     });
     expect(result.status).toBe(200);
     expect(result.headers.getSetCookie().join('\n')).toMatch(/refresh_token=;/);
-    expect((await request(t, 'GET', '/api/auth/me', { headers: bearer(accessToken) })).status).toBe(
-      401,
-    );
+    expect((await me(t, accessToken)).status).toBe(401);
   });
 });

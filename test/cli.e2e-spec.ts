@@ -15,7 +15,7 @@ import {
   DEMO_PASSWORD,
   DEMO_SUPERUSER_EMAIL,
 } from '../src/database/seed/demo-data';
-import { bearer, json, login, post } from './support/auth';
+import { bearer, login, request } from './support/api-client';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from './support/backend';
 import { startTestApp, testEnv } from './support/test-app';
 
@@ -266,12 +266,12 @@ describe('npm run seed', () => {
     ): Promise<{ skus: string[]; total: number | undefined }> {
       const response = await login(app, subdomain, email, DEMO_PASSWORD);
       expect(response.status).toBe(200);
-      const { data } = await json<{ tokens: { accessToken: string } }>(response);
-      const list = await app.request('/api/products?limit=100', {
+      const { data } = response.json<{ tokens: { accessToken: string } }>();
+      const list = await request(app, 'GET', '/api/products?limit=100', {
         headers: bearer(data.tokens.accessToken, { 'x-tenant-id': subdomain }),
       });
       expect(list.status).toBe(200);
-      const body = await json<ProductRow[]>(list);
+      const body = list.json<ProductRow[]>();
       return {
         skus: body.data.map((product) => product.sku).sort(),
         total: body.pagination?.total,
@@ -291,7 +291,7 @@ describe('npm run seed', () => {
         for (const user of organization.users) {
           const response = await login(app, organization.subdomain, user.email, DEMO_PASSWORD);
           expect(response.status).toBe(200);
-          const { data } = await json<{ user: { roles: string[] } }>(response);
+          const { data } = response.json<{ user: { roles: string[] } }>();
           expect(data.user.roles).toEqual([user.role]);
         }
       }
@@ -300,9 +300,11 @@ describe('npm run seed', () => {
     });
 
     it('logs the seeded superuser in', async () => {
-      const response = await post(app, '/api/auth/superuser/login', {
-        email: DEMO_SUPERUSER_EMAIL,
-        password: DEMO_PASSWORD,
+      const response = await request(app, 'POST', '/api/auth/superuser/login', {
+        body: {
+          email: DEMO_SUPERUSER_EMAIL,
+          password: DEMO_PASSWORD,
+        },
       });
       expect(response.status).toBe(200);
     });
@@ -394,14 +396,16 @@ describe('npm run superuser:create', () => {
   it('updates the password of an existing superuser, arguments winning over the environment', async () => {
     const app = await startTestApp({ database });
     try {
-      const before = await post(app, '/api/auth/superuser/login', {
-        email,
-        password: 'Root-Passw0rd!',
+      const before = await request(app, 'POST', '/api/auth/superuser/login', {
+        body: {
+          email,
+          password: 'Root-Passw0rd!',
+        },
       });
       expect(before.status).toBe(200);
-      const { data } = await json<{ tokens: { accessToken: string } }>(before);
+      const { data } = before.json<{ tokens: { accessToken: string } }>();
       const listOrganizations = () =>
-        app.request('/api/organizations', { headers: bearer(data.tokens.accessToken) });
+        request(app, 'GET', '/api/organizations', { headers: bearer(data.tokens.accessToken) });
       expect((await listOrganizations()).status).toBe(200);
 
       const io = capture();
@@ -432,12 +436,18 @@ describe('npm run superuser:create', () => {
         expect(io.stdout.at(-1)).toMatch(/out of reach/);
       }
       expect(
-        (await post(app, '/api/auth/superuser/login', { email, password: 'Another-Passw0rd!' }))
-          .status,
+        (
+          await request(app, 'POST', '/api/auth/superuser/login', {
+            body: { email, password: 'Another-Passw0rd!' },
+          })
+        ).status,
       ).toBe(200);
       expect(
-        (await post(app, '/api/auth/superuser/login', { email, password: 'Root-Passw0rd!' }))
-          .status,
+        (
+          await request(app, 'POST', '/api/auth/superuser/login', {
+            body: { email, password: 'Root-Passw0rd!' },
+          })
+        ).status,
       ).toBe(401);
     } finally {
       await app.close();

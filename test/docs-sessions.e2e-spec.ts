@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { CliIo } from '../src/cli/cli-support';
 import { main as seedCli } from '../src/cli/seed';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from './support/backend';
-import { startTestApp, testEnv, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp, testEnv } from './support/test-app';
 
 /**
  * Every curl session of the documentation, run as written against the seeded demo: for each of

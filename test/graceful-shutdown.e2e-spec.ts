@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { request } from './support/api-client';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from './support/backend';
-import type { LogLine } from './support/test-app';
-import { testEnv } from './support/test-app';
+import { type LogLine, testEnv } from './support/test-app';
+import { sleep } from './support/time';
 
 /** The built server, exactly as `npm run start:prod` and the Docker image run it. */
 const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
@@ -107,7 +108,7 @@ async function waitUntilRefused(port: number, timeoutMs = 5000): Promise<void> {
     });
     if (refused) return;
     if (Date.now() > deadline) throw new Error(`port ${port} still accepts connections`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -141,7 +142,9 @@ describe('graceful shutdown of the built server', () => {
 
   it('exits 0 on SIGTERM when idle, after an orderly close of the app', async () => {
     server = await startServer(database.url);
-    expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).toBe(200);
+    expect(
+      (await request({ baseUrl: `http://127.0.0.1:${server.port}` }, 'GET', '/health')).status,
+    ).toBe(200);
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
@@ -164,7 +167,7 @@ describe('graceful shutdown of the built server', () => {
     );
     socket.write(body.slice(0, 1000));
     // The request has started once the server has seen its headers; give it a moment to.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
 
     server.child.kill('SIGTERM');
     await server.waitForLog((line) => line.msg === 'shutting down: finishing in-flight requests');

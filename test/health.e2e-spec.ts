@@ -1,7 +1,9 @@
 import { KvUnavailableError } from '../src/kv/kv-store';
+import { request } from './support/api-client';
 import { createSqliteDatabase, describeEmbeddedOnly, describeMysqlOnly } from './support/backend';
 import { startTestApp, type TestApp } from './support/test-app';
 import { freePort, startThrowawayRedis, type ThrowawayRedis } from './support/throwaway-redis';
+import { sleep } from './support/time';
 
 // Stopping Redis is only possible with a private server, and only the mysql mode uses Redis.
 
@@ -14,8 +16,8 @@ interface HealthAnswer {
 const DEPENDENCY_CHECKS = ['/health', '/health/ready'];
 
 async function health(t: TestApp, path = '/health'): Promise<HealthAnswer> {
-  const response = await t.request(path);
-  return { status: response.status, body: await response.json() };
+  const response = await request(t, 'GET', path);
+  return { status: response.status, body: response.body };
 }
 
 const LIVE: HealthAnswer = { status: 200, body: { status: 'ok' } };
@@ -26,7 +28,7 @@ async function healthUntil(t: TestApp, status: number, timeoutMs: number): Promi
   for (;;) {
     const answer = await health(t);
     if (answer.status === status || Date.now() > deadline) return answer;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 
@@ -144,7 +146,7 @@ describe('booting with REDIS_URL pointing at a dead Redis', () => {
       );
     } finally {
       // Let that straggling DataSource finish its migrations before its folder goes away.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await sleep(1500);
       await database.drop();
     }
   });

@@ -3,6 +3,7 @@ import { MIGRATIONS } from '../migrations';
 import { createMysqlDatabase, type TestDatabase } from './support/backend';
 import { type CommandResult, runBuiltCommand } from './support/built-cli';
 import { testEnv } from './support/test-app';
+import { sleep } from './support/time';
 
 const MIGRATION_NAMES = MIGRATIONS.map((migration) => new migration().name ?? migration.name);
 
@@ -51,7 +52,7 @@ describe('migration runs on one MariaDB database', () => {
       const lockName = `${database.url.split('/').at(-1)}.migrations`;
       await holder.query('SELECT GET_LOCK(?, 0)', [lockName]);
       const run = migrate(database);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await sleep(2000);
       const [tables] = await holder.query("SHOW TABLES LIKE 'migrations'");
       expect(tables).toEqual([]);
       await holder.query('SELECT RELEASE_LOCK(?)', [lockName]);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
-import { request } from './support/api-client';
+import { me, request } from './support/api-client';
 import {
   type Account,
   createRole,
@@ -63,10 +63,10 @@ describe('platform principals are a kind of their own, not a role name', () => {
       });
       // Whether or not the API lets the name through, the token must not open platform routes.
       const session = await logIn(t, attacker.owner);
-      const me = await request(t, 'GET', '/api/auth/me', { token: session.token });
-      expect(me.status).toBe(200);
+      const profile = await me(t, session.token);
+      expect(profile.status).toBe(200);
       if (assigned.status === 200) {
-        expect(me.json<{ user: { roles: string[] } }>().data.user.roles).toContain(roleName);
+        expect(profile.body.data.user.roles).toContain(roleName);
       }
       for (const result of await Promise.all(platformCalls(session.token))) {
         expect(result.status).toBe(403);
@@ -117,7 +117,6 @@ describe('platform principals are a kind of their own, not a role name', () => {
         audience: t.config.jwt.audience,
         expiresIn: 60,
       });
-    const me = (token: string) => request(t, 'GET', '/api/auth/me', { token });
 
     it('control: the same recipe with nothing mixed is accepted', async () => {
       const tenant = decodeClaims(acme.owner.token);
@@ -128,9 +127,9 @@ describe('platform principals are a kind of their own, not a role name', () => {
         organizationId: tenant.organizationId,
         typ: 'access',
       });
-      expect((await me(tenantToken)).status).toBe(200);
+      expect((await me(t, tenantToken)).status).toBe(200);
       expect(
-        (await me(signed({ sub: platform.sub, sid: platform.sid, typ: 'platform' }))).status,
+        (await me(t, signed({ sub: platform.sub, sid: platform.sid, typ: 'platform' }))).status,
       ).toBe(200);
     });
 
@@ -142,14 +141,14 @@ describe('platform principals are a kind of their own, not a role name', () => {
         organizationId: 'platform',
         typ: 'access',
       });
-      expect((await me(forged)).status).toBe(401);
+      expect((await me(t, forged)).status).toBe(401);
       expect((await request(t, 'GET', '/api/organizations', { token: forged })).status).toBe(401);
     });
 
     it('a platform-type token over a tenant session, or carrying an organization', async () => {
       const tenant = decodeClaims(acme.owner.token);
       const overTenant = signed({ sub: tenant.sub, sid: tenant.sid, typ: 'platform' });
-      expect((await me(overTenant)).status).toBe(401);
+      expect((await me(t, overTenant)).status).toBe(401);
       expect((await request(t, 'GET', '/api/organizations', { token: overTenant })).status).toBe(
         401,
       );
@@ -160,7 +159,7 @@ describe('platform principals are a kind of their own, not a role name', () => {
         organizationId: acme.id,
         typ: 'platform',
       });
-      expect((await me(withOrganization)).status).toBe(401);
+      expect((await me(t, withOrganization)).status).toBe(401);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { request } from './support/api-client';
+import { me, request } from './support/api-client';
 import {
   type Account,
   createSuperuser,
@@ -58,7 +58,7 @@ describe('platform superuser', () => {
       const response = await request(t, 'GET', path, { token: root.token });
       expect({ path, status: response.status }).toEqual({ path, status: 403 });
     }
-    expect((await request(t, 'GET', '/api/auth/me', { token: root.token })).status).toBe(200);
+    expect((await me(t, root.token)).status).toBe(200);
   });
 
   it('suspending ends every session at once and blocks logins; reactivating lets users back in', async () => {
@@ -73,7 +73,7 @@ describe('platform superuser', () => {
     expect(suspended.json<{ status: string }>().data.status).toBe('suspended');
 
     expect((await request(t, 'GET', '/api/users', { token: member.token })).status).toBe(401);
-    expect((await request(t, 'GET', '/api/auth/me', { token: acme.owner.token })).status).toBe(401);
+    expect((await me(t, acme.owner.token)).status).toBe(401);
     const refused = await request(t, 'POST', '/api/auth/login', {
       body: { email: acme.owner.email, password: acme.owner.password },
       headers: { 'x-tenant-id': acme.subdomain },

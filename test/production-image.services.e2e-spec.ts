@@ -10,8 +10,10 @@ import {
   type TestDatabase,
   uniqueSuffix,
 } from './support/backend';
+import { login, request } from './support/api-client';
 import { type CommandResult, ROOT, runProgram } from './support/built-cli';
 import { freePort } from './support/throwaway-redis';
+import { sleep } from './support/time';
 
 /**
  * What the Docker image holds and runs, without Docker: the install line of the Dockerfile's
@@ -139,7 +141,11 @@ describe('the production image, reproduced without Docker', () => {
     let exited: Promise<number | null>;
     let stderr = '';
     let port: number;
-    const url = (path: string): string => `http://127.0.0.1:${port}${path}`;
+    const api = {
+      get baseUrl() {
+        return `http://127.0.0.1:${port}`;
+      },
+    };
 
     beforeAll(async () => {
       const command = composeCommand('api');
@@ -155,11 +161,11 @@ describe('the production image, reproduced without Docker', () => {
       exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const live = await fetch(url('/health/live')).catch(() => null);
+        const live = await request(api, 'GET', '/health/live').catch(() => null);
         if (live?.status === 200) return;
         if (server.exitCode !== null || Date.now() > deadline)
           throw new Error(`the API did not come up (exit ${server.exitCode}): ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
     }, 30_000);
 
@@ -173,17 +179,13 @@ describe('the production image, reproduced without Docker', () => {
     });
 
     it('is ready: MariaDB and Redis answer', async () => {
-      const ready = await fetch(url('/health/ready'));
+      const ready = await request(api, 'GET', '/health/ready');
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ database: 'connected', redis: 'connected' });
+      expect(ready.document()).toMatchObject({ database: 'connected', redis: 'connected' });
     });
 
     it('logs a seeded user in', async () => {
-      const response = await fetch(url('/api/auth/login'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-tenant-id': 'acme' },
-        body: JSON.stringify({ email: 'admin@acme.test', password: DEMO_PASSWORD }),
-      });
+      const response = await login(api, 'acme', 'admin@acme.test', DEMO_PASSWORD);
       expect(response.status).toBe(200);
     });
 

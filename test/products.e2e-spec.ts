@@ -5,14 +5,12 @@ import { Product } from '../src/modules/products/product.entity';
 import {
   type AuthData,
   bearer,
-  json,
   login,
   PASSWORD,
-  post,
   register,
   type Registered,
-} from './support/auth';
-import { readJson } from './support/http';
+  request,
+} from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 interface ProductData {
@@ -38,27 +36,24 @@ describe('products', () => {
 
   const tokenOf = (org: Registered | string) =>
     typeof org === 'string' ? org : org.tokens.accessToken;
-  const call = (org: Registered | string, method: string, path: string, body?: unknown) =>
-    t.request(`/api/products${path}`, {
-      method,
-      headers: {
-        ...bearer(tokenOf(org)),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const products = <T = ProductData>(
+    org: Registered | string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ) => request<T>(t, method, `/api/products${path}`, { token: tokenOf(org), body });
   const nextSku = (prefix = 'SKU') => `${prefix}-${String((skuCounter += 1)).padStart(5, '0')}`;
   const create = async (
     org: Registered | string,
     body: Record<string, unknown> = {},
   ): Promise<ProductData> => {
-    const response = await call(org, 'POST', '', {
+    const response = await products(org, 'POST', '', {
       name: 'Plain product',
       sku: nextSku(),
       price: '1.00',
       ...body,
     });
-    const payload = await json<ProductData>(response);
+    const payload = response.json<ProductData>();
     if (response.status !== 201)
       throw new Error(`create failed: ${response.status} ${JSON.stringify(payload)}`);
     return payload.data;
@@ -77,7 +72,7 @@ describe('products', () => {
   });
 
   it('creates, reads, updates and deletes a product, auditing each change', async () => {
-    const created = await call(a, 'POST', '', {
+    const created = await products(a, 'POST', '', {
       name: '  Organic cotton T-shirt ',
       sku: 'TSHIRT-ORG-M',
       price: '19.99',
@@ -85,7 +80,7 @@ describe('products', () => {
       status: 'draft',
     });
     expect(created.status).toBe(201);
-    const createdBody = await json<ProductData>(created);
+    const createdBody = created.json<ProductData>();
     expect(createdBody.message).toBe('Product created');
     const product = createdBody.data;
     expect(product).toMatchObject({
@@ -115,17 +110,17 @@ describe('products', () => {
       ].sort(),
     );
 
-    const fetched = await call(a, 'GET', `/${product.id}`);
+    const fetched = await products(a, 'GET', `/${product.id}`);
     expect(fetched.status).toBe(200);
-    expect((await json<ProductData>(fetched)).data).toEqual(product);
+    expect(fetched.json<ProductData>().data).toEqual(product);
 
-    const patched = await call(a, 'PATCH', `/${product.id}`, {
+    const patched = await products(a, 'PATCH', `/${product.id}`, {
       price: '24.5',
       status: 'active',
       description: null,
     });
     expect(patched.status).toBe(200);
-    const updated = (await json<ProductData>(patched)).data;
+    const updated = patched.json<ProductData>().data;
     expect(updated).toMatchObject({
       name: 'Organic cotton T-shirt',
       price: '24.50',
@@ -136,17 +131,17 @@ describe('products', () => {
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(product.updatedAt));
 
     // Leaving every field out (or sending the same values) changes nothing.
-    const unchanged = await call(a, 'PATCH', `/${product.id}`, { price: '24.50' });
-    expect((await json<ProductData>(unchanged)).data).toEqual(updated);
+    const unchanged = await products(a, 'PATCH', `/${product.id}`, { price: '24.50' });
+    expect(unchanged.json<ProductData>().data).toEqual(updated);
 
-    const deleted = await call(a, 'DELETE', `/${product.id}`);
+    const deleted = await products(a, 'DELETE', `/${product.id}`);
     expect(deleted.status).toBe(200);
-    expect(await json(deleted)).toMatchObject({
+    expect(deleted.body).toMatchObject({
       success: true,
       data: null,
       message: 'Product deleted',
     });
-    expect((await call(a, 'GET', `/${product.id}`)).status).toBe(404);
+    expect((await products(a, 'GET', `/${product.id}`)).status).toBe(404);
     expect(await rowOf(product.id)).toBeNull();
 
     const audit = await t.app
@@ -197,8 +192,8 @@ describe('products', () => {
       ['createdBy', { createdBy: b.user.id }, 'createdBy'],
     ];
     for (const [name, change, field] of cases) {
-      const response = await call(a, 'POST', '', { ...valid, ...change });
-      const body = await json(response);
+      const response = await products(a, 'POST', '', { ...valid, ...change });
+      const body = response.body;
       expect({ name, status: response.status, error: body.error }).toEqual({
         name,
         status: 400,
@@ -209,7 +204,7 @@ describe('products', () => {
         fields: expect.arrayContaining([field]) as unknown,
       });
     }
-    const asNumber = await json(await call(a, 'POST', '', { ...valid, price: 19.99 }));
+    const asNumber = (await products(a, 'POST', '', { ...valid, price: 19.99 })).body;
     expect(asNumber.details?.[0].messages.join(' ')).toMatch(
       /string such as "19\.99", not as a JSON number/,
     );
@@ -231,8 +226,8 @@ describe('products', () => {
       [{ updatedBy: b.user.id }, 'updatedBy'],
     ];
     for (const [change, field] of cases) {
-      const response = await call(a, 'PATCH', `/${product.id}`, change);
-      const body = await json(response);
+      const response = await products(a, 'PATCH', `/${product.id}`, change);
+      const body = response.body;
       expect({ change, status: response.status, fields: fieldsOf(body) }).toEqual({
         change,
         status: 400,
@@ -247,21 +242,21 @@ describe('products', () => {
       updatedBy: a.user.id,
     });
     expect(row?.updatedAt.toISOString()).toBe(product.updatedAt);
-    expect((await call(a, 'GET', '/not-a-uuid')).status).toBe(400);
+    expect((await products(a, 'GET', '/not-a-uuid')).status).toBe(400);
   });
 
   it('keeps SKUs unique within an organization (409) but not across organizations', async () => {
     const sku = nextSku('DUP');
     const first = await create(a, { sku });
-    const duplicate = await call(a, 'POST', '', { name: 'Second', sku, price: '2.00' });
+    const duplicate = await products(a, 'POST', '', { name: 'Second', sku, price: '2.00' });
     expect(duplicate.status).toBe(409);
-    expect((await json(duplicate)).error).toBe('CONFLICT');
+    expect(duplicate.body.error).toBe('CONFLICT');
 
-    const elsewhere = await call(b, 'POST', '', { name: 'Other org', sku, price: '2.00' });
+    const elsewhere = await products(b, 'POST', '', { name: 'Other org', sku, price: '2.00' });
     expect(elsewhere.status).toBe(201);
 
     const other = await create(a);
-    const renamed = await call(a, 'PATCH', `/${other.id}`, { sku });
+    const renamed = await products(a, 'PATCH', `/${other.id}`, { sku });
     expect(renamed.status).toBe(409);
     expect((await rowOf(other.id))?.sku).toBe(other.sku);
     expect((await rowOf(first.id))?.sku).toBe(sku);
@@ -271,15 +266,13 @@ describe('products', () => {
     const sku = nextSku('RACE');
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        call(a, 'POST', '', { name: `Racer ${i}`, sku, price: '3.00' }),
+        products(a, 'POST', '', { name: `Racer ${i}`, sku, price: '3.00' }),
       ),
     );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
-    for (const response of responses) {
-      if (response.status === 409) expect((await json(response)).error).toBe('CONFLICT');
-      else await response.arrayBuffer();
-    }
+    for (const response of responses.filter((response) => response.status === 409))
+      expect(response.body.error).toBe('CONFLICT');
     expect(
       await t.app
         .get(DataSource)
@@ -295,8 +288,8 @@ describe('products', () => {
       ['PATCH', { name: 'Hijacked' }],
       ['DELETE', undefined],
     ] as const) {
-      const response = await call(a, method, `/${theirs.id}`, body);
-      const payload = await json(response);
+      const response = await products(a, method, `/${theirs.id}`, body);
+      const payload = response.body;
       expect({ method, status: response.status, error: payload.error }).toEqual({
         method,
         status: 404,
@@ -312,7 +305,7 @@ describe('products', () => {
     });
     expect(row?.updatedAt.toISOString()).toBe(theirs.updatedAt);
 
-    const list = await json<ProductData[]>(await call(a, 'GET', '?limit=100&search=Globex'));
+    const list = (await products(a, 'GET', '?limit=100&search=Globex')).json<ProductData[]>();
     expect(list.data).toEqual([]);
     expect(list.pagination?.total).toBe(0);
   });
@@ -321,8 +314,8 @@ describe('products', () => {
     let c: Registered;
     const names = (body: { data: ProductData[] }) => body.data.map((product) => product.name);
     const list = async (org: Registered, query: string) => {
-      const response = await call(org, 'GET', query);
-      const body = await json<ProductData[]>(response);
+      const response = await products(org, 'GET', query);
+      const body = response.json<ProductData[]>();
       if (response.status !== 200)
         throw new Error(`list failed: ${response.status} ${JSON.stringify(body)}`);
       return body;
@@ -453,8 +446,8 @@ describe('products', () => {
         '?minPrice=20&maxPrice=10',
         '?organizationId=x',
       ]) {
-        const response = await call(c, 'GET', query);
-        const body = await json(response);
+        const response = await products(c, 'GET', query);
+        const body = response.body;
         expect({ query, status: response.status, error: body.error }).toEqual({
           query,
           status: 400,
@@ -476,7 +469,7 @@ describe('products', () => {
     ]) {
       const product = await create(a, { price: sent });
       expect({ sent, price: product.price }).toEqual({ sent, price: returned });
-      const fetched = await json<ProductData>(await call(a, 'GET', `/${product.id}`));
+      const fetched = (await products(a, 'GET', `/${product.id}`)).json<ProductData>();
       expect({ sent, price: fetched.data.price }).toEqual({ sent, price: returned });
       expect({ sent, stored: (await rowOf(product.id))?.price }).toEqual({
         sent,
@@ -487,44 +480,43 @@ describe('products', () => {
 
   it('needs products.create to create (403) and products.read to list, and a token at all (401)', async () => {
     const email = `client@${a.organization.subdomain}.test`;
-    const created = await t.request('/api/users', {
-      method: 'POST',
+    const created = await request(t, 'POST', '/api/users', {
       headers: { ...bearer(a.tokens.accessToken), 'content-type': 'application/json' },
-      body: JSON.stringify({
+      body: {
         email,
         password: PASSWORD,
         firstName: 'Cli',
         lastName: 'Ent',
         roles: ['client'],
-      }),
+      },
     });
     expect(created.status).toBe(201);
     const loggedIn = await login(t, a.organization.subdomain, email, PASSWORD);
     expect(loggedIn.status).toBe(200);
-    const client = (await json<AuthData>(loggedIn)).data.tokens.accessToken;
+    const client = loggedIn.json<AuthData>().data.tokens.accessToken;
 
     const product = await create(a, { name: 'Visible to clients' });
-    expect((await call(client, 'GET', '?limit=1')).status).toBe(200);
-    expect((await call(client, 'GET', `/${product.id}`)).status).toBe(200);
-    const denied = await call(client, 'POST', '', {
+    expect((await products(client, 'GET', '?limit=1')).status).toBe(200);
+    expect((await products(client, 'GET', `/${product.id}`)).status).toBe(200);
+    const denied = await products(client, 'POST', '', {
       name: 'Not allowed',
       sku: nextSku(),
       price: '1.00',
     });
     expect(denied.status).toBe(403);
-    expect((await json(denied)).error).toBe('FORBIDDEN');
-    expect((await call(client, 'PATCH', `/${product.id}`, { name: 'Not allowed' })).status).toBe(
-      403,
-    );
-    expect((await call(client, 'DELETE', `/${product.id}`)).status).toBe(403);
+    expect(denied.body.error).toBe('FORBIDDEN');
+    expect(
+      (await products(client, 'PATCH', `/${product.id}`, { name: 'Not allowed' })).status,
+    ).toBe(403);
+    expect((await products(client, 'DELETE', `/${product.id}`)).status).toBe(403);
     expect(await rowOf(product.id)).toMatchObject({ name: 'Visible to clients' });
 
-    expect((await t.request('/api/products')).status).toBe(401);
-    expect((await t.request(`/api/products/${product.id}`, { method: 'DELETE' })).status).toBe(401);
+    expect((await request(t, 'GET', '/api/products')).status).toBe(401);
+    expect((await request(t, 'DELETE', `/api/products/${product.id}`)).status).toBe(401);
   });
 
   it('documents every products route with its permission, security scheme and error responses', async () => {
-    const document = await readJson<OpenAPIObject>(await t.request('/api/docs-json'));
+    const document = (await request(t, 'GET', '/api/docs-json')).document<OpenAPIObject>();
     const operations = [
       ['/api/products', 'get', 'products.read', ['200', '400', '401', '403']],
       ['/api/products', 'post', 'products.create', ['201', '400', '401', '403', '409']],
@@ -570,15 +562,13 @@ describe('product SKUs', () => {
 
   it('are stored upper-case, so uniqueness ignores case on every backend', async () => {
     const create = (sku: string) =>
-      post(
-        t,
-        '/api/products',
-        { name: 'Case test', sku, price: '1.00' },
-        bearer(owner.tokens.accessToken),
-      );
+      request(t, 'POST', '/api/products', {
+        body: { name: 'Case test', sku, price: '1.00' },
+        headers: bearer(owner.tokens.accessToken),
+      });
     const first = await create(' abc-12345 ');
     expect(first.status).toBe(201);
-    expect((await json<{ sku: string }>(first)).data.sku).toBe('ABC-12345');
+    expect(first.json<{ sku: string }>().data.sku).toBe('ABC-12345');
     expect((await create('ABC-12345')).status).toBe(409);
     expect((await create('Abc-12345')).status).toBe(409);
   });

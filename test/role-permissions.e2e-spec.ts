@@ -5,7 +5,7 @@ import {
   type Permission,
   SUPERUSER_ROLE,
 } from '../src/security/permissions';
-import { type ApiResponse, PASSWORD, request } from './support/api-client';
+import { type ApiResponse, me, PASSWORD, request } from './support/api-client';
 import {
   type ApiOperation,
   apiOperations,
@@ -345,8 +345,8 @@ describe('granting, the last admin, and changes that apply on the next request',
       }),
       'colleague to staff',
     );
-    const me = await request(t, 'GET', '/api/auth/me', { token: manager.token });
-    expect(me.json<{ user: { roles: string[] } }>().data.user.roles).toEqual([managerRole.name]);
+    const profile = await me(t, manager.token);
+    expect(profile.body.data.user.roles).toEqual([managerRole.name]);
     // /users/me never changes roles or status, whoever asks.
     const viaMe = await request(t, 'PATCH', '/api/users/me', {
       token: manager.token,
@@ -379,7 +379,7 @@ describe('granting, the last admin, and changes that apply on the next request',
       await request(t, 'DELETE', `/api/users/${owner.id}`, { token: owner.token }),
       'delete the only admin',
     );
-    expect((await request(t, 'GET', '/api/auth/me', { token: owner.token })).status).toBe(200);
+    expect((await me(t, owner.token)).status).toBe(200);
 
     // A second admin: the first may now be demoted.
     const second = await createUser(t, org, ['admin'], owner);
@@ -608,8 +608,8 @@ describe('granting, the last admin, and changes that apply on the next request',
         })
       ).status,
     ).toBe(200);
-    expect((await request(t, 'GET', '/api/auth/me', { token: disabled.token })).status).toBe(401);
+    expect((await me(t, disabled.token)).status).toBe(401);
     const fresh = await logIn(t, disabled);
-    expect((await request(t, 'GET', '/api/auth/me', { token: fresh.token })).status).toBe(200);
+    expect((await me(t, fresh.token)).status).toBe(200);
   });
 });

@@ -4,7 +4,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { Authenticated, Permissions } from '../src/security/decorators';
 import { ALL_PERMISSIONS } from '../src/security/permissions';
 import { Public } from '../src/security/public.decorator';
-import { type ApiResponse, request } from './support/api-client';
+import { type ApiResponse, me, request } from './support/api-client';
 import { apiOperations, fetchOpenApi, fillPath } from './support/openapi';
 import {
   declaresAccess,
@@ -206,9 +206,7 @@ describe('route guards: every route declares its access', () => {
     }
     expect(problems).toEqual([]);
     // Control: the token all the forgeries were made from is accepted.
-    expect((await request(t, 'GET', '/api/auth/me', { token: owner.owner.token })).status).toBe(
-      200,
-    );
+    expect((await me(t, owner.owner.token)).status).toBe(200);
   });
 });
 

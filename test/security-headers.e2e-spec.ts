@@ -1,3 +1,4 @@
+import { type ApiResponse, request } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const ALLOWED = 'https://app.example.com';
@@ -20,10 +21,9 @@ describe('security headers and CORS', () => {
     ['/api/does-not-exist', 404],
     ['/api/docs', 200],
   ])('on %s', (path, status) => {
-    let response: Response;
+    let response: ApiResponse;
     beforeAll(async () => {
-      response = await t.request(path);
-      await response.arrayBuffer();
+      response = await request(t, 'GET', path);
     });
 
     it('answers as expected', () => {
@@ -60,7 +60,7 @@ describe('security headers and CORS', () => {
     it.each([ALLOWED, ALSO_ALLOWED])(
       'lets the listed origin %s in, with credentials',
       async (origin) => {
-        const response = await t.request('/health', { headers: { origin } });
+        const response = await request(t, 'GET', '/health', { headers: { origin } });
         expect(response.headers.get('access-control-allow-origin')).toBe(origin);
         expect(response.headers.get('access-control-allow-credentials')).toBe('true');
         expect(response.headers.get('access-control-expose-headers')).toMatch(/X-Request-Id/i);
@@ -69,8 +69,7 @@ describe('security headers and CORS', () => {
     );
 
     it('answers a preflight from a listed origin', async () => {
-      const response = await t.request('/api/anything', {
-        method: 'OPTIONS',
+      const response = await request(t, 'OPTIONS', '/api/anything', {
         headers: {
           origin: ALLOWED,
           'access-control-request-method': 'POST',
@@ -90,12 +89,11 @@ describe('security headers and CORS', () => {
       ['a suffix look-alike', 'https://app.example.com.evil.net'],
       ['the null origin', 'null'],
     ])('gives %s no CORS headers at all', async (_case, origin) => {
-      const simple = await t.request('/health', { headers: { origin } });
+      const simple = await request(t, 'GET', '/health', { headers: { origin } });
       expect(simple.headers.get('access-control-allow-origin')).toBeNull();
       expect(simple.headers.get('access-control-allow-credentials')).toBeNull();
 
-      const preflight = await t.request('/api/anything', {
-        method: 'OPTIONS',
+      const preflight = await request(t, 'OPTIONS', '/api/anything', {
         headers: { origin, 'access-control-request-method': 'POST' },
       });
       expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
@@ -116,7 +114,9 @@ describe('CORS with no CORS_ORIGINS', () => {
 
   it('allows no cross-origin access by default', async () => {
     expect(t.config.corsOrigins).toEqual([]);
-    const response = await t.request('/health', { headers: { origin: 'http://localhost:3000' } });
+    const response = await request(t, 'GET', '/health', {
+      headers: { origin: 'http://localhost:3000' },
+    });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { request } from './support/api-client';
+import { me, request } from './support/api-client';
 import { createOrg, login, type ModelUser, refresh } from './support/session-model';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sleep } from './support/time';
@@ -27,9 +27,9 @@ describe('SESSION_IDLE_TIMEOUT', () => {
     const [active, idle] = user.sessions;
     for (let round = 0; round < 5; round += 1) {
       await sleep(600);
-      expect((await request(t, 'GET', '/api/auth/me', { token: active.access })).status).toBe(200);
+      expect((await me(t, active.access)).status).toBe(200);
     }
-    expect((await request(t, 'GET', '/api/auth/me', { token: idle.access })).status).toBe(401);
+    expect((await me(t, idle.access)).status).toBe(401);
     expect((await refresh(t, idle)).status).toBe(401);
     const listed = await request(t, 'GET', '/api/auth/sessions', { token: active.access });
     expect(listed.json<{ id: string }[]>().data.map((session) => session.id)).toEqual([active.id]);

@@ -1,4 +1,4 @@
-import { type ErrorBody, readJson } from './support/http';
+import { request } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 describe('smoke', () => {
@@ -11,19 +11,18 @@ describe('smoke', () => {
   });
 
   it('answers /health', async () => {
-    const response = await t.request('/health');
+    const response = await request(t, 'GET', '/health');
     expect(response.status).toBe(200);
-    const body = await readJson<{ status: string }>(response);
+    const body = response.document<{ status: string }>();
     expect(body.status).toBe('ok');
   });
 
   it('rejects malformed JSON in the envelope', async () => {
-    const response = await t.request('/api/anything', {
-      method: 'POST',
+    const response = await request(t, 'POST', '/api/anything', {
       headers: { 'content-type': 'application/json' },
-      body: '{bad',
+      rawBody: '{bad',
     });
-    const body = await readJson<ErrorBody>(response);
+    const body = response.body;
     expect(body).toMatchObject({ success: false, statusCode: response.status });
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { type ApiResponse, request } from './support/api-client';
+import { type ApiResponse, me, request } from './support/api-client';
 import {
   type ApiOperation,
   apiOperations,
@@ -359,7 +359,7 @@ describe('tenant isolation over every route', () => {
     }
     expect(problems).toEqual([]);
     expect(await snapshot(b.owner)).toEqual(before);
-    expect((await request(t, 'GET', '/api/auth/me', { token: b.owner.token })).status).toBe(200);
+    expect((await me(t, b.owner.token)).status).toBe(200);
   });
 
   it('organizationId, roles, id or createdAt in a body are refused (400) and change nothing', async () => {

@@ -14,7 +14,7 @@ import {
   CrossTenantWriteError,
   TenantScopedRepository,
 } from '../src/tenancy/tenant-scoped.repository';
-import { register, type Registered } from './support/auth';
+import { register, type Registered } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** The protected base methods, opened up the way a repository subclass uses them. */

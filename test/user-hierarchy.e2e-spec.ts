@@ -1,4 +1,4 @@
-import { type ApiResponse, request } from './support/api-client';
+import { type ApiResponse, me, request } from './support/api-client';
 import {
   type Account,
   createRole,
@@ -78,7 +78,7 @@ describe('administration hierarchy', () => {
       'disable the founder',
     );
     expect((await userOf(org, org.owner.id)).status).toBe('active');
-    expect((await request(t, 'GET', '/api/auth/me', { token: org.owner.token })).status).toBe(200);
+    expect((await me(t, org.owner.token)).status).toBe(200);
   });
 
   it('nor rename, re-role or delete anyone holding a permission it lacks', async () => {
@@ -108,7 +108,7 @@ describe('administration hierarchy', () => {
     expect(await userOf(org, org.owner.id)).toMatchObject({ firstName: 'Ada', status: 'active' });
     expect(await userOf(org, coAdmin.id)).toMatchObject({ status: 'active', roles: ['admin'] });
     expect(await userOf(org, staff.id)).toMatchObject({ status: 'active', roles: ['staff'] });
-    expect((await request(t, 'GET', '/api/auth/me', { token: staff.token })).status).toBe(200);
+    expect((await me(t, staff.token)).status).toBe(200);
   });
 
   it('acts on users whose permissions it holds, itself included', async () => {

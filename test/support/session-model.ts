@@ -1,4 +1,4 @@
-import { type ApiResponse, type AuthData, PASSWORD, request } from './api-client';
+import { type ApiResponse, type AuthData, me, PASSWORD, request } from './api-client';
 import type { TestApp } from './test-app';
 import { sessionIdOfAccessToken } from './tokens';
 
@@ -178,13 +178,13 @@ export async function checkAll(t: TestApp, users: ModelUser[]): Promise<void> {
   const problems: string[] = [];
   await Promise.all(
     sessions.map(async (session) => {
-      const me = await request(t, 'GET', '/api/auth/me', { token: session.access });
-      const state = liveness(session, me.from, me.to);
-      if (state === 'live' && me.status !== 200)
-        problems.push(`live session ${session.id} of ${session.user.email}: /me ${me.status}`);
-      if (state === 'dead' && me.status !== 401)
-        problems.push(`ended session ${session.id} of ${session.user.email}: /me ${me.status}`);
-      if (state === 'unknown' && me.status === 401) session.ended = true;
+      const profile = await me(t, session.access);
+      const state = liveness(session, profile.from, profile.to);
+      if (state === 'live' && profile.status !== 200)
+        problems.push(`live session ${session.id} of ${session.user.email}: /me ${profile.status}`);
+      if (state === 'dead' && profile.status !== 401)
+        problems.push(`ended session ${session.id} of ${session.user.email}: /me ${profile.status}`);
+      if (state === 'unknown' && profile.status === 401) session.ended = true;
       if (state !== 'dead') return;
       session.ended = true;
       const refreshed = await refresh(t, session);
