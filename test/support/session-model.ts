@@ -183,7 +183,9 @@ export async function checkAll(t: TestApp, users: ModelUser[]): Promise<void> {
       if (state === 'live' && profile.status !== 200)
         problems.push(`live session ${session.id} of ${session.user.email}: /me ${profile.status}`);
       if (state === 'dead' && profile.status !== 401)
-        problems.push(`ended session ${session.id} of ${session.user.email}: /me ${profile.status}`);
+        problems.push(
+          `ended session ${session.id} of ${session.user.email}: /me ${profile.status}`,
+        );
       if (state === 'unknown' && profile.status === 401) session.ended = true;
       if (state !== 'dead') return;
       session.ended = true;
