@@ -52,9 +52,10 @@ describe('GET /api/audit-logs', () => {
       before: { roles: ['staff'] },
       after: { roles: ['client'] },
     });
-    expect(page.data[0].requestId).toBeTruthy();
+    expect(page.data[0].requestId).toBe(changed.headers.get('x-request-id'));
 
     const byOwner = await logs(acme, `?userId=${acme.owner.id}&limit=100`);
+    expect(byOwner.data.map((row) => row.action)).toContain('user.roles.changed');
     expect(byOwner.data.every((row) => row.userId === acme.owner.id)).toBe(true);
     expect(byOwner.data.map((row) => row.action)).toEqual(
       expect.arrayContaining(['auth.registered', 'user.created', 'user.roles.changed']),

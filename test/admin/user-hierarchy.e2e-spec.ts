@@ -37,14 +37,14 @@ describe('administration hierarchy', () => {
   });
 
   const forbidden = (result: ApiResponse, what: string) => {
-    const body = result.body as { error?: string; message?: string; requestId?: string };
+    const body = result.body;
     expect({ what, status: result.status, error: body.error }).toEqual({
       what,
       status: 403,
       error: 'FORBIDDEN',
     });
     expect(body.message).toMatch(/permissions you do not hold: /);
-    expect(body.requestId).toBeTruthy();
+    expect(body.requestId).toBe(result.headers.get('x-request-id'));
   };
   const userOf = async (tenant: Tenant, id: string): Promise<UserRow> =>
     (

@@ -256,7 +256,7 @@ describe('refresh token reuse after the grace window', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ organizationId: owner.organization.id, userId: owner.user.id });
     expect(rows[0].metadata).toMatchObject({ sessionId });
-    expect(rows[0].ip).toBeTruthy();
+    expect(rows[0].ip).toBe('127.0.0.1');
     expect(rows[0].requestId).toBe(reuse.headers.get('x-request-id'));
   });
 

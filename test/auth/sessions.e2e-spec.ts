@@ -85,7 +85,7 @@ describe('sessions, logout everywhere and password changes', () => {
       userAgent: 'phone-app/2.0',
       current: false,
     });
-    expect(fromLaptop.find((session) => session.id === laptop.sessionId)?.ip).toBeTruthy();
+    expect(fromLaptop.find((session) => session.id === laptop.sessionId)?.ip).toBe('127.0.0.1');
 
     const fromPhone = await listSessions(phone);
     expect(fromPhone.filter((session) => session.current).map((session) => session.id)).toEqual([

@@ -139,7 +139,7 @@ describe('what the key-value store holds for authentication', () => {
       organizationId: owner.organization.id,
       userAgent: 'device-one/1.0',
     });
-    expect(session.ip).toBeTruthy();
+    expect(session.ip).toBe('127.0.0.1');
     expect(session.createdAt).toEqual(expect.any(Number));
     expect(session.lastUsedAt).toEqual(expect.any(Number));
 

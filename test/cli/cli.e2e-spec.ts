@@ -295,7 +295,9 @@ describe('npm run seed', () => {
           expect(data.user.roles).toEqual([user.role]);
         }
       }
+      const globex = DEMO_ORGANIZATIONS.find((organization) => organization.subdomain === 'globex');
       const { skus } = await productsSeenBy('globex', 'client@globex.test');
+      expect(skus).toEqual(globex?.products.map((product) => product.sku).sort());
       expect(skus.every((sku) => sku.startsWith('GLBX-'))).toBe(true);
     });
 

@@ -85,7 +85,7 @@ describe('API documentation', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const document = response.document<OpenAPIObject>();
     expect(document.openapi).toMatch(/^3\./);
-    expect(document.info.title).toBeTruthy();
+    expect(document.info.title).toBe('Multi-tenant SaaS API');
     expect(document.paths['/health']?.get).toBeDefined();
     expect(document.components?.securitySchemes).toHaveProperty('bearer');
     // The envelope is part of the contract the description documents.

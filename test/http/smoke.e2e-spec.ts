@@ -18,11 +18,19 @@ describe('smoke', () => {
   });
 
   it('rejects malformed JSON in the envelope', async () => {
-    const response = await request(t, 'POST', '/api/anything', {
+    const response = await request(t, 'POST', '/api/auth/login', {
       headers: { 'content-type': 'application/json' },
       rawBody: '{bad',
     });
-    const body = response.body;
-    expect(body).toMatchObject({ success: false, statusCode: response.status });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      success: false,
+      error: 'MALFORMED_JSON',
+      statusCode: 400,
+      requestId: response.headers.get('x-request-id'),
+    });
+    expect(response.body.requestId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
   });
 });
