@@ -91,6 +91,14 @@ describe('the documentation', () => {
       expect(broken).toEqual([]);
     });
 
+    it('names only test files that exist (the how-to example feature, widgets, aside)', () => {
+      const named = [...text.matchAll(/`(test\/[\w./-]+\.ts)`/g)].map(([, file]) => file);
+      const missing = named.filter(
+        (file) => !file.includes('widgets') && !existsSync(join(ROOT, file)),
+      );
+      expect(missing).toEqual([]);
+    });
+
     it('cites no issue or section numbers', () => {
       expect(text).not.toMatch(ISSUE_CITATION);
     });

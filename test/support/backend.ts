@@ -19,6 +19,13 @@ export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
+let uniqueCounter = 0;
+/** A short name part no other call in this process returns. */
+export function unique(): string {
+  uniqueCounter += 1;
+  return `${uniqueCounter.toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+}
+
 export interface TestDatabase {
   /** Value for DATABASE_URL. */
   url: string;

@@ -1,6 +1,6 @@
 import type { OpenAPIObject, ParameterObject, SchemaObject } from '@nestjs/swagger';
 import { ErrorCode } from '../../src/http/error-codes';
-import { exampleBody, resolveSchema } from './routes';
+import { exampleBody, resolveSchema } from './openapi';
 
 /**
  * The hostile and the odd requests of the bad-input walk, derived from the OpenAPI schema of

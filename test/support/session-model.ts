@@ -1,4 +1,4 @@
-import { PASSWORD } from './auth';
+import { type ApiResponse, type AuthData, me, PASSWORD, request } from './api-client';
 import type { TestApp } from './test-app';
 import { sessionIdOfAccessToken } from './tokens';
 
@@ -68,53 +68,20 @@ export function surelyLive(session: ModelSession): boolean {
   return !session.ended && Date.now() < session.expiresLo - 1000;
 }
 
-export interface Answer {
-  status: number;
-  body: { data?: unknown } | null;
-  from: number;
-  to: number;
-}
+/** Every answer carries the interval [from, to] in which the API handled it. */
+export type Answer<T = unknown> = ApiResponse<T>;
 
-export async function api(
-  t: TestApp,
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const from = Date.now();
-  const response = await t.request(path, {
-    method,
-    headers: {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  const to = Date.now();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Answer['body']) : null,
-    from,
-    to,
-  };
-}
-
-interface Tokens {
-  accessToken: string;
-  refreshToken: string;
-}
-
-function tokensOf(answer: Answer): Tokens {
-  return (answer.body?.data as { tokens: Tokens }).tokens;
+function tokensOf(answer: Answer<AuthData>): { accessToken: string; refreshToken: string } {
+  const { accessToken, refreshToken } = answer.body.data.tokens;
+  if (!refreshToken) throw new Error(`no refresh token in the body: ${answer.describe()}`);
+  return { accessToken, refreshToken };
 }
 
 /** Logs a user in; the new session joins the model when the login succeeds. */
-export async function login(t: TestApp, user: ModelUser): Promise<Answer> {
-  const answer = await api(t, 'POST', '/api/auth/login', {
+export async function login(t: TestApp, user: ModelUser): Promise<Answer<AuthData>> {
+  const answer = await request<AuthData>(t, 'POST', '/api/auth/login', {
     body: { email: user.email, password: user.password, refreshTokenInBody: true },
-    headers: { 'x-tenant-id': user.org.subdomain },
+    tenant: user.org.subdomain,
   });
   if (answer.status !== 200) return answer;
   const { accessToken, refreshToken } = tokensOf(answer);
@@ -134,7 +101,7 @@ export async function login(t: TestApp, user: ModelUser): Promise<Answer> {
 }
 
 /** Records a successful rotation: new tokens, and an expiry moved but never past the absolute lifetime. */
-export function rotated(session: ModelSession, answer: Answer): void {
+export function rotated(session: ModelSession, answer: Answer<AuthData>): void {
   const { accessToken, refreshToken } = tokensOf(answer);
   session.retired.push(session.refresh);
   session.access = accessToken;
@@ -147,15 +114,15 @@ export function refresh(
   t: TestApp,
   session: ModelSession,
   token = session.refresh,
-): Promise<Answer> {
-  return api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: token } });
+): Promise<Answer<AuthData>> {
+  return request<AuthData>(t, 'POST', '/api/auth/refresh', { body: { refreshToken: token } });
 }
 
 /** A fresh access token of the organization's owner, for administrative steps. */
 export async function ownerToken(t: TestApp, org: ModelOrg): Promise<string> {
-  const answer = await api(t, 'POST', '/api/auth/login', {
+  const answer = await request<AuthData>(t, 'POST', '/api/auth/login', {
     body: { ...org.owner, refreshTokenInBody: true },
-    headers: { 'x-tenant-id': org.subdomain },
+    tenant: org.subdomain,
   });
   if (answer.status !== 200) throw new Error(`owner login of ${org.subdomain}: ${answer.status}`);
   return tokensOf(answer).accessToken;
@@ -164,7 +131,7 @@ export async function ownerToken(t: TestApp, org: ModelOrg): Promise<string> {
 export async function createOrg(t: TestApp, label: string, users: number): Promise<ModelOrg> {
   const subdomain = `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const owner = { email: `owner@${subdomain}.test`, password: PASSWORD };
-  const registered = await api(t, 'POST', '/api/auth/register', {
+  const registered = await request<AuthData>(t, 'POST', '/api/auth/register', {
     body: {
       organization: { name: `Org ${subdomain}`, subdomain },
       ...owner,
@@ -175,7 +142,7 @@ export async function createOrg(t: TestApp, label: string, users: number): Promi
   });
   if (registered.status !== 201) throw new Error(`register ${subdomain}: ${registered.status}`);
   const org: ModelOrg = {
-    id: (registered.body?.data as { organization: { id: string } }).organization.id,
+    id: registered.body.data.organization.id,
     subdomain,
     owner,
     active: true,
@@ -184,7 +151,7 @@ export async function createOrg(t: TestApp, label: string, users: number): Promi
   const token = tokensOf(registered).accessToken;
   for (let index = 0; index < users; index += 1) {
     const email = `user${index}@${subdomain}.test`;
-    const created = await api(t, 'POST', '/api/users', {
+    const created = await request<{ id: string }>(t, 'POST', '/api/users', {
       token,
       body: {
         email,
@@ -195,7 +162,7 @@ export async function createOrg(t: TestApp, label: string, users: number): Promi
       },
     });
     if (created.status !== 201) throw new Error(`create ${email}: ${created.status}`);
-    const id = (created.body?.data as { id: string }).id;
+    const id = created.body.data.id;
     org.users.push({ id, email, password: PASSWORD, org, active: true, sessions: [] });
   }
   return org;
@@ -211,13 +178,15 @@ export async function checkAll(t: TestApp, users: ModelUser[]): Promise<void> {
   const problems: string[] = [];
   await Promise.all(
     sessions.map(async (session) => {
-      const me = await api(t, 'GET', '/api/auth/me', { token: session.access });
-      const state = liveness(session, me.from, me.to);
-      if (state === 'live' && me.status !== 200)
-        problems.push(`live session ${session.id} of ${session.user.email}: /me ${me.status}`);
-      if (state === 'dead' && me.status !== 401)
-        problems.push(`ended session ${session.id} of ${session.user.email}: /me ${me.status}`);
-      if (state === 'unknown' && me.status === 401) session.ended = true;
+      const profile = await me(t, session.access);
+      const state = liveness(session, profile.from, profile.to);
+      if (state === 'live' && profile.status !== 200)
+        problems.push(`live session ${session.id} of ${session.user.email}: /me ${profile.status}`);
+      if (state === 'dead' && profile.status !== 401)
+        problems.push(
+          `ended session ${session.id} of ${session.user.email}: /me ${profile.status}`,
+        );
+      if (state === 'unknown' && profile.status === 401) session.ended = true;
       if (state !== 'dead') return;
       session.ended = true;
       const refreshed = await refresh(t, session);
@@ -234,12 +203,14 @@ export async function checkAll(t: TestApp, users: ModelUser[]): Promise<void> {
 async function checkListing(t: TestApp, user: ModelUser, problems: string[]): Promise<void> {
   const viewer = user.sessions.find(surelyLive);
   if (!viewer) return;
-  const answer = await api(t, 'GET', '/api/auth/sessions', { token: viewer.access });
+  const answer = await request<{ id: string }[]>(t, 'GET', '/api/auth/sessions', {
+    token: viewer.access,
+  });
   if (answer.status !== 200) {
     problems.push(`session list of ${user.email}: ${answer.status}`);
     return;
   }
-  const listed = new Set((answer.body?.data as { id: string }[]).map((session) => session.id));
+  const listed = new Set(answer.body.data.map((session) => session.id));
   for (const session of user.sessions) {
     const state = liveness(session, answer.from, answer.to);
     if (state === 'live' && !listed.has(session.id))

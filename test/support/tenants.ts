@@ -1,8 +1,8 @@
 import { PasswordHasher } from '../../src/security/password-hasher.service';
 import { SuperusersRepository } from '../../src/modules/platform/superusers.repository';
 import { canonicalEmail } from '../../src/security/email';
-import { PASSWORD, register } from './auth';
-import { call, unique } from './routes';
+import { type ApiResponse, type AuthData, PASSWORD, register, request } from './api-client';
+import { unique } from './backend';
 import type { TestApp } from './test-app';
 import { sessionIdOfAccessToken } from './tokens';
 
@@ -33,15 +33,8 @@ export interface Tenant {
   marker: string;
 }
 
-function expectStatus(
-  result: { status: number; text: string },
-  expected: number,
-  what: string,
-): void {
-  if (result.status !== expected)
-    throw new Error(
-      `${what}: expected ${expected}, got ${result.status} ${result.text.slice(0, 300)}`,
-    );
+function expectStatus(result: ApiResponse<unknown>, expected: number): void {
+  if (result.status !== expected) throw new Error(`expected ${expected}: ${result.describe()}`);
 }
 
 export async function createTenant(t: TestApp, label = 'org'): Promise<Tenant> {
@@ -67,19 +60,19 @@ export async function logIn(
   t: TestApp,
   account: Pick<Account, 'email' | 'password' | 'subdomain'>,
 ): Promise<Account> {
-  const result = account.subdomain
-    ? await call(t, 'POST', '/api/auth/login', {
-        body: { email: account.email, password: account.password },
-        headers: { 'x-tenant-id': account.subdomain },
-      })
-    : await call(t, 'POST', '/api/auth/superuser/login', {
-        body: { email: account.email, password: account.password },
-      });
-  expectStatus(result, 200, `login of ${account.email}`);
-  const token = (result.body as { data: { tokens: { accessToken: string }; user: { id: string } } })
-    .data.tokens.accessToken;
+  const result = await request<AuthData>(
+    t,
+    'POST',
+    account.subdomain ? '/api/auth/login' : '/api/auth/superuser/login',
+    {
+      body: { email: account.email, password: account.password },
+      tenant: account.subdomain,
+    },
+  );
+  expectStatus(result, 200);
+  const token = result.body.data.tokens.accessToken;
   return {
-    id: (result.body as { data: { user: { id: string } } }).data.user.id,
+    id: result.body.data.user.id,
     email: account.email,
     password: account.password,
     subdomain: account.subdomain,
@@ -96,7 +89,7 @@ export async function createUser(
   actor: Account = tenant.owner,
 ): Promise<Account> {
   const email = `user-${unique()}@${tenant.subdomain}.test`;
-  const created = await call(t, 'POST', '/api/users', {
+  const created = await request<{ id: string }>(t, 'POST', '/api/users', {
     token: actor.token,
     body: {
       email,
@@ -106,7 +99,7 @@ export async function createUser(
       roles,
     },
   });
-  expectStatus(created, 201, `POST /api/users ${JSON.stringify(roles)}`);
+  expectStatus(created, 201);
   return logIn(t, { email, password: PASSWORD, subdomain: tenant.subdomain });
 }
 
@@ -117,12 +110,12 @@ export async function createRole(
   actor: Account = tenant.owner,
 ): Promise<{ id: string; name: string }> {
   const name = `custom-${unique()}`;
-  const created = await call(t, 'POST', '/api/roles', {
+  const created = await request<{ id: string }>(t, 'POST', '/api/roles', {
     token: actor.token,
     body: { name, description: `${tenant.marker} role`, permissions },
   });
-  expectStatus(created, 201, `POST /api/roles ${JSON.stringify(permissions)}`);
-  return { id: (created.body as { data: { id: string } }).data.id, name };
+  expectStatus(created, 201);
+  return { id: created.body.data.id, name };
 }
 
 export async function createProduct(
@@ -131,7 +124,7 @@ export async function createProduct(
   actor: Account = tenant.owner,
 ): Promise<{ id: string; sku: string }> {
   const sku = `SKU-${unique()}`.toUpperCase();
-  const created = await call(t, 'POST', '/api/products', {
+  const created = await request<{ id: string }>(t, 'POST', '/api/products', {
     token: actor.token,
     body: {
       name: `${tenant.marker} product`,
@@ -140,8 +133,8 @@ export async function createProduct(
       description: `${tenant.marker} description`,
     },
   });
-  expectStatus(created, 201, 'POST /api/products');
-  return { id: (created.body as { data: { id: string } }).data.id, sku };
+  expectStatus(created, 201);
+  return { id: created.body.data.id, sku };
 }
 
 /** A platform superuser, created as `npm run superuser:create` does, and logged in. */

@@ -25,7 +25,6 @@ export interface TestApp {
   /** Every JSON log line the app wrote so far. */
   logs: LogLine[];
   database: TestDatabase;
-  request(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -59,7 +58,10 @@ export function testEnv(
   };
 }
 
-/** Boots the real app on a free port against a fresh database (and Redis, in mysql mode). */
+/**
+ * Boots the real app on a free port against a fresh database (and Redis, in mysql mode); call it
+ * with the client in api-client.ts.
+ */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const backend = options.backend ?? TEST_BACKEND;
   const ownsDatabase = !options.database;
@@ -88,7 +90,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     baseUrl,
     logs,
     database,
-    request: (path, init) => fetch(baseUrl + path, init),
     close: async () => {
       await app.close();
       if (ownsDatabase) await database.drop();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from './time';
 
 /**
  * A private `redis-server` for fault tests: they stop and restart it, which must never
@@ -55,8 +56,6 @@ function pingOnce(port: number): Promise<void> {
     socket.once('connect', () => socket.write('PING\r\n'));
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 class RedisServerProcess implements ThrowawayRedis {
   private child: ChildProcess | null = null;

@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import {
-  bearer,
-  json,
-  PASSWORD,
-  post,
-  register,
-  type Registered,
-} from '../../../test/support/auth';
+import { PASSWORD, register, type Registered, request } from '../../../test/support/api-client';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 import { TransactionRunner } from '../../database/transaction-runner.service';
 import { ErrorCode } from '../../http/error-codes';
@@ -179,13 +172,11 @@ describe('account tokens', () => {
     const user = await register(t);
     const reset = await issue(user);
     const verify = await issue(user, 'verify-email');
-    const response = await post(
-      t,
-      '/api/auth/change-password',
-      { currentPassword: PASSWORD, newPassword: 'An0ther-Tricky-Passw0rd' },
-      bearer(user.tokens.accessToken),
-    );
-    expect([response.status, (await json(response)).success]).toEqual([200, true]);
+    const response = await request(t, 'POST', '/api/auth/change-password', {
+      token: user.tokens.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: 'An0ther-Tricky-Passw0rd' },
+    });
+    expect([response.status, response.body.success]).toEqual([200, true]);
     expect(await outcome(user, 'reset-password', reset.token)).toBe(`410 ${ErrorCode.TOKEN_USED}`);
     expect(await outcome(user, 'verify-email', verify.token)).toBe('ok');
   });

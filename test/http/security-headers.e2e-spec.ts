@@ -1,0 +1,122 @@
+import { type ApiResponse, request } from '../support/api-client';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const ALLOWED = 'https://app.example.com';
+const ALSO_ALLOWED = 'http://localhost:5173';
+const FOREIGN = 'https://evil.example.net';
+
+/** Helmet headers on every response, CORS only for the CORS_ORIGINS allowlist. */
+describe('security headers and CORS', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { CORS_ORIGINS: `${ALLOWED}, ${ALSO_ALLOWED}` } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe.each([
+    ['/health', 200],
+    ['/api/does-not-exist', 404],
+    ['/api/docs', 200],
+  ])('on %s', (path, status) => {
+    let response: ApiResponse;
+    beforeAll(async () => {
+      response = await request(t, 'GET', path);
+    });
+
+    it('answers as expected', () => {
+      expect(response.status).toBe(status);
+    });
+
+    it('sends HSTS for one year with includeSubDomains', () => {
+      const hsts = response.headers.get('strict-transport-security') ?? '';
+      expect(hsts).toMatch(/max-age=31536000/);
+      expect(hsts).toMatch(/includeSubDomains/);
+    });
+
+    it('sends nosniff, a referrer policy and a frame ban', () => {
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+    });
+
+    it("sends a CSP with frame-ancestors 'none' and no inline scripts", () => {
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/default-src 'self'/);
+      expect(csp).toMatch(/frame-ancestors 'none'/);
+      expect(csp).toMatch(/object-src 'none'/);
+      const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+      expect(scriptSrc).not.toMatch(/unsafe-inline|unsafe-eval/);
+    });
+
+    it('does not advertise the server stack', () => {
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    });
+  });
+
+  describe('CORS', () => {
+    it.each([ALLOWED, ALSO_ALLOWED])(
+      'lets the listed origin %s in, with credentials',
+      async (origin) => {
+        const response = await request(t, 'GET', '/health', { headers: { origin } });
+        expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+        expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+        expect(response.headers.get('access-control-expose-headers')).toMatch(/X-Request-Id/i);
+        expect(response.headers.get('vary')).toMatch(/Origin/i);
+      },
+    );
+
+    it('answers a preflight from a listed origin', async () => {
+      const response = await request(t, 'OPTIONS', '/api/anything', {
+        headers: {
+          origin: ALLOWED,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
+      });
+      expect(response.status).toBeLessThan(300);
+      expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
+      expect(response.headers.get('access-control-allow-headers')).toMatch(/Authorization/i);
+    });
+
+    it.each([
+      ['a foreign origin', FOREIGN],
+      ['a listed origin on another scheme', 'http://app.example.com'],
+      ['a suffix look-alike', 'https://app.example.com.evil.net'],
+      ['the null origin', 'null'],
+    ])('gives %s no CORS headers at all', async (_case, origin) => {
+      const simple = await request(t, 'GET', '/health', { headers: { origin } });
+      expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+      expect(simple.headers.get('access-control-allow-credentials')).toBeNull();
+
+      const preflight = await request(t, 'OPTIONS', '/api/anything', {
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    });
+  });
+});
+
+describe('CORS with no CORS_ORIGINS', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('allows no cross-origin access by default', async () => {
+    expect(t.config.corsOrigins).toEqual([]);
+    const response = await request(t, 'GET', '/health', {
+      headers: { origin: 'http://localhost:3000' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
