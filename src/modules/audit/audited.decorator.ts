@@ -6,7 +6,7 @@ export const NOT_AUDITED = 'audit:not-audited';
 
 /**
  * The audit actions a mutating route writes (one row per successful call, one of these).
- * The audit walk (test/audit-walk.e2e-spec.ts) calls every mutating route and holds it to this.
+ * The audit walk (test/admin/audit-walk.e2e-spec.ts) calls every mutating route and holds it to this.
  */
 export const Audited = (...actions: AuditActionCode[]) => SetMetadata(AUDITED_ACTIONS, actions);
 
