@@ -455,7 +455,7 @@ export interface components {
          * @description Stable machine-readable code (src/http/error-codes.ts); clients may branch on it
          * @enum {string}
          */
-        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CSRF_REJECTED" | "TENANT_MISMATCH" | "TENANT_REQUIRED" | "NOT_FOUND" | "TENANT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_USED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CSRF_REJECTED" | "EMAIL_NOT_VERIFIED" | "TENANT_MISMATCH" | "TENANT_REQUIRED" | "NOT_FOUND" | "TENANT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_USED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
         /** @description One invalid field of a VALIDATION_ERROR */
         FieldErrorDto: {
             /**
@@ -632,6 +632,11 @@ export interface components {
              * Format: date-time
              * @example 2026-01-31T12:00:00.000Z
              */
+            emailVerifiedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
             lastLoginAt: string | null;
             /**
              * Format: date-time
@@ -787,6 +792,11 @@ export interface components {
              * Format: date-time
              * @example 2026-01-31T12:00:00.000Z
              */
+            emailVerifiedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
             lastLoginAt: string | null;
             /**
              * Format: date-time
@@ -918,6 +928,8 @@ export interface components {
             updatedAt: string;
             /** @enum {string} */
             status: "active" | "suspended";
+            /** @description Members must verify their email before they can sign in */
+            requireVerifiedEmail: boolean;
         };
         UpdateOrganizationDto: {
             /**
@@ -931,6 +943,8 @@ export interface components {
             };
             /** @example Acme Corporation */
             name?: string;
+            /** @description When true, members whose email is not verified cannot sign in (403 EMAIL_NOT_VERIFIED) */
+            requireVerifiedEmail?: boolean;
         };
         UpdateOrganizationStatusDto: {
             /** @enum {string} */
@@ -1449,6 +1463,24 @@ export interface operations {
                      *       "error": "INVALID_CREDENTIALS",
                      *       "message": "Invalid email or password",
                      *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "EMAIL_NOT_VERIFIED",
+                     *       "message": "Verify your email address first: follow the link in the verification email",
+                     *       "statusCode": 403,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
