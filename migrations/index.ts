@@ -4,6 +4,7 @@ import { CreateProducts1764172800000 } from './1764172800000-CreateProducts';
 import { CreateSuperusers1764259200000 } from './1764259200000-CreateSuperusers';
 import { RoleNameKeys1764432000000 } from './1764432000000-RoleNameKeys';
 import { CanonicalEmails1796160126376 } from './1796160126376-CanonicalEmails';
+import { CreateOutboxEvents1796173633248 } from './1796173633248-CreateOutboxEvents';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateSuperusers1764259200000,
   RoleNameKeys1764432000000,
   CanonicalEmails1796160126376,
+  CreateOutboxEvents1796173633248,
 ];

@@ -8,7 +8,9 @@ import { HealthModule } from './health/health.module';
 import { EnvelopeInterceptor } from './http/envelope.interceptor';
 import { GlobalExceptionFilter } from './http/exception.filter';
 import { AppValidationPipe } from './http/validation.pipe';
+import { JobsModule } from './jobs/jobs.module';
 import { KvModule } from './kv/kv.module';
+import { OutboxModule } from './outbox/outbox.module';
 import { AccessGuard } from './security/access.guard';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -39,6 +41,8 @@ export class AppModule {
         PlatformModule,
         SecurityModule,
         TenancyModule,
+        JobsModule,
+        OutboxModule,
         HealthModule,
         AuthModule,
         UsersModule,

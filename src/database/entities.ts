@@ -1,3 +1,4 @@
+import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { AuditLog } from '../modules/audit/audit-log.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { Superuser } from '../modules/platform/superuser.entity';
@@ -6,4 +7,4 @@ import { Role } from '../modules/roles/role.entity';
 import { User } from '../modules/users/user.entity';
 
 /** Every entity of the app, listed once so the app and the CLIs agree. */
-export const ENTITIES = [Organization, User, Role, AuditLog, Product, Superuser];
+export const ENTITIES = [Organization, User, Role, AuditLog, Product, Superuser, OutboxEvent];

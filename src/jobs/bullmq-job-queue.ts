@@ -69,7 +69,13 @@ export class BullMqJobQueue implements JobQueue {
 
   /** Resolves once Redis answers; boot fails when it cannot be reached. */
   async connect(): Promise<void> {
-    await this.guard(() => this.queue.waitUntilReady());
+    try {
+      await this.guard(() => this.queue.waitUntilReady());
+    } catch (error) {
+      // Nothing may keep reconnecting in the background of a boot that failed.
+      await this.close();
+      throw error;
+    }
   }
 
   async enqueue(request: JobRequest): Promise<{ id: string }> {
