@@ -16,6 +16,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ProductsModule } from './modules/products/products.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { PlatformJobsModule } from './modules/platform/platform-jobs.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { UsersModule } from './modules/users/users.module';
@@ -49,6 +50,7 @@ export class AppModule {
         RolesModule,
         OrganizationsModule,
         ProductsModule,
+        PlatformJobsModule,
         ...extraImports,
       ],
       // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.

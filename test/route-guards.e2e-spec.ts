@@ -117,6 +117,8 @@ describe('route guards: every route declares its access', () => {
     expect(platformOnly.map((route) => route.key)).toEqual([
       'GET /api/organizations',
       'PATCH /api/organizations/:id',
+      'GET /api/platform/jobs/failed',
+      'POST /api/platform/jobs/:id/retry',
     ]);
     expect(platformOnly.filter((route) => route.access.permissions.length > 0)).toEqual([]);
   });
