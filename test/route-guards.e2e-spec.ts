@@ -116,8 +116,8 @@ describe('route guards: every route declares its access', () => {
     const platformOnly = routes.filter((route) => route.access.platformOnly);
     expect(platformOnly.map((route) => route.key)).toEqual([
       'GET /api/organizations',
-      'PATCH /api/organizations/:id',
       'GET /api/platform/jobs/failed',
+      'PATCH /api/organizations/:id',
       'POST /api/platform/jobs/:id/retry',
     ]);
     expect(platformOnly.filter((route) => route.access.permissions.length > 0)).toEqual([]);

@@ -13,7 +13,7 @@ export class FailedJobResponseDto {
   @ApiUuidProperty() organizationId!: string;
   @ApiProperty({ maxLength: 200, example: 'outbox:0b7e1c52-5d7f-4b8e-9a57-2f1f5a0c7d11' })
   idempotencyKey!: string;
-  @ApiProperty({ type: 'integer', minimum: 1 }) attempts!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: 100 }) attempts!: number;
   @ApiProperty({ maxLength: 2000, example: 'connect ECONNREFUSED 127.0.0.1:587' })
   lastError!: string;
   @ApiTimestampProperty() failedAt!: string;
