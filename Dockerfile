@@ -40,6 +40,7 @@ EXPOSE 3000
 # (readiness is /health/ready). Node 22 has fetch built in, so the check needs no curl.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node as PID 1 receives SIGTERM itself and shuts down gracefully (src/main.ts). The operator
-# commands run in the same image: node dist/src/cli/{migration,seed,superuser-create}.js
+# node as PID 1 receives SIGTERM itself and shuts down gracefully (src/main.ts). The worker
+# process (node dist/src/worker.js) and the operator commands run in the same image:
+# node dist/src/cli/{migration,seed,superuser-create}.js
 CMD ["node", "dist/src/main.js"]

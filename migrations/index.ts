@@ -7,6 +7,7 @@ import { CanonicalEmails1796160126376 } from './1796160126376-CanonicalEmails';
 import { EmailVerification1796172946813 } from './1796172946813-EmailVerification';
 import { CreateMailDeliveries1796173291093 } from './1796173291093-CreateMailDeliveries';
 import { CreateAccountTokens1796173292181 } from './1796173292181-CreateAccountTokens';
+import { CreateOutboxEvents1796173633248 } from './1796173633248-CreateOutboxEvents';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   EmailVerification1796172946813,
   CreateMailDeliveries1796173291093,
   CreateAccountTokens1796173292181,
+  CreateOutboxEvents1796173633248,
 ];

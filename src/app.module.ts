@@ -8,13 +8,16 @@ import { HealthModule } from './health/health.module';
 import { EnvelopeInterceptor } from './http/envelope.interceptor';
 import { GlobalExceptionFilter } from './http/exception.filter';
 import { AppValidationPipe } from './http/validation.pipe';
+import { JobsModule } from './jobs/jobs.module';
 import { KvModule } from './kv/kv.module';
 import { MailModule } from './mail/mail.module';
+import { OutboxModule } from './outbox/outbox.module';
 import { AccessGuard } from './security/access.guard';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ProductsModule } from './modules/products/products.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { PlatformJobsModule } from './modules/platform/platform-jobs.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { UsersModule } from './modules/users/users.module';
@@ -41,12 +44,15 @@ export class AppModule {
         PlatformModule,
         SecurityModule,
         TenancyModule.forRoot(OrganizationsModule),
+        JobsModule,
+        OutboxModule,
         HealthModule,
         AuthModule,
         UsersModule,
         RolesModule,
         OrganizationsModule,
         ProductsModule,
+        PlatformJobsModule,
         ...extraImports,
       ],
       // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.

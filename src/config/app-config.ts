@@ -53,6 +53,15 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   tenantBaseDomain: string;
   docsEnabled: boolean;
+  jobs: {
+    /** This process runs job workers (WORKERS=inline, or the worker process). */
+    runWorkers: boolean;
+    maxAttempts: number;
+    backoffMs: number;
+    outboxPollIntervalMs: number;
+    /** BullMQ's key prefix, in braces so that every key of the queue shares one Redis Cluster slot. */
+    queuePrefix: string;
+  };
   /** True when SQLite and/or the in-process store are in use: one instance only. */
   embedded: boolean;
   /** SUPERUSER_EMAIL / SUPERUSER_PASSWORD: read by `npm run superuser:create` only, never defaulted. */
@@ -114,6 +123,9 @@ function crossChecks(
     }
   }
   const { JWT_REFRESH_EXPIRES_IN: refreshTtl, SESSION_MAX_AGE: maxAge } = values;
+  // The in-process queue lives in this process: nobody else could ever run its jobs.
+  if (values.WORKERS === 'off' && !env.REDIS_URL)
+    problems.push('WORKERS=off needs REDIS_URL: without it jobs run in this process only');
   if (maxAge === undefined) return;
   // A refresh token promised for longer than its session could live would be a lie.
   if (refreshTtl !== undefined && maxAge < refreshTtl)
@@ -174,6 +186,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     tenantBaseDomain: values.TENANT_BASE_DOMAIN,
     // The API map helps an attacker as much as a developer: production publishes it on request only.
     docsEnabled: values.DOCS_ENABLED ?? values.NODE_ENV !== 'production',
+    jobs: {
+      runWorkers: values.WORKERS === 'inline',
+      maxAttempts: values.JOB_MAX_ATTEMPTS,
+      backoffMs: values.JOB_BACKOFF,
+      outboxPollIntervalMs: values.OUTBOX_POLL_INTERVAL,
+      queuePrefix: `{${values.REDIS_KEY_PREFIX}jobs}`,
+    },
     embedded: database.kind === 'sqlite' || redisUrl === null,
     superuser: {
       email: values.SUPERUSER_EMAIL ?? null,

@@ -11,6 +11,20 @@ export function parseDurationSeconds(raw: string): number | null {
   return Number.isSafeInteger(value) && value > 0 ? value : null;
 }
 
+/**
+ * As parseDurationSeconds, in milliseconds, and also accepts `250ms`: job backoff and polling
+ * are timed below a second in tests.
+ */
+export function parseDurationMs(raw: string): number | null {
+  const millis = /^(\d+)ms$/.exec(raw.trim());
+  if (millis) {
+    const value = Number(millis[1]);
+    return Number.isSafeInteger(value) && value > 0 ? value : null;
+  }
+  const seconds = parseDurationSeconds(raw);
+  return seconds === null ? null : seconds * 1000;
+}
+
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
 
 /** Parses `1048576`, `512kb` or `1mb` into bytes. */

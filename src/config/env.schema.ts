@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseByteSize, parseDurationSeconds } from './duration';
+import { parseByteSize, parseDurationMs, parseDurationSeconds } from './duration';
 
 /**
  * Every environment variable the API reads, with its default and parser.
@@ -38,6 +38,13 @@ function duration(raw: string): Parsed<number> {
   return seconds === null
     ? fail(`must be a duration such as 15m, 3600s, 7d or a number of seconds, got "${raw}"`)
     : ok(seconds);
+}
+
+function durationMs(raw: string): Parsed<number> {
+  const ms = parseDurationMs(raw);
+  return ms === null
+    ? fail(`must be a duration such as 250ms, 5s, 1m or a number of seconds, got "${raw}"`)
+    : ok(ms);
 }
 
 function text(raw: string): Parsed<string> {
@@ -360,6 +367,29 @@ export const ENV_SCHEMA = {
       'bcrypt hashes computed at once per instance; more wait, so logins cannot starve other requests.',
     default: '2',
     parse: integer(1, 64),
+  },
+  WORKERS: {
+    description:
+      'inline: this process runs the job workers; off: it runs none (run `npm run worker` beside it; needs REDIS_URL).',
+    default: 'inline',
+    parse: oneOf('inline', 'off'),
+  },
+  JOB_MAX_ATTEMPTS: {
+    description: 'Attempts of a job before it is kept as failed (with its last error).',
+    default: '8',
+    parse: integer(1, 100),
+  },
+  JOB_BACKOFF: {
+    description:
+      'Wait before the second attempt of a failed job, doubling with each further attempt (with jitter).',
+    default: '5s',
+    parse: durationMs,
+  },
+  OUTBOX_POLL_INTERVAL: {
+    description:
+      'How often the outbox relay looks for events not yet queued (events committed here are queued at once).',
+    default: '1s',
+    parse: durationMs,
   },
   SUPERUSER_EMAIL: {
     description:

@@ -1,5 +1,6 @@
 import { MailDeliveryRecord } from '../mail/mail-delivery.entity';
 import { AccountToken } from '../modules/account-tokens/account-token.entity';
+import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { AuditLog } from '../modules/audit/audit-log.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { Superuser } from '../modules/platform/superuser.entity';
@@ -17,4 +18,5 @@ export const ENTITIES = [
   Superuser,
   AccountToken,
   MailDeliveryRecord,
+  OutboxEvent,
 ];

@@ -8,6 +8,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { RawResponse } from '../http/envelope';
+import { JOB_QUEUE, type JobQueue } from '../jobs/job-queue';
 import { KV_STORE, type KeyValueStore } from '../kv/kv-store';
 import { Public } from '../security/public.decorator';
 import { HealthResponseDto, LivenessResponseDto } from './health.dto';
@@ -34,6 +35,7 @@ export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(KV_STORE) private readonly kv: KeyValueStore,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
   @Get()
@@ -70,7 +72,7 @@ export class HealthController {
   @ApiOperation({
     operationId: 'checkReadiness',
     summary:
-      'Readiness: the database and the key-value store answer, so traffic may be routed here',
+      'Readiness: the database, the key-value store and the job queue answer, so traffic may be routed here',
   })
   @ApiOkResponse({ type: HealthResponseDto })
   @ApiServiceUnavailableResponse({
@@ -82,18 +84,22 @@ export class HealthController {
   }
 
   private async readiness(reply: FastifyReply): Promise<HealthResponseDto> {
-    const [databaseUp, kvUp] = await Promise.all([
+    const [databaseUp, kvUp, queueUp] = await Promise.all([
       answers(() => this.dataSource.query('SELECT 1')),
       answers(() => this.kv.ping()),
+      answers(() => this.jobs.ping()),
     ]);
     const embedded = this.kv.kind === 'memory';
+    const queueEmbedded = this.jobs.kind === 'memory';
     const body: HealthResponseDto = {
-      status: databaseUp && kvUp ? 'ok' : 'error',
+      status: databaseUp && kvUp && queueUp ? 'ok' : 'error',
       database: databaseUp ? 'connected' : 'disconnected',
       redis: embedded ? 'embedded' : kvUp ? 'connected' : 'disconnected',
+      jobQueue: queueEmbedded ? 'embedded' : queueUp ? 'connected' : 'disconnected',
       backends: {
         database: this.dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite',
         keyValueStore: embedded ? 'in-process' : 'redis',
+        jobQueue: queueEmbedded ? 'in-process' : 'bullmq',
       },
     };
     if (body.status !== 'ok') reply.status(HttpStatus.SERVICE_UNAVAILABLE);

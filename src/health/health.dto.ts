@@ -6,6 +6,9 @@ class HealthBackendsDto {
 
   @ApiProperty({ enum: ['redis', 'in-process'] })
   keyValueStore!: 'redis' | 'in-process';
+
+  @ApiProperty({ enum: ['bullmq', 'in-process'] })
+  jobQueue!: 'bullmq' | 'in-process';
 }
 
 export class HealthResponseDto {
@@ -21,6 +24,14 @@ export class HealthResponseDto {
     description: '`embedded` when REDIS_URL is unset and the in-process store is in use',
   })
   redis!: 'connected' | 'disconnected' | 'embedded';
+
+  @ApiProperty({
+    enum: ['connected', 'disconnected', 'embedded'],
+    example: 'connected',
+    description:
+      'The job queue (BullMQ on Redis); `embedded` when REDIS_URL is unset and jobs run in-process',
+  })
+  jobQueue!: 'connected' | 'disconnected' | 'embedded';
 
   @ApiProperty({ type: HealthBackendsDto })
   backends!: HealthBackendsDto;

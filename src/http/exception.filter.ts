@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { JobQueueUnavailableError } from '../jobs/job';
 import { KvUnavailableError } from '../kv/kv-store';
 import { LOGGER } from '../logging/logger';
 import { AppException, type FieldError } from './app-exception';
@@ -135,7 +136,11 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         message: status >= 500 ? 'Internal server error' : exception.message,
       };
     }
-    if (exception instanceof KvUnavailableError || isDatabaseUnavailable(exception)) {
+    if (
+      exception instanceof KvUnavailableError ||
+      exception instanceof JobQueueUnavailableError ||
+      isDatabaseUnavailable(exception)
+    ) {
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         code: ErrorCode.SERVICE_UNAVAILABLE,

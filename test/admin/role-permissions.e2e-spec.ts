@@ -49,6 +49,8 @@ const TABLE = `
   PATCH  /api/organizations/:id         403    403    403     2xx
   GET    /api/organizations/current     2xx    2xx    2xx     403
   PATCH  /api/organizations/current     2xx    403    403     403
+  GET    /api/platform/jobs/failed      403    403    403     2xx
+  POST   /api/platform/jobs/:id/retry   403    403    403     2xx
   GET    /api/products                  2xx    2xx    2xx     403
   POST   /api/products                  2xx    2xx    403     403
   DELETE /api/products/:id              2xx    2xx    403     403

@@ -53,7 +53,8 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
         status: 'ok',
         database: 'connected',
         redis: 'connected',
-        backends: { database: 'mysql', keyValueStore: 'redis' },
+        jobQueue: 'connected',
+        backends: { database: 'mysql', keyValueStore: 'redis', jobQueue: 'bullmq' },
       },
     });
   });
@@ -73,7 +74,8 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
           status: 'error',
           database: 'connected',
           redis: 'disconnected',
-          backends: { database: 'mysql', keyValueStore: 'redis' },
+          jobQueue: 'disconnected',
+          backends: { database: 'mysql', keyValueStore: 'redis', jobQueue: 'bullmq' },
         },
       });
     });
@@ -87,7 +89,12 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
     await redis.start();
     const answer = await healthUntil(t, 200, 8000);
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ status: 'ok', database: 'connected', redis: 'connected' });
+    expect(answer.body).toMatchObject({
+      status: 'ok',
+      database: 'connected',
+      redis: 'connected',
+      jobQueue: 'connected',
+    });
     expect((await health(t, '/health/ready')).status).toBe(200);
   });
 });
@@ -110,7 +117,8 @@ describeEmbeddedOnly('GET /health in embedded mode', () => {
         status: 'ok',
         database: 'connected',
         redis: 'embedded',
-        backends: { database: 'sqlite', keyValueStore: 'in-process' },
+        jobQueue: 'embedded',
+        backends: { database: 'sqlite', keyValueStore: 'in-process', jobQueue: 'in-process' },
       },
     });
   });

@@ -1,6 +1,7 @@
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { freePort } from './throwaway-redis';
+import { sleep } from './time';
 
 /** One message the sink accepted, parsed as a mail client would. */
 export interface ReceivedMail {
@@ -47,8 +48,6 @@ const addresses = (value: AddressObject | AddressObject[] | undefined): string[]
   (Array.isArray(value) ? value : value ? [value] : []).flatMap((group) =>
     group.value.map((entry) => entry.address ?? ''),
   );
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 class SmtpSinkServer implements SmtpSink {
   readonly user = 'sink-user';

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { JOB_QUEUE, type JobQueue } from '../../src/jobs/job-queue';
 import { PasswordHasher } from '../../src/security/password-hasher.service';
 import { SuperusersRepository } from '../../src/modules/platform/superusers.repository';
 import { canonicalEmail } from '../../src/security/email';
@@ -145,6 +147,27 @@ export async function createSuperuser(t: TestApp): Promise<Account> {
   return logIn(t, { email, password: PASSWORD });
 }
 
+/**
+ * A failed job of the organization: a job no handler takes fails at once, for good. Needs the
+ * app to run its workers (WORKERS=inline, the default).
+ */
+export async function createFailedJob(t: TestApp, tenant: Tenant): Promise<string> {
+  const queue = t.app.get<JobQueue>(JOB_QUEUE);
+  const { id } = await queue.enqueue({
+    name: 'walk.unhandled',
+    organizationId: tenant.id,
+    payload: { marker: tenant.marker },
+    idempotencyKey: `walk:${randomUUID()}`,
+  });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { items } = await queue.listFailed(1, 100);
+    if (items.some((job) => job.id === id)) return id;
+    if (Date.now() > deadline) throw new Error(`job ${id} did not fail within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export interface IdFixtureContext {
   t: TestApp;
   tenant: Tenant;
@@ -163,6 +186,7 @@ export const ID_FIXTURES: Record<string, (context: IdFixtureContext) => Promise<
   '/api/products/:id': async ({ t, tenant }) => (await createProduct(t, tenant)).id,
   '/api/auth/sessions/:id': async ({ t, caller }) => (await logIn(t, caller)).sessionId,
   '/api/organizations/:id': async ({ tenant }) => tenant.id,
+  '/api/platform/jobs/:id/retry': async ({ t, tenant }) => createFailedJob(t, tenant),
 };
 
 /** Path values for a route: `{ id }` from ID_FIXTURES; throws when the route has no fixture. */

@@ -112,7 +112,9 @@ describe('route guards: every route declares its access', () => {
     const platformOnly = routes.filter((route) => route.access.platformOnly);
     expect(platformOnly.map((route) => route.key)).toEqual([
       'GET /api/organizations',
+      'GET /api/platform/jobs/failed',
       'PATCH /api/organizations/:id',
+      'POST /api/platform/jobs/:id/retry',
     ]);
     expect(platformOnly.filter((route) => route.access.permissions.length > 0)).toEqual([]);
   });

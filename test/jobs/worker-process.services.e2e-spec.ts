@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JOB_QUEUE, type JobQueue } from '../../src/jobs/job-queue';
+import { register } from '../support/api-client';
+import { createMysqlDatabase, type TestDatabase, uniqueSuffix } from '../support/backend';
+import { ROOT, runProgram } from '../support/built-cli';
+import { JOB_TEST_ENV } from '../support/jobs-probe.module';
+import { waitFor } from '../support/time';
+import { type LogLine, startTestApp, testEnv, type TestApp } from '../support/test-app';
+
+/** The built worker, as `npm run worker` and the image run it. */
+const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
+
+/**
+ * The built worker's own entry point with one extra module: a handler that takes `payload.ms`
+ * and logs when it starts and ends. Plain JavaScript, decorators applied as functions.
+ */
+const LAUNCHER = `
+const { Module } = require(${JSON.stringify(join(ROOT, 'node_modules', '@nestjs', 'common'))});
+const { JobHandler } = require(${JSON.stringify(join(ROOT, 'dist', 'src', 'jobs', 'job-handler.decorator.js'))});
+const { runWorker } = require(${JSON.stringify(WORKER)});
+const line = (msg, job) => process.stdout.write(JSON.stringify({ level: 30, msg, jobId: job.id }) + '\\n');
+class SlowHandler {
+  async handle(job) {
+    line('slow job started', job);
+    await new Promise((resolve) => setTimeout(resolve, job.payload.ms));
+    line('slow job finished', job);
+  }
+}
+JobHandler('test.slow')(SlowHandler);
+class SlowModule {}
+Module({ providers: [SlowHandler] })(SlowModule);
+runWorker([SlowModule]);
+`;
+
+interface WorkerProcess {
+  child: ChildProcess;
+  logs: LogLine[];
+  exited: Promise<number | null>;
+}
+
+function startWorker(script: string, env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...env, PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const text of lines.filter((item) => item.trim())) logs.push(JSON.parse(text) as LogLine);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, logs, exited };
+}
+
+describe('the worker process (dist/src/worker.js)', () => {
+  let database: TestDatabase;
+  let dir: string;
+  let api: TestApp;
+  let env: Record<string, string>;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(WORKER))
+      throw new Error(`${WORKER} is missing: run \`npm run build\` first (\`npm test\` does)`);
+    database = await createMysqlDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'worker-launcher-'));
+    writeFileSync(join(dir, 'launcher.js'), LAUNCHER);
+    env = testEnv('mysql', database.url, {
+      ...JOB_TEST_ENV,
+      REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:`,
+      SHUTDOWN_TIMEOUT: '10s',
+    });
+    // The API side: serves, queues, runs no worker (so only the worker process can take the job).
+    api = await startTestApp({ database, env: { ...env, WORKERS: 'off' } });
+  });
+  afterEach(() => {
+    if (worker?.child.exitCode === null) worker.child.kill('SIGKILL');
+    worker = undefined;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on SIGTERM finishes the job in hand, then exits 0, and never listens for HTTP', async () => {
+    worker = startWorker(join(dir, 'launcher.js'), env);
+    const { logs } = worker;
+    await waitFor(() => logs.some((line) => line.msg === 'worker ready'), 20_000);
+    const organizationId = (await register(api)).organization.id;
+    const queue = api.app.get<JobQueue>(JOB_QUEUE);
+    const { id } = await queue.enqueue({
+      name: 'test.slow',
+      organizationId,
+      payload: { ms: 1500 },
+      idempotencyKey: `test:${randomUUID()}`,
+    });
+    await waitFor(() => logs.some((line) => line.msg === 'slow job started' && line.jobId === id));
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const messages = logs.map((line) => line.msg);
+    expect(messages.indexOf('slow job finished')).toBeGreaterThan(-1);
+    expect(messages.indexOf('slow job finished')).toBeLessThan(
+      messages.indexOf('worker shutdown complete'),
+    );
+    expect(messages.filter((msg) => msg?.startsWith('API listening'))).toEqual([]);
+    expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+  });
+
+  it('refuses to start without REDIS_URL', async () => {
+    const withoutRedis = Object.fromEntries(
+      Object.entries(env).filter(([key]) => key !== 'REDIS_URL'),
+    );
+    const result = await runProgram(['node', WORKER], { env: withoutRedis });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/needs REDIS_URL/);
+  });
+});
