@@ -1,19 +1,9 @@
 import 'reflect-metadata';
-import { ConfigValidationError, loadConfig } from './config/app-config';
-import { readProcessEnv } from './config/env';
 import { createApp, embeddedModeWarning } from './bootstrap/app.factory';
+import { exitGracefullyOnSignals, loadProcessConfig } from './bootstrap/process-lifecycle';
 
 async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(readProcessEnv());
-  } catch (error) {
-    if (error instanceof ConfigValidationError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadProcessConfig();
 
   const { app, logger } = await createApp(config);
   const warning = embeddedModeWarning(config);
@@ -24,30 +14,10 @@ async function bootstrap(): Promise<void> {
     );
   }
 
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    app
-      .close()
-      .then(() => {
-        logger.info('shutdown complete');
-        logger.flush();
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  exitGracefullyOnSignals(app, logger, config, {
+    prefix: '',
+    draining: 'finishing in-flight requests',
+  });
 
   await app.listen({ port: config.port, host: config.host });
   logger.info(

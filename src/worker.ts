@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { ConfigValidationError, loadConfig, type AppConfig } from './config/app-config';
-import { readProcessEnv } from './config/env';
+import { exitGracefullyOnSignals, loadProcessConfig } from './bootstrap/process-lifecycle';
+import type { AppConfig } from './config/app-config';
 import { createLogger, PinoNestLogger } from './logging/logger';
 
 /**
@@ -14,16 +14,7 @@ import { createLogger, PinoNestLogger } from './logging/logger';
  * the backends and exits 0.
  */
 export async function runWorker(extraImports: DynamicModule['imports'] = []): Promise<void> {
-  let loaded: AppConfig;
-  try {
-    loaded = loadConfig(readProcessEnv());
-  } catch (error) {
-    if (error instanceof ConfigValidationError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const loaded = loadProcessConfig();
   if (!loaded.redis.url) {
     process.stderr.write(
       'The worker process needs REDIS_URL; without it the API runs its jobs itself (WORKERS=inline).\n',
@@ -37,30 +28,10 @@ export async function runWorker(extraImports: DynamicModule['imports'] = []): Pr
     { logger: new PinoNestLogger(logger), abortOnError: false },
   );
 
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'worker shutting down: finishing the jobs in hand');
-    const deadline = setTimeout(() => {
-      logger.error('worker shutdown timed out; exiting (unfinished jobs run again elsewhere)');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    app
-      .close()
-      .then(() => {
-        logger.info('worker shutdown complete');
-        logger.flush();
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'worker shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  exitGracefullyOnSignals(app, logger, config, {
+    prefix: 'worker ',
+    draining: 'finishing the jobs in hand',
+  });
   logger.info('worker ready');
 }
 
