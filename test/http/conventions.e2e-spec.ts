@@ -147,6 +147,17 @@ describe('HTTP conventions', () => {
       await expectError(await request(t, 'DELETE', '/does-not-exist'), 404, 'NOT_FOUND');
     });
 
+    it('answers a path parameter over 100 characters with 400 BAD_REQUEST, not a 404', async () => {
+      const body = await expectError(
+        await request(t, 'GET', `/api/users/${'a'.repeat(101)}`),
+        400,
+        'BAD_REQUEST',
+      );
+      expect(body.message).toBe('A path parameter is longer than 100 characters');
+      // At the limit the router matches, and the guard answers as for any protected route.
+      expect((await request(t, 'GET', `/api/users/${'a'.repeat(100)}`)).status).toBe(401);
+    });
+
     it('answers malformed JSON with 400 MALFORMED_JSON', async () => {
       const response = await request(t, 'POST', '/api/probe/items', {
         headers: { 'content-type': 'application/json' },
