@@ -45,6 +45,7 @@ export const QUEUE_NAME = 'jobs';
  */
 export class BullMqJobQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
+  readonly durable = true;
   private readonly producer: Redis;
   private readonly queue: Queue<JobData>;
   private worker: Worker<JobData> | null = null;

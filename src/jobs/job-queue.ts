@@ -29,6 +29,14 @@ export type JobProcessor = (job: JobContext) => Promise<void>;
 
 export interface JobQueue {
   readonly kind: 'bullmq' | 'memory';
+  /**
+   * Whether a queued job outlives this process (BullMQ keeps it in Redis). The outbox relay marks
+   * an event dispatched as soon as a durable queue has its job, but for a queue that is not
+   * durable only once the job has settled, so a restart queues the unfinished ones again.
+   */
+  readonly durable: boolean;
+  /** Queues that are not durable: `listener` hears the key of each job that completed or failed for good. */
+  onSettled?(listener: (idempotencyKey: string) => void): void;
   /** Adds the job unless one with its idempotency key exists; the id is the same either way. */
   enqueue(request: JobRequest): Promise<{ id: string }>;
   /** Failed jobs, most recent failure first. */

@@ -38,6 +38,8 @@ function messageOf(error: unknown): string {
  */
 export class MemoryJobQueue implements JobQueue {
   readonly kind = 'memory' as const;
+  readonly durable = false;
+  private readonly settledListeners: ((idempotencyKey: string) => void)[] = [];
   private readonly jobs = new Map<string, StoredJob>();
   private processor: JobProcessor | null = null;
   private readonly running = new Set<Promise<void>>();
@@ -67,6 +69,10 @@ export class MemoryJobQueue implements JobQueue {
     });
     this.schedule();
     return { id };
+  }
+
+  onSettled(listener: (idempotencyKey: string) => void): void {
+    this.settledListeners.push(listener);
   }
 
   listFailed(page: number, limit: number): Promise<{ items: FailedJob[]; total: number }> {
@@ -153,15 +159,21 @@ export class MemoryJobQueue implements JobQueue {
   private settle(job: StoredJob, error: unknown): void {
     if (error === null) {
       Object.assign(job, { state: 'completed', finishedAt: new Date(), lastError: undefined });
+      this.announceSettled(job);
       return;
     }
     job.lastError = messageOf(error);
     if (error instanceof PermanentJobError || job.attemptsMade >= this.options.maxAttempts) {
       Object.assign(job, { state: 'failed', finishedAt: new Date() });
+      this.announceSettled(job);
       return;
     }
     job.state = 'delayed';
     job.runAt = Date.now() + backoffDelayMs(job.attemptsMade, this.options.backoffMs);
+  }
+
+  private announceSettled(job: StoredJob): void {
+    for (const listener of this.settledListeners) listener(job.context.idempotencyKey);
   }
 
   /** Completed jobs are kept as long as BullMQ keeps them, then their keys may be used again. */

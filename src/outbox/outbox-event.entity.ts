@@ -26,7 +26,7 @@ export class OutboxEvent {
   @Column({ name: 'created_at', type: 'datetime', precision: 3, update: false })
   createdAt!: Date;
 
-  /** Set once the queue has the job; null while the event waits. */
+  /** Set once a durable queue has the job (or an in-process job settled); null while the event waits. */
   @Column({ name: 'dispatched_at', type: 'datetime', precision: 3, nullable: true })
   dispatchedAt!: Date | null;
 

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { TransactionRunner } from '../database/transaction-runner.service';
@@ -17,6 +17,13 @@ import { OutboxEvent } from './outbox-event.entity';
 const BATCH_SIZE = 50;
 /** Longest wait before an event that could not be queued is tried again. */
 const MAX_RETRY_DELAY_MS = 60_000;
+/**
+ * With a queue that is not durable (in-process), how long a queued event waits before it is
+ * queued again, should its job not have settled by then: after a restart that is what brings
+ * the job back; while the process lives the queue's dedupe by key makes it a no-op.
+ */
+const UNSETTLED_RECHECK_MS = 60_000;
+const KEY_PREFIX = 'outbox:';
 
 function messageOf(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).slice(0, 500);
@@ -35,6 +42,10 @@ function messageOf(error: unknown): string {
  *
  * When the queue refuses (Redis down), the event stays, its attempts and error are counted,
  * and it is tried again after a doubling delay.
+ *
+ * The in-process queue of the embedded default holds its jobs in memory, so there an event is
+ * marked dispatched only once its job has settled (completed, or failed for good): a job cut
+ * short by a restart is queued again from its event, and committed work is never lost.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -51,7 +62,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.queue.durable) {
+      this.queue.onSettled?.((key) => this.settled(key));
+      // The queue starts empty: every event not marked settled lost its job with the last
+      // process, so all of them are due now. (An in-process queue serves one instance.)
+      await this.transactions.run((manager) =>
+        manager.update(OutboxEvent, { dispatchedAt: IsNull() }, { nextAttemptAt: new Date() }),
+      );
+    }
     this.timer = setInterval(() => this.wake(), this.config.jobs.outboxPollIntervalMs);
     this.timer.unref();
     this.wake();
@@ -92,6 +111,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
+  /** A job of the in-process queue settled: its event is done with. */
+  private settled(idempotencyKey: string): void {
+    if (!idempotencyKey.startsWith(KEY_PREFIX)) return;
+    const id = idempotencyKey.slice(KEY_PREFIX.length);
+    this.transactions
+      .run((manager) => manager.update(OutboxEvent, { id }, { dispatchedAt: new Date() }))
+      .catch((error: unknown) =>
+        // Harmless: the event is queued again later and the queue's dedupe keeps it one job.
+        this.logger.error({ err: error, outboxEventId: id }, 'outbox event not marked settled'),
+      );
+  }
+
   private async dispatchBatch(
     manager: EntityManager,
   ): Promise<{ claimed: number; dispatched: number; stalled: boolean }> {
@@ -114,7 +145,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           name: event.type,
           organizationId: event.organizationId,
           payload: event.payload,
-          idempotencyKey: `outbox:${event.id}`,
+          idempotencyKey: `${KEY_PREFIX}${event.id}`,
         });
       } catch (error) {
         const delay = Math.min(
@@ -136,7 +167,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       await manager.update(
         OutboxEvent,
         { id: event.id },
-        { attempts, dispatchedAt: new Date(), lastError: null },
+        this.queue.durable
+          ? { attempts, dispatchedAt: new Date(), lastError: null }
+          : {
+              attempts,
+              lastError: null,
+              nextAttemptAt: new Date(Date.now() + UNSETTLED_RECHECK_MS),
+            },
       );
       dispatched += 1;
     }
