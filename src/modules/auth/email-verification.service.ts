@@ -127,7 +127,7 @@ export class EmailVerificationService {
       ErrorCode.EMAIL_NOT_VERIFIED,
       mailed
         ? 'Verify your email address first: a new verification email is on its way'
-        : 'Verify your email address first: follow the link in the verification email sent a moment ago',
+        : 'Verify your email address first: follow the link in the verification email already sent',
     );
   }
 
