@@ -245,6 +245,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow the link of a verification email (the address is verified) or of an email-change email (the change applies) */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail yourself a new verification link (at most once a minute and 5 times a day) */
+        post: operations["resendVerificationEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to change your email address: a link goes to the new address, a notice to the current one; every other session ends
+         * @description The answer is the same whether or not the new address is taken. The change applies when the link is followed (POST /api/auth/email/verify).
+         */
+        post: operations["changeEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/me": {
         parameters: {
             query?: never;
@@ -579,7 +633,7 @@ export interface components {
              * @example user.roles.changed
              * @enum {string}
              */
-            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried";
+            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried";
             /** Format: uuid */
             userId: string | null;
             entityType: string | null;
@@ -816,6 +870,49 @@ export interface components {
              */
             newPassword: string;
             currentPassword: string;
+        };
+        EmailVerifiedResponseDto: {
+            /**
+             * Format: email
+             * @description The account's address, verified (after an email change: the new one)
+             * @example ada@acme.test
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            emailVerifiedAt: string;
+            /** @description True when the link was an email change's and the change applied */
+            emailChanged: boolean;
+        };
+        VerifyEmailDto: {
+            /**
+             * @description The `token` of the link in a verification or email-change email
+             * @example q3Jx2d0bVbS5mJ7n0cS1bq9X8pZtJk4uYw2Lr6Hh1aE
+             */
+            token: string;
+        };
+        EmailChangeRequestedResponseDto: {
+            /**
+             * Format: int32
+             * @description How many other sessions ended; this one stays signed in
+             * @example 2
+             */
+            otherSessionsEnded: number;
+        };
+        ChangeEmailDto: {
+            /**
+             * Format: email
+             * @description Stored and compared in canonical form: NFKC, lower-cased, trimmed; that form must be a valid address
+             * @example ada.new@acme.test
+             */
+            newEmail: string;
+            /**
+             * @description Your current password
+             * @example Demo-Passw0rd!
+             */
+            password: string;
         };
         UserResponseDto: {
             /** Format: uuid */
@@ -1117,7 +1214,7 @@ export interface operations {
                 page?: number;
                 limit?: number;
                 order?: "asc" | "desc";
-                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried";
+                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried";
                 userId?: string;
                 /** @description Events at or after this instant */
                 from?: string;
@@ -1535,7 +1632,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email */
+            /** @description EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email; a new verification email is sent (at most one a minute, 5 a day) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1545,7 +1642,7 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "error": "EMAIL_NOT_VERIFIED",
-                     *       "message": "Verify your email address first: follow the link in the verification email",
+                     *       "message": "Verify your email address first: a new verification email is on its way",
                      *       "statusCode": 403,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
@@ -2360,6 +2457,387 @@ export interface operations {
                 };
             };
             /** @description Too many wrong current passwords (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The organization to sign in to: its id or subdomain. Optional when the Host subdomain names it. */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["EmailVerifiedResponseDto"];
+                    };
+                };
+            };
+            /** @description TOKEN_INVALID: unknown, of another organization, not an email link, or mailed to an address the account no longer has; VALIDATION_ERROR; TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_INVALID",
+                     *       "message": "The link is not valid",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TENANT_NOT_FOUND",
+                     *       "message": "Organization not found",
+                     *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: an email change whose new address another account of the organization holds by now (the link stays usable) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "The new address already belongs to another account of this organization",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOKEN_EXPIRED or TOKEN_USED (used, or replaced by a newer link) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_USED",
+                     *       "message": "The link was already used or replaced by a newer one",
+                     *       "statusCode": 410,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many requests from this IP (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    resendVerificationEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; `data` is null */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        /**
+                         * @description Always null
+                         * @enum {object|null}
+                         */
+                        data: never | null;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: your address is already verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Your email address is already verified",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: one a minute, 5 a day; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    changeEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["EmailChangeRequestedResponseDto"];
+                    };
+                };
+            };
+            /** @description INVALID_CREDENTIALS: the password is wrong; VALIDATION_ERROR: a bad address, or your current one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INVALID_CREDENTIALS",
+                     *       "message": "The current password is wrong",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: too many wrong passwords, or more than one request a minute or 5 a day; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */

@@ -23,6 +23,14 @@ export class MailDelivery {
     private readonly dataSource: DataSource,
   ) {}
 
+  /**
+   * Whether a message went out under this key. A job that makes a token for its mail asks
+   * first, so a retry after the send issues no token that no mail carries.
+   */
+  sent(idempotencyKey: string): Promise<boolean> {
+    return this.dataSource.getRepository(MailDeliveryRecord).existsBy({ idempotencyKey });
+  }
+
   async deliver(
     idempotencyKey: string,
     organizationId: string,

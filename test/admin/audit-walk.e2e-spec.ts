@@ -2,10 +2,13 @@ import type { Type } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { AccountTokens } from '../../src/modules/account-tokens/account-tokens.service';
 import { AuditAction } from '../../src/modules/audit/audit-actions';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import { AUDITED_ACTIONS, NOT_AUDITED } from '../../src/modules/audit/audited.decorator';
 import { PLATFORM_OPERATOR } from '../../src/modules/audit/platform-principal';
+import { canonicalEmail } from '../../src/security/email';
+import { SystemScope } from '../../src/tenancy/system-scope.service';
 import { type ApiResponse, request } from '../support/api-client';
 import {
   type ApiOperation,
@@ -130,6 +133,29 @@ describe('audit walk: every mutating route writes its audit row', () => {
         .refreshToken;
       return { caller: undefined, body: { refreshToken } };
     },
+    'POST /api/auth/email/verify': async ({ tenant }) => {
+      // The token a verification email would carry, made as its job makes it.
+      const { token } = await t.app
+        .get(SystemScope)
+        .asTenant({ id: tenant.id, subdomain: tenant.subdomain }, 'audit walk', () =>
+          t.app
+            .get(AccountTokens)
+            .issue(
+              'verify-email',
+              { userId: tenant.owner.id, email: canonicalEmail(tenant.owner.email) },
+              600,
+            ),
+        );
+      return {
+        caller: undefined,
+        body: { token },
+        headers: { 'x-tenant-id': tenant.subdomain },
+        expectedActor: () => tenant.owner.id,
+      };
+    },
+    'POST /api/users/me/email': async ({ tenant }) => ({
+      body: { newEmail: `moved-${tenant.subdomain}@example.test`, password: tenant.owner.password },
+    }),
     'POST /api/auth/register': async () => ({
       expectedActor: (result) => result.json<{ user: { id: string } }>().data.user.id,
       expectedOrganization: (result) =>
@@ -178,6 +204,8 @@ describe('audit walk: every mutating route writes its audit row', () => {
       ...(plan.path.match(/[0-9a-f-]{36}/g) ?? []),
       typeof data?.id === 'string' ? data.id : undefined,
       plan.caller?.id,
+      // A public route acting on its caller's own account (a followed email link).
+      plan.expectedActor?.(result) ?? undefined,
       plan.tenant.id,
       plan.expectedOrganization?.(result) ?? undefined,
     ].filter((id): id is string => typeof id === 'string');

@@ -40,6 +40,7 @@ const TABLE = `
   endpoint                              admin  staff  client  superuser
   GET    /api/audit-logs                2xx    403    403     403
   POST   /api/auth/change-password      2xx    2xx    2xx     403
+  POST   /api/auth/email/resend         2xx    2xx    2xx     403
   POST   /api/auth/logout               2xx    2xx    2xx     2xx
   POST   /api/auth/logout-all           2xx    2xx    2xx     2xx
   GET    /api/auth/me                   2xx    2xx    2xx     2xx
@@ -68,6 +69,7 @@ const TABLE = `
   PATCH  /api/users/:id                 2xx    403    403     403
   GET    /api/users/me                  2xx    2xx    2xx     403
   PATCH  /api/users/me                  2xx    2xx    2xx     403
+  POST   /api/users/me/email            2xx    2xx    2xx     403
 `;
 
 type Column = BuiltInRoleName | typeof SUPERUSER_ROLE;

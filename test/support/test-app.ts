@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, type CreateAppOptions } from '../../src/bootstrap/app.factory';
@@ -66,7 +69,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const backend = options.backend ?? TEST_BACKEND;
   const ownsDatabase = !options.database;
   const database = options.database ?? (await createTestDatabase(backend));
-  const config = loadConfig(testEnv(backend, database.url, options.env));
+  // Without SMTP_URL mail becomes .eml files: in a folder of this app's own, not ./data/outbox.
+  const mailDir = mkdtempSync(join(tmpdir(), 'saas-api-mail-'));
+  const config = loadConfig(
+    testEnv(backend, database.url, { MAIL_OUTBOX_DIR: mailDir, ...options.env }),
+  );
   const logs: LogLine[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -93,6 +100,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.close();
       if (ownsDatabase) await database.drop();
+      rmSync(mailDir, { recursive: true, force: true });
     },
   };
 }

@@ -35,6 +35,7 @@ const PUBLIC_ROUTES = [
   'POST /api/auth/refresh',
   'POST /api/auth/register',
   'POST /api/auth/superuser/login',
+  'POST /api/auth/email/verify',
 ];
 
 /**

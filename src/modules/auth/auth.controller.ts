@@ -138,9 +138,9 @@ export class AuthController {
   )
   @ApiErrorResponse(403, {
     description:
-      'EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email',
+      'EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email; a new verification email is sent (at most one a minute, 5 a day)',
     code: ErrorCode.EMAIL_NOT_VERIFIED,
-    message: 'Verify your email address first: follow the link in the verification email',
+    message: 'Verify your email address first: a new verification email is on its way',
   })
   @ApiErrorResponse(404, {
     description: 'TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization',

@@ -8,7 +8,13 @@ import { AccountTokensModule } from '../account-tokens/account-tokens.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
+import { AccountMailLimit } from './account-mail-limit';
+import { EmailChangeMailJob, EmailChangedMailJob, VerifyEmailMailJob } from './account-email.jobs';
 import { AuthController } from './auth.controller';
+import { EmailChangeController } from './email-change.controller';
+import { EmailChangeService } from './email-change.service';
+import { EmailVerificationController } from './email-verification.controller';
+import { EmailVerificationService } from './email-verification.service';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottle } from './login-throttle';
@@ -55,7 +61,7 @@ import { TokenService } from './token.service';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, EmailVerificationController, EmailChangeController],
   providers: [
     {
       provide: JWT_KEY,
@@ -71,6 +77,12 @@ import { TokenService } from './token.service';
     RefreshService,
     LogoutService,
     PasswordChangeService,
+    AccountMailLimit,
+    EmailVerificationService,
+    EmailChangeService,
+    VerifyEmailMailJob,
+    EmailChangeMailJob,
+    EmailChangedMailJob,
   ],
   exports: [JWT_KEY],
 })

@@ -52,7 +52,7 @@ export class LoginThrottle {
   ) {}
 
   /** Counts requests per client; 429 with Retry-After past the limit. */
-  async limitByIp(action: 'login' | 'register'): Promise<void> {
+  async limitByIp(action: 'login' | 'register' | 'email-verify'): Promise<void> {
     const { value, ttlSeconds } = await this.kv.increment(
       AuthKeys.ipRate(action, this.client()),
       this.config.auth.ipRateWindowSeconds,

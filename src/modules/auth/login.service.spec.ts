@@ -1,4 +1,6 @@
 import type { CachedIdentity } from '../../context/identity';
+import { AppException } from '../../http/app-exception';
+import { ErrorCode } from '../../http/error-codes';
 import { PLATFORM_ID } from '../../context/platform';
 import type { TenantRef } from '../../context/request-context';
 import { canonicalEmail } from '../../security/email';
@@ -15,6 +17,7 @@ import type { UsersRepository } from '../users/users.repository';
 import type { LoginDto } from './dto/auth.dto';
 import { type LoginThrottle, tooManyRequests } from './login-throttle';
 import { LoginService } from './login.service';
+import type { EmailVerificationService } from './email-verification.service';
 import type { IssuedSession, SessionIssuer } from './session-issuer.service';
 
 type ThrottleMock = jest.Mocked<
@@ -88,6 +91,7 @@ describe('LoginService', () => {
   let hasher: jest.Mocked<Pick<PasswordHasher, 'verify'>>;
   let audit: jest.Mocked<Pick<AuditService, 'record'>>;
   let issuer: jest.Mocked<Pick<SessionIssuer, 'open'>>;
+  let verification: jest.Mocked<Pick<EmailVerificationService, 'refuseLogin'>>;
   let service: LoginService;
 
   beforeEach(() => {
@@ -120,6 +124,12 @@ describe('LoginService', () => {
         refreshToken: 'refresh',
       })),
     };
+    verification = {
+      refuseLogin: jest.fn(
+        async (_user: User) =>
+          new AppException(403, ErrorCode.EMAIL_NOT_VERIFIED, 'Verify your email address'),
+      ),
+    };
     service = new LoginService(
       throttle as unknown as LoginThrottle,
       organizations as unknown as OrganizationsRepository,
@@ -128,6 +138,7 @@ describe('LoginService', () => {
       hasher as unknown as PasswordHasher,
       audit as unknown as AuditService,
       issuer as unknown as SessionIssuer,
+      verification as unknown as EmailVerificationService,
     );
   });
 
@@ -136,24 +147,22 @@ describe('LoginService', () => {
   describe('organizations that require a verified email', () => {
     beforeEach(() => organizations.findById.mockResolvedValue(organization('active', true)));
 
-    it('refuses an unverified user with the right password: 403 EMAIL_NOT_VERIFIED, audited, no session', async () => {
+    it('refuses an unverified user with the right password: 403 EMAIL_NOT_VERIFIED (audited and mailed there), no session', async () => {
       await expect(service.login(login(), TENANT)).rejects.toMatchObject({
         status: 403,
         code: 'EMAIL_NOT_VERIFIED',
       });
       expect(issuer.open).not.toHaveBeenCalled();
-      expect(audit.record).toHaveBeenCalledWith(
-        expect.objectContaining({
-          action: AuditAction.LOGIN_FAILED,
-          metadata: { email: EMAIL, reason: 'email_not_verified' },
-        }),
+      expect(verification.refuseLogin).toHaveBeenCalledWith(
+        expect.objectContaining({ id: 'user-1', email: EMAIL }),
       );
       // The password was right: the attempt is given back, so retrying cannot lock the owner out.
       expect(throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
     });
 
-    it('says nothing about verification to a wrong password: the same 401 as ever', async () => {
+    it('says nothing about verification to a wrong password: the same 401 as ever, and no mail', async () => {
       await expect(service.login(login('wrong password'), TENANT)).rejects.toMatchObject(INVALID);
+      expect(verification.refuseLogin).not.toHaveBeenCalled();
     });
 
     it('signs in a verified user', async () => {

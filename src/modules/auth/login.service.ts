@@ -11,6 +11,7 @@ import { SuperusersRepository } from '../platform/superusers.repository';
 import { identityOf, platformIdentityOf } from '../sessions/identity.service';
 import { UsersRepository } from '../users/users.repository';
 import type { LoginDto } from './dto/auth.dto';
+import { EmailVerificationService } from './email-verification.service';
 import { LoginThrottle } from './login-throttle';
 import { type IssuedSession, SessionIssuer } from './session-issuer.service';
 
@@ -32,6 +33,7 @@ export class LoginService {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly issuer: SessionIssuer,
+    private readonly verification: EmailVerificationService,
   ) {}
 
   async login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession> {
@@ -75,20 +77,9 @@ export class LoginService {
     }
 
     await this.throttle.loginSucceeded(tenant.id, email);
-    if (organization.requireVerifiedEmail && !user.emailVerifiedAt) {
-      // Said only after the password matched, so it reveals nothing to a guesser.
-      await this.audit.record({
-        action: AuditAction.LOGIN_FAILED,
-        organizationId: tenant.id,
-        userId: user.id,
-        metadata: { email, reason: 'email_not_verified' },
-      });
-      throw new AppException(
-        HttpStatus.FORBIDDEN,
-        ErrorCode.EMAIL_NOT_VERIFIED,
-        'Verify your email address first: follow the link in the verification email',
-      );
-    }
+    // Said only after the password matched, so it reveals nothing to a guesser.
+    if (organization.requireVerifiedEmail && !user.emailVerifiedAt)
+      throw await this.verification.refuseLogin(user);
     user.lastLoginAt = new Date();
     await this.users.update(user.id, { lastLoginAt: user.lastLoginAt });
     const session = await this.issuer.open(identityOf(user, organization));

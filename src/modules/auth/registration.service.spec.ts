@@ -18,6 +18,7 @@ import type { RegisterDto } from './dto/auth.dto';
 import { type LoginThrottle, tooManyRequests } from './login-throttle';
 import { RegistrationService } from './registration.service';
 import type { IssuedSession, SessionIssuer } from './session-issuer.service';
+import type { OutboxService } from '../../outbox/outbox.service';
 
 const ORG = '33333333-3333-4333-8333-333333333333';
 const manager = {} as EntityManager;
@@ -43,6 +44,7 @@ describe('RegistrationService', () => {
   let hasher: jest.Mocked<Pick<PasswordHasher, 'hash'>>;
   let audit: jest.Mocked<Pick<AuditService, 'record'>>;
   let issuer: jest.Mocked<Pick<SessionIssuer, 'open'>>;
+  let outbox: jest.Mocked<Pick<OutboxService, 'record'>>;
   /** Whether each transaction committed (true) or rolled back (false). */
   let committed: boolean[];
   /** `committed` as it was when the session was opened. */
@@ -73,6 +75,7 @@ describe('RegistrationService', () => {
     users.transactional.mockReturnValue(users as unknown as UsersRepository);
     hasher = { hash: jest.fn(async (password: string) => `bcrypt:${password}`) };
     audit = { record: jest.fn().mockResolvedValue(undefined) };
+    outbox = { record: jest.fn().mockResolvedValue(undefined) };
     committed = [];
     committedAtOpen = undefined;
     issuer = {
@@ -116,6 +119,7 @@ describe('RegistrationService', () => {
       audit as unknown as AuditService,
       issuer as unknown as SessionIssuer,
       systemScope as SystemScope,
+      outbox,
     );
   });
 
@@ -151,6 +155,10 @@ describe('RegistrationService', () => {
         },
         manager,
       ],
+    ]);
+    // The verification mail is an event of the same transaction: no account, no mail.
+    expect(outbox.record.mock.calls).toEqual([
+      [manager, { type: 'mail.verify-email', organizationId: ORG, payload: { userId: 'user-1' } }],
     ]);
     expect(committed).toEqual([true]);
     expect(committedAtOpen).toEqual([true]);

@@ -6,6 +6,7 @@ import {
 } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
+import { OutboxService } from '../../outbox/outbox.service';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { ADMIN_ROLE } from '../../security/permissions';
 import { SystemScope } from '../../tenancy/system-scope.service';
@@ -18,6 +19,7 @@ import { RolesRepository } from '../roles/roles.repository';
 import { identityOf } from '../sessions/identity.service';
 import { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
+import { verifyEmailEvent } from './account-email.jobs';
 import type { RegisterDto } from './dto/auth.dto';
 import { LoginThrottle } from './login-throttle';
 import { type IssuedSession, SessionIssuer } from './session-issuer.service';
@@ -50,7 +52,10 @@ export const RESERVED_SUBDOMAINS = new Set([
   'dev',
 ]);
 
-/** Sign-up: a new organization, its built-in roles and its first admin, in one transaction. */
+/**
+ * Sign-up: a new organization, its built-in roles and its first admin, in one transaction with
+ * the event that mails the admin a verification link.
+ */
 @Injectable()
 export class RegistrationService {
   constructor(
@@ -63,6 +68,7 @@ export class RegistrationService {
     private readonly audit: AuditService,
     private readonly issuer: SessionIssuer,
     private readonly systemScope: SystemScope,
+    private readonly outbox: OutboxService,
   ) {}
 
   async register(
@@ -109,6 +115,7 @@ export class RegistrationService {
                 roles: [roles[ADMIN_ROLE]],
               }),
             );
+            await this.outbox.record(manager, verifyEmailEvent(organization.id, user.id));
             await this.audit.record(
               {
                 action: AuditAction.REGISTERED,
