@@ -23,6 +23,11 @@ export class MailDelivery {
     private readonly dataSource: DataSource,
   ) {}
 
+  /** Whether a message was already sent under this key: a job checks before making a new token. */
+  wasSent(idempotencyKey: string): Promise<boolean> {
+    return this.dataSource.getRepository(MailDeliveryRecord).existsBy({ idempotencyKey });
+  }
+
   async deliver(
     idempotencyKey: string,
     organizationId: string,

@@ -72,6 +72,7 @@ import { TokenService } from './token.service';
     LogoutService,
     PasswordChangeService,
   ],
-  exports: [JWT_KEY],
+  // SessionIssuer: invitations sign the new user in as login does.
+  exports: [JWT_KEY, SessionIssuer],
 })
 export class AuthModule {}
