@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, type CreateAppOptions } from '../../src/bootstrap/app.factory';
@@ -51,6 +54,8 @@ export function testEnv(
     JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
     DATABASE_URL: databaseUrl,
     DB_RUN_MIGRATIONS: 'true',
+    // Mail without SMTP_URL lands here, never in the working tree's ./data/outbox.
+    MAIL_OUTBOX_DIR: join(tmpdir(), `saas-api-outbox-${uniqueSuffix()}`),
     ...(backend === 'mysql'
       ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` }
       : {}),
@@ -93,6 +98,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.close();
       if (ownsDatabase) await database.drop();
+      if (!options.env?.MAIL_OUTBOX_DIR)
+        rmSync(config.mail.outboxDir, { recursive: true, force: true });
     },
   };
 }
