@@ -6,7 +6,8 @@ import { AuditAction } from '../../src/modules/audit/audit-actions';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import { AUDITED_ACTIONS, NOT_AUDITED } from '../../src/modules/audit/audited.decorator';
 import { PLATFORM_OPERATOR } from '../../src/modules/audit/platform-principal';
-import { type ApiResponse, request } from '../support/api-client';
+import { type ApiResponse, PASSWORD, request } from '../support/api-client';
+import { createInvitation, invitationToken, inviteeEmail } from '../support/invitations';
 import {
   type ApiOperation,
   apiOperations,
@@ -78,6 +79,8 @@ interface Plan {
   /** The row's actor and organization when the response alone cannot say. */
   expectedActor?: (result: ApiResponse) => string | null;
   expectedOrganization?: (result: ApiResponse) => string | null;
+  /** Ids a row may name as its entity that neither the path nor the response carries. */
+  entityIds?: string[];
 }
 
 describe('audit walk: every mutating route writes its audit row', () => {
@@ -103,8 +106,28 @@ describe('audit walk: every mutating route writes its audit row', () => {
   const declarationOf = (route: NestRoute): AuditDeclaration => audit.get(route.handler) ?? {};
   const auditRows = () => t.app.get(DataSource).getRepository(AuditLog).find();
 
+  /** An invitation of the tenant and the token its email carries. */
+  const invitationLink = async (tenant: Tenant) => {
+    const email = inviteeEmail('walk');
+    const id = await createInvitation(t, tenant.owner.token, email);
+    return { id, token: await invitationToken({ outboxDir: t.config.mail.outboxDir }, email) };
+  };
+
   /** Requests the OpenAPI examples cannot make valid on their own: real credentials and tokens. */
   const SPECIAL: Record<string, (plan: Plan) => Promise<Partial<Plan>>> = {
+    'POST /api/invitations/preview': async ({ tenant }) => ({
+      body: { token: (await invitationLink(tenant)).token },
+      headers: { 'x-tenant-id': tenant.subdomain },
+    }),
+    'POST /api/invitations/accept': async ({ tenant }) => {
+      const { id, token } = await invitationLink(tenant);
+      return {
+        body: { token, firstName: 'Walk', lastName: 'Invitee', password: PASSWORD },
+        headers: { 'x-tenant-id': tenant.subdomain },
+        expectedActor: (result) => result.json<{ user: { id: string } }>().data.user.id,
+        entityIds: [id],
+      };
+    },
     'POST /api/auth/login': async ({ tenant }) => ({
       caller: undefined,
       body: { email: tenant.owner.email, password: tenant.owner.password },
@@ -180,6 +203,7 @@ describe('audit walk: every mutating route writes its audit row', () => {
       plan.caller?.id,
       plan.tenant.id,
       plan.expectedOrganization?.(result) ?? undefined,
+      ...(plan.entityIds ?? []),
     ].filter((id): id is string => typeof id === 'string');
     type Expected = Partial<Pick<AuditLog, 'organizationId' | 'userId' | 'ip' | 'userAgent'>>;
     const check = (row: AuditLog, expected: Expected, label: string) => {

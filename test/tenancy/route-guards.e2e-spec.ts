@@ -35,6 +35,8 @@ const PUBLIC_ROUTES = [
   'POST /api/auth/refresh',
   'POST /api/auth/register',
   'POST /api/auth/superuser/login',
+  'POST /api/invitations/accept',
+  'POST /api/invitations/preview',
 ];
 
 /**
