@@ -149,6 +149,8 @@ describe('invitations: invite, receive the mail, preview, accept', () => {
       token: acme.tokens.accessToken,
     });
     expect([resent.status, resent.body.data.status]).toEqual([200, 'pending']);
+    // Dead as soon as the resend answers, before the new mail is even made.
+    expect(refusal(await preview(first))).toBe(`410 ${ErrorCode.TOKEN_USED}`);
     expect(Date.parse(resent.body.data.expiresAt)).toBeGreaterThan(Date.parse(before));
     const second = await tokenFor(email, 2);
     expect(second).not.toBe(first);
