@@ -535,6 +535,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invitations of your organization (needs users.read); expired ones are pending past expiresAt */
+        get: operations["listInvitations"];
+        put?: never;
+        /** Invite someone by email with roles (needs users.create; you can only grant permissions you hold); the email goes out at once */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a pending invitation; its link stops working (needs users.create) */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a new link with a fresh expiry; the previous link stops working (needs users.create) */
+        post: operations["resendInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What an invitation link offers, without using it up (organization named as for login) */
+        post: operations["previewInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation: creates the user with the invitation's email and roles (email verified) and signs them in
+         * @description Organization, email and roles come from the invitation; a body naming them is refused. The refresh token is a cookie, or in the body with refreshTokenInBody, as at login.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -543,7 +632,7 @@ export interface components {
          * @description Stable machine-readable code (src/http/error-codes.ts); clients may branch on it
          * @enum {string}
          */
-        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CSRF_REJECTED" | "EMAIL_NOT_VERIFIED" | "TENANT_MISMATCH" | "TENANT_REQUIRED" | "NOT_FOUND" | "TENANT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_USED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CSRF_REJECTED" | "EMAIL_NOT_VERIFIED" | "TENANT_MISMATCH" | "TENANT_REQUIRED" | "NOT_FOUND" | "TENANT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_USED" | "INVITATION_REVOKED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
         /** @description One invalid field of a VALIDATION_ERROR */
         FieldErrorDto: {
             /**
@@ -633,7 +722,7 @@ export interface components {
              * @example user.roles.changed
              * @enum {string}
              */
-            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried";
+            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted";
             /** Format: uuid */
             userId: string | null;
             entityType: string | null;
@@ -1199,6 +1288,107 @@ export interface components {
              */
             createdAt: string;
         };
+        InvitationResponseDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            /**
+             * @example [
+             *       "staff"
+             *     ]
+             */
+            roles: unknown[];
+            /** @enum {string} */
+            status: "pending" | "accepted" | "revoked" | "expired";
+            /**
+             * Format: uuid
+             * @description The user who sent the invitation
+             */
+            invitedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            acceptedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string;
+        };
+        CreateInvitationDto: {
+            /**
+             * Format: email
+             * @description Stored and compared in canonical form: NFKC, lower-cased, trimmed; that form must be a valid address
+             * @example grace@acme.test
+             */
+            email: string;
+            /**
+             * @description Role names of this organization; you can only grant permissions you hold
+             * @example [
+             *       "staff"
+             *     ]
+             */
+            roles: unknown[];
+        };
+        InvitationPreviewOrganizationDto: {
+            /** @example Acme Inc. */
+            name: string;
+        };
+        InvitationPreviewResponseDto: {
+            /**
+             * Format: email
+             * @example grace@acme.test
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            expiresAt: string;
+            organization: components["schemas"]["InvitationPreviewOrganizationDto"];
+        };
+        InvitationTokenDto: {
+            /**
+             * @description The token of the link in the invitation email (`?token=`)
+             * @example q9Xr1v3m4kZ8p0T2wL6yH5sB7nC1dF3gJ4aE9uQ0iO8
+             */
+            token: string;
+        };
+        AcceptInvitationDto: {
+            /**
+             * @description The token of the link in the invitation email (`?token=`)
+             * @example q9Xr1v3m4kZ8p0T2wL6yH5sB7nC1dF3gJ4aE9uQ0iO8
+             */
+            token: string;
+            /**
+             * @description 8+ characters, at most 72 bytes, not a common password
+             * @example correct horse battery staple
+             */
+            password: string;
+            /** @description Non-browser clients: return the refresh token in the body instead of a cookie */
+            refreshTokenInBody?: boolean;
+            /** @example Grace */
+            firstName: string;
+            /** @example Hopper */
+            lastName: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1214,7 +1404,7 @@ export interface operations {
                 page?: number;
                 limit?: number;
                 order?: "asc" | "desc";
-                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried";
+                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted";
                 userId?: string;
                 /** @description Events at or after this instant */
                 from?: string;
@@ -5687,6 +5877,770 @@ export interface operations {
                      *       "error": "SERVICE_UNAVAILABLE",
                      *       "message": "A backing service is unavailable; try again shortly",
                      *       "statusCode": 503,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                order?: "asc" | "desc";
+                sort?: "createdAt" | "email" | "expiresAt";
+                /** @description "expired": pending, but past expiresAt */
+                status?: "pending" | "accepted" | "revoked" | "expired";
+            };
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, with pagination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["InvitationResponseDto"][];
+                        pagination: components["schemas"]["PaginationDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: bad page, limit (1-100), sort, order or status */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Needs permission users.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInvitationDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["InvitationResponseDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR (details per field), including an unknown role */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description FORBIDDEN: the roles would grant a permission you do not hold
+             *
+             *     Needs permission users.create (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: the email already belongs to a user of this organization, or has a pending invitation (resend it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Conflicts with the current state",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                /** @description The invitation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["InvitationResponseDto"];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST: the id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description FORBIDDEN: the invitation grants a permission you do not hold
+             *
+             *     Needs permission users.create (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such invitation in your organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Invitation not found",
+                     *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: the invitation was already accepted or revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Conflicts with the current state",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    resendInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                /** @description The invitation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["InvitationResponseDto"];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST: the id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description FORBIDDEN: the invitation grants a permission you do not hold
+             *
+             *     Needs permission users.create (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such invitation in your organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Invitation not found",
+                     *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: the invitation was already accepted or revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Conflicts with the current state",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    previewInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The organization to sign in to: its id or subdomain. Optional when the Host subdomain names it. */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationTokenDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["InvitationPreviewResponseDto"];
+                    };
+                };
+            };
+            /** @description TOKEN_INVALID: unknown token, or one of another organization or purpose; VALIDATION_ERROR (details per field); TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_INVALID",
+                     *       "message": "The link is not valid",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOKEN_USED (accepted, or replaced by a resent link), TOKEN_EXPIRED, or INVITATION_REVOKED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_USED",
+                     *       "message": "The link was already used or replaced by a newer one",
+                     *       "statusCode": 410,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many attempts from this IP or for this invitation (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The organization to sign in to: its id or subdomain. Optional when the Host subdomain names it. */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["AuthResponseDto"];
+                    };
+                };
+            };
+            /** @description TOKEN_INVALID: unknown token, or one of another organization or purpose; VALIDATION_ERROR (details per field); TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_INVALID",
+                     *       "message": "The link is not valid",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: a user with this email joined the organization meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Conflicts with the current state",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOKEN_USED (accepted, or replaced by a resent link), TOKEN_EXPIRED, or INVITATION_REVOKED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_USED",
+                     *       "message": "The link was already used or replaced by a newer one",
+                     *       "statusCode": 410,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many attempts from this IP or for this invitation (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */

@@ -15,6 +15,7 @@ import { OutboxModule } from './outbox/outbox.module';
 import { AccessGuard } from './security/access.guard';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { InvitationsModule } from './modules/invitations/invitations.module';
 import { ProductsModule } from './modules/products/products.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { PlatformJobsModule } from './modules/platform/platform-jobs.module';
@@ -53,6 +54,7 @@ export class AppModule {
         OrganizationsModule,
         ProductsModule,
         PlatformJobsModule,
+        InvitationsModule,
         ...extraImports,
       ],
       // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.

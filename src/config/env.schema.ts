@@ -353,7 +353,7 @@ export const ENV_SCHEMA = {
   },
   AUTH_IP_RATE_LIMIT: {
     description:
-      'Login and register requests allowed per client (IPv4 address or IPv6 /64) within AUTH_IP_RATE_WINDOW.',
+      'Login, register and invitation preview/accept requests allowed per client (IPv4 address or IPv6 /64) within AUTH_IP_RATE_WINDOW; each route counts separately.',
     default: '30',
     parse: integer(1, 1_000_000),
   },

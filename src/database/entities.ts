@@ -2,6 +2,7 @@ import { MailDeliveryRecord } from '../mail/mail-delivery.entity';
 import { AccountToken } from '../modules/account-tokens/account-token.entity';
 import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { AuditLog } from '../modules/audit/audit-log.entity';
+import { Invitation } from '../modules/invitations/invitation.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { Superuser } from '../modules/platform/superuser.entity';
 import { Product } from '../modules/products/product.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   AccountToken,
   MailDeliveryRecord,
   OutboxEvent,
+  Invitation,
 ];

@@ -123,7 +123,8 @@ const ERROR_DEFAULTS: Record<ErrorStatus, ErrorDefault> = {
     message: 'Conflicts with the current state',
   },
   410: {
-    description: 'TOKEN_EXPIRED or TOKEN_USED: the link of an email can no longer be used',
+    description:
+      'TOKEN_EXPIRED or TOKEN_USED: the link of an email no longer works; ask for a new one',
     code: ErrorCode.TOKEN_USED,
     message: 'The link was already used or replaced by a newer one',
   },

@@ -9,7 +9,8 @@ import { AUDITED_ACTIONS, NOT_AUDITED } from '../../src/modules/audit/audited.de
 import { PLATFORM_OPERATOR } from '../../src/modules/audit/platform-principal';
 import { canonicalEmail } from '../../src/security/email';
 import { SystemScope } from '../../src/tenancy/system-scope.service';
-import { type ApiResponse, request } from '../support/api-client';
+import { type ApiResponse, PASSWORD, request } from '../support/api-client';
+import { createInvitation, invitationToken, inviteeEmail } from '../support/invitations';
 import {
   type ApiOperation,
   apiOperations,
@@ -81,6 +82,8 @@ interface Plan {
   /** The row's actor and organization when the response alone cannot say. */
   expectedActor?: (result: ApiResponse) => string | null;
   expectedOrganization?: (result: ApiResponse) => string | null;
+  /** Ids a row may name as its entity that neither the path nor the response carries. */
+  entityIds?: string[];
 }
 
 describe('audit walk: every mutating route writes its audit row', () => {
@@ -106,8 +109,28 @@ describe('audit walk: every mutating route writes its audit row', () => {
   const declarationOf = (route: NestRoute): AuditDeclaration => audit.get(route.handler) ?? {};
   const auditRows = () => t.app.get(DataSource).getRepository(AuditLog).find();
 
+  /** An invitation of the tenant and the token its email carries. */
+  const invitationLink = async (tenant: Tenant) => {
+    const email = inviteeEmail('walk');
+    const id = await createInvitation(t, tenant.owner.token, email);
+    return { id, token: await invitationToken({ outboxDir: t.config.mail.outboxDir }, email) };
+  };
+
   /** Requests the OpenAPI examples cannot make valid on their own: real credentials and tokens. */
   const SPECIAL: Record<string, (plan: Plan) => Promise<Partial<Plan>>> = {
+    'POST /api/invitations/preview': async ({ tenant }) => ({
+      body: { token: (await invitationLink(tenant)).token },
+      headers: { 'x-tenant-id': tenant.subdomain },
+    }),
+    'POST /api/invitations/accept': async ({ tenant }) => {
+      const { id, token } = await invitationLink(tenant);
+      return {
+        body: { token, firstName: 'Walk', lastName: 'Invitee', password: PASSWORD },
+        headers: { 'x-tenant-id': tenant.subdomain },
+        expectedActor: (result) => result.json<{ user: { id: string } }>().data.user.id,
+        entityIds: [id],
+      };
+    },
     'POST /api/auth/login': async ({ tenant }) => ({
       caller: undefined,
       body: { email: tenant.owner.email, password: tenant.owner.password },
@@ -208,6 +231,7 @@ describe('audit walk: every mutating route writes its audit row', () => {
       plan.expectedActor?.(result) ?? undefined,
       plan.tenant.id,
       plan.expectedOrganization?.(result) ?? undefined,
+      ...(plan.entityIds ?? []),
     ].filter((id): id is string => typeof id === 'string');
     type Expected = Partial<Pick<AuditLog, 'organizationId' | 'userId' | 'ip' | 'userAgent'>>;
     const check = (row: AuditLog, expected: Expected, label: string) => {

@@ -46,6 +46,10 @@ const TABLE = `
   GET    /api/auth/me                   2xx    2xx    2xx     2xx
   GET    /api/auth/sessions             2xx    2xx    2xx     2xx
   DELETE /api/auth/sessions/:id         2xx    2xx    2xx     2xx
+  GET    /api/invitations               2xx    2xx    403     403
+  POST   /api/invitations               2xx    403    403     403
+  DELETE /api/invitations/:id           2xx    403    403     403
+  POST   /api/invitations/:id/resend    2xx    403    403     403
   GET    /api/organizations             403    403    403     2xx
   PATCH  /api/organizations/:id         403    403    403     2xx
   GET    /api/organizations/current     2xx    2xx    2xx     403

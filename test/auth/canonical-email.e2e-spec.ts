@@ -236,14 +236,20 @@ describeMysqlOnly('email columns on MariaDB / MySQL', () => {
   });
 
   it('compare byte for byte (binary collation), as SQLite does', async () => {
-    const rows: { table: string; collation: string }[] = await t.app.get(DataSource).query(
-      `SELECT table_name AS \`table\`, collation_name AS collation FROM information_schema.columns
-       WHERE table_schema = DATABASE() AND column_name = 'email' ORDER BY table_name`,
-    );
+    const rows: { table: string; column: string; collation: string }[] = await t.app
+      .get(DataSource)
+      .query(
+        `SELECT table_name AS \`table\`, column_name AS \`column\`, collation_name AS collation
+         FROM information_schema.columns
+         WHERE table_schema = DATABASE() AND column_name IN ('email', 'pending_email')
+         ORDER BY table_name, column_name`,
+      );
     expect(rows).toEqual([
-      { table: 'account_tokens', collation: 'utf8mb4_bin' },
-      { table: 'superusers', collation: 'utf8mb4_bin' },
-      { table: 'users', collation: 'utf8mb4_bin' },
+      { table: 'account_tokens', column: 'email', collation: 'utf8mb4_bin' },
+      { table: 'invitations', column: 'email', collation: 'utf8mb4_bin' },
+      { table: 'invitations', column: 'pending_email', collation: 'utf8mb4_bin' },
+      { table: 'superusers', column: 'email', collation: 'utf8mb4_bin' },
+      { table: 'users', column: 'email', collation: 'utf8mb4_bin' },
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 
 const LIST_OPERATIONS = [
   'GET /api/audit-logs',
+  'GET /api/invitations',
   'GET /api/organizations',
   'GET /api/platform/jobs/failed',
   'GET /api/products',

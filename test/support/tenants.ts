@@ -5,6 +5,7 @@ import { SuperusersRepository } from '../../src/modules/platform/superusers.repo
 import { canonicalEmail } from '../../src/security/email';
 import { type ApiResponse, type AuthData, PASSWORD, register, request } from './api-client';
 import { unique } from './backend';
+import { createInvitation } from './invitations';
 import type { TestApp } from './test-app';
 import { sessionIdOfAccessToken } from './tokens';
 
@@ -187,6 +188,8 @@ export const ID_FIXTURES: Record<string, (context: IdFixtureContext) => Promise<
   '/api/auth/sessions/:id': async ({ t, caller }) => (await logIn(t, caller)).sessionId,
   '/api/organizations/:id': async ({ tenant }) => tenant.id,
   '/api/platform/jobs/:id/retry': async ({ t, tenant }) => createFailedJob(t, tenant),
+  '/api/invitations/:id': async ({ t, tenant }) => createInvitation(t, tenant.owner.token),
+  '/api/invitations/:id/resend': async ({ t, tenant }) => createInvitation(t, tenant.owner.token),
 };
 
 /** Path values for a route: `{ id }` from ID_FIXTURES; throws when the route has no fixture. */

@@ -54,6 +54,7 @@ export function testEnv(
     JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
     DATABASE_URL: databaseUrl,
     DB_RUN_MIGRATIONS: 'true',
+    // Mail without SMTP_URL lands here, never in the working tree's ./data/outbox.
     ...(backend === 'mysql'
       ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` }
       : {}),

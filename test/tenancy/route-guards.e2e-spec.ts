@@ -36,6 +36,8 @@ const PUBLIC_ROUTES = [
   'POST /api/auth/register',
   'POST /api/auth/superuser/login',
   'POST /api/auth/email/verify',
+  'POST /api/invitations/accept',
+  'POST /api/invitations/preview',
 ];
 
 /**

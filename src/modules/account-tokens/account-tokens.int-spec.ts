@@ -5,6 +5,8 @@ import { startTestApp, type TestApp } from '../../../test/support/test-app';
 import { TransactionRunner } from '../../database/transaction-runner.service';
 import { ErrorCode } from '../../http/error-codes';
 import { canonicalEmail } from '../../security/email';
+import { Invitation } from '../invitations/invitation.entity';
+import { InvitationsRepository } from '../invitations/invitations.repository';
 import { SystemScope } from '../../tenancy/system-scope.service';
 import { MissingTenantContextError } from '../../tenancy/tenant-context';
 import { AccountToken, type AccountTokenPurpose } from './account-token.entity';
@@ -127,8 +129,23 @@ describe('account tokens', () => {
   });
 
   it('revokes an invitation token by its invitation', async () => {
-    const invitationId = '00000000-0000-4000-8000-000000000001';
     const email = canonicalEmail('invitee@example.com');
+    // Written directly, without the outbox event, so no send job makes tokens of its own.
+    const { id: invitationId } = await as(a, () =>
+      t.app.get(InvitationsRepository).insert(
+        Object.assign(new Invitation(), {
+          email,
+          pendingEmail: email,
+          status: 'pending',
+          invitedBy: null,
+          sendCount: 1,
+          expiresAt: new Date(Date.now() + 600_000),
+          acceptedAt: null,
+          revokedAt: null,
+          roles: [],
+        }),
+      ),
+    );
     const { token } = await as(a, () =>
       tokens.issue('invitation', { invitationId, email }, tokens.ttlSeconds('invitation')),
     );

@@ -130,6 +130,22 @@ export class AccountTokens {
     throw new AccountTokenError(ErrorCode.TOKEN_USED);
   }
 
+  /**
+   * What a token was issued for and whether it still works, without using it up (a page that
+   * shows what the link will do before the person acts). Null for a token that consume() would
+   * call TOKEN_INVALID: unknown, malformed, of another purpose or of another organization.
+   */
+  async inspect(
+    purpose: AccountTokenPurpose,
+    token: string,
+  ): Promise<{ record: AccountTokenRecord; state: 'live' | 'used' | 'expired' } | null> {
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null;
+    const row = await this.tokens.findByHash(hashToken(token));
+    if (!row || row.purpose !== purpose) return null;
+    const state = row.usedAt ? 'used' : row.expiresAt.getTime() <= Date.now() ? 'expired' : 'live';
+    return { record: toRecord(row), state };
+  }
+
   /** Kills every live token of this purpose for the user or invitation; returns how many. */
   revoke(
     purpose: AccountTokenPurpose,

@@ -50,7 +50,7 @@ import {
   clearRefreshCookie,
   CSRF_HEADER,
   REFRESH_COOKIE,
-  setRefreshCookie,
+  sessionTokens,
 } from './refresh-cookie';
 
 const InvalidCredentials = (description: string) =>
@@ -74,13 +74,7 @@ export class AuthController {
 
   /** Browsers get the refresh token as a cookie; clients that asked for it get it in the body instead. */
   private tokens(issued: IssuedSession, reply: FastifyReply, inBody: boolean): TokensResponseDto {
-    if (!inBody) setRefreshCookie(reply, this.config, issued.refreshToken);
-    return {
-      accessToken: issued.accessToken,
-      tokenType: 'Bearer',
-      expiresIn: issued.expiresIn,
-      ...(inBody ? { refreshToken: issued.refreshToken } : {}),
-    };
+    return sessionTokens(issued, reply, this.config, inBody);
   }
 
   @Post('register')

@@ -84,6 +84,7 @@ import { TokenService } from './token.service';
     EmailChangeMailJob,
     EmailChangedMailJob,
   ],
-  exports: [JWT_KEY],
+  // SessionIssuer: invitations sign the new user in as login does.
+  exports: [JWT_KEY, SessionIssuer],
 })
 export class AuthModule {}

@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
+import type { TokensResponseDto } from './dto/auth-response.dto';
+import type { IssuedSession } from './session-issuer.service';
 
 export const REFRESH_COOKIE = 'refresh_token';
 export const REFRESH_COOKIE_PATH = '/api/auth';
@@ -17,6 +19,25 @@ export function setRefreshCookie(reply: FastifyReply, config: AppConfig, token: 
     path: REFRESH_COOKIE_PATH,
     maxAge: config.jwt.refreshTtlSeconds,
   });
+}
+
+/**
+ * The tokens of a new session as every sign-in answers them: browsers get the refresh token
+ * as a cookie, clients that asked for it (refreshTokenInBody) get it in the body instead.
+ */
+export function sessionTokens(
+  issued: IssuedSession,
+  reply: FastifyReply,
+  config: AppConfig,
+  inBody: boolean,
+): TokensResponseDto {
+  if (!inBody) setRefreshCookie(reply, config, issued.refreshToken);
+  return {
+    accessToken: issued.accessToken,
+    tokenType: 'Bearer',
+    expiresIn: issued.expiresIn,
+    ...(inBody ? { refreshToken: issued.refreshToken } : {}),
+  };
 }
 
 export function clearRefreshCookie(reply: FastifyReply, config: AppConfig): void {

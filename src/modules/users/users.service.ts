@@ -16,7 +16,7 @@ import { AuditService } from '../audit/audit.service';
 import { SessionControl } from '../sessions/session-control';
 import { assertHoldsAll } from '../roles/permission-hierarchy';
 import type { Role } from '../roles/role.entity';
-import { roleNameKey } from '../roles/role-name';
+import { permissionsOf, rolesToGrant } from '../roles/role-grants';
 import { RolesRepository } from '../roles/roles.repository';
 import type {
   CreateUserDto,
@@ -61,8 +61,6 @@ function updateAction(before: UserSnapshot, after: UserSnapshot): AuditActionCod
   return AuditAction.USER_UPDATED;
 }
 
-const permissionsOf = (roles: Role[]): string[] => roles.flatMap((role) => role.permissions);
-
 /**
  * User administration inside the caller's organization. Nobody acts on a user holding a
  * permission they lack, or grants one (permission-hierarchy.ts); the last active admin stays.
@@ -98,7 +96,7 @@ export class UsersService {
 
   async create(dto: CreateUserDto, actor: Principal): Promise<UserResponseDto> {
     const { email } = dto;
-    const roles = await this.rolesToGrant(this.roles, dto.roles, actor);
+    const roles = await rolesToGrant(this.roles, dto.roles, actor);
     if (await this.users.findByEmail(email)) throw emailTaken();
     // Hashed before the transaction: bcrypt's cost must not hold a connection (or SQLite's queue).
     const passwordHash = await this.hasher.hash(dto.password);
@@ -147,7 +145,7 @@ export class UsersService {
       if (!current) throw notFound();
       assertHoldsAll(actor, permissionsOf(current.roles), 'change a user who holds');
       const roles = dto.roles
-        ? await this.rolesToGrant(this.roles.transactional(manager), dto.roles, actor)
+        ? await rolesToGrant(this.roles.transactional(manager), dto.roles, actor)
         : current.roles;
       const status = dto.status ?? current.status;
       await this.assertAdminRemains(manager, current, roles, status);
@@ -211,28 +209,6 @@ export class UsersService {
     });
     await this.sessions.invalidateIdentity(updated.organizationId, updated.id);
     return UserResponseDto.from(updated);
-  }
-
-  /** Resolves role names and refuses to grant any permission the actor does not hold. */
-  private async rolesToGrant(
-    roles: RolesRepository,
-    names: string[],
-    actor: Principal,
-  ): Promise<Role[]> {
-    const found = await roles.findByNames(names);
-    const unknown = names.filter(
-      (name) => !found.some((role) => role.nameKey === roleNameKey(name)),
-    );
-    if (unknown.length > 0) {
-      throw new AppException(
-        HttpStatus.BAD_REQUEST,
-        ErrorCode.VALIDATION_ERROR,
-        'Validation failed',
-        [{ field: 'roles', messages: [`unknown roles: ${unknown.join(', ')}`] }],
-      );
-    }
-    assertHoldsAll(actor, permissionsOf(found), 'grant');
-    return found;
   }
 
   /**
