@@ -18,6 +18,7 @@ import { JOB_TEST_ENV } from '../support/jobs-probe.module';
 import { outboxMails, tokenFromLink } from '../support/mail-links';
 import { type ReceivedMail, startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { WALK_ENV } from '../support/tenants';
+import { createInvitation } from '../support/invitations';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { sleep, waitFor } from '../support/time';
 
@@ -65,18 +66,20 @@ describe('email verification', () => {
       .emailVerifiedAt;
   const asTenant = <T>(owner: Registered, work: () => Promise<T>) =>
     t.app.get(SystemScope).asTenant(owner.organization, 'test', work);
-  const issue = (owner: Registered, purpose: AccountToken['purpose'], email = owner.email) =>
-    asTenant(owner, () =>
-      t.app
-        .get(AccountTokens)
-        .issue(
-          purpose,
-          purpose === 'invitation'
-            ? { invitationId: owner.user.id, email: canonicalEmail(email) }
-            : { userId: owner.user.id, email: canonicalEmail(email) },
-          600,
-        ),
+  const issue = async (
+    owner: Registered,
+    purpose: AccountToken['purpose'],
+    email = owner.email,
+  ): Promise<{ token: string }> => {
+    // An invitation token belongs to a real invitation (a foreign key).
+    const subject =
+      purpose === 'invitation'
+        ? { invitationId: await createInvitation(t, owner.tokens.accessToken) }
+        : { userId: owner.user.id };
+    return asTenant(owner, () =>
+      t.app.get(AccountTokens).issue(purpose, { ...subject, email: canonicalEmail(email) }, 600),
     );
+  };
 
   it('register mails a link; following it verifies the address, shown on /me and in the user list; a second use is 410', async () => {
     const owner = await register(t);
