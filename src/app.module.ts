@@ -13,6 +13,7 @@ import { KvModule } from './kv/kv.module';
 import { MailModule } from './mail/mail.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { AccessGuard } from './security/access.guard';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ProductsModule } from './modules/products/products.module';
@@ -53,6 +54,7 @@ export class AppModule {
         OrganizationsModule,
         ProductsModule,
         PlatformJobsModule,
+        ApiKeysModule,
         ...extraImports,
       ],
       // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.

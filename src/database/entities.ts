@@ -7,6 +7,7 @@ import { Superuser } from '../modules/platform/superuser.entity';
 import { Product } from '../modules/products/product.entity';
 import { Role } from '../modules/roles/role.entity';
 import { User } from '../modules/users/user.entity';
+import { ApiKey } from '../modules/api-keys/api-key.entity';
 
 /** Every entity of the app, listed once so the app and the CLIs agree. */
 export const ENTITIES = [
@@ -19,4 +20,5 @@ export const ENTITIES = [
   AccountToken,
   MailDeliveryRecord,
   OutboxEvent,
+  ApiKey,
 ];
