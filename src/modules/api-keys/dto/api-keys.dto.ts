@@ -9,8 +9,8 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
-  Length,
   MaxLength,
+  MinLength,
 } from 'class-validator';
 import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
 import { PageQueryDto } from '../../../http/pagination.dto';
@@ -29,10 +29,16 @@ const PERMISSIONS_PROPERTY = {
 const PREFIX_LENGTH = 32;
 
 export class CreateApiKeyDto {
-  /** What the key is for, to recognise it in the list @example 'Nightly stock sync' */
+  @ApiProperty({
+    minLength: 1,
+    maxLength: MAX_API_KEY_NAME_LENGTH,
+    example: 'Nightly stock sync',
+    description: 'What the key is for, to recognise it in the list; trimmed',
+  })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
-  @Length(1, MAX_API_KEY_NAME_LENGTH)
+  @MinLength(1)
+  @MaxLength(MAX_API_KEY_NAME_LENGTH)
   name!: string;
 
   @ApiProperty({
