@@ -14,8 +14,11 @@ import { sessionIdOfAccessToken } from './tokens';
  * it is created the way `npm run superuser:create` does, through the repository).
  */
 
-/** Login and register are limited per client IP; the walks log in hundreds of times from 127.0.0.1. */
-export const WALK_ENV = { AUTH_IP_RATE_LIMIT: '1000000' };
+/**
+ * Login and register are limited per client IP, API keys per key; the walks log in hundreds of
+ * times from 127.0.0.1 and call every route with one key.
+ */
+export const WALK_ENV = { AUTH_IP_RATE_LIMIT: '1000000', API_KEY_RATE_LIMIT: '1000000' };
 
 export interface Account {
   id: string;

@@ -3,10 +3,10 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ApiKey } from '../../src/modules/api-keys/api-key.entity';
 import { Authenticated, PlatformOnly } from '../../src/security/decorators';
-import { API_KEY_FORBIDDEN_PERMISSIONS, API_KEY_PERMISSIONS } from '../../src/security/permissions';
+import { API_KEY_PERMISSIONS } from '../../src/security/permissions';
 import { request, type RequestOptions } from '../support/api-client';
 import { fillPath } from '../support/openapi';
-import { type NestRoute, nestRoutes, type RouteAccess } from '../support/routes';
+import { keyMayCall, type NestRoute, nestRoutes } from '../support/routes';
 import { createApiKey, createTenant, type Tenant, WALK_ENV } from '../support/tenants';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -15,15 +15,6 @@ import { startTestApp, type TestApp } from '../support/test-app';
  * permission a key can hold reaches exactly the routes that let keys in, and nothing else; a
  * key that is not a live key of this environment reaches nothing at all.
  */
-
-/** Whether AccessGuard lets a key holding every grantable permission through, from the route's declaration. */
-function keyMayCall(access: RouteAccess): boolean {
-  if (access.platformOnly) return false;
-  if (access.authenticated) return access.authenticated.apiKey;
-  return !access.permissions.some((code) =>
-    (API_KEY_FORBIDDEN_PERMISSIONS as readonly string[]).includes(code),
-  );
-}
 
 /** A request to the route that would pass validation if the guard let it through. */
 function requestPath(route: NestRoute): string {
@@ -40,7 +31,7 @@ describe('route guards: what an API key reaches on every route', () => {
   let everything: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { ...WALK_ENV, API_KEY_RATE_LIMIT: '1000000' } });
+    t = await startTestApp({ env: WALK_ENV });
     routes = nestRoutes(t.app);
     owner = await createTenant(t);
     everything = (await createApiKey(t, owner, API_KEY_PERMISSIONS)).key;
