@@ -184,7 +184,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current user and organization (from the session cache) */
+        /**
+         * The current user or API key, and the organization
+         * @description For a user: `user`, from the session cache. For an API key: `apiKey`, with the key’s own permissions; `user` is null.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -404,7 +407,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your organization (any authenticated user) */
+        /** Your organization (any authenticated user, or an API key of it) */
         get: operations["getCurrentOrganization"];
         put?: never;
         post?: never;
@@ -624,6 +627,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's API keys, revoked ones included (needs api_keys.manage)
+         * @description Newest first by default. The keys themselves are never shown again.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key (needs api_keys.manage; only permissions you hold)
+         * @description The answer holds the key itself, `sk_<env>_<publicId>_<secret>`, this once: only an HMAC of its secret is stored.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key (needs api_keys.manage)
+         * @description Its next request is refused (401) on every instance. Revoking a revoked key answers 200 and changes nothing.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -722,7 +769,7 @@ export interface components {
              * @example user.roles.changed
              * @enum {string}
              */
-            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted";
+            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
             /** Format: uuid */
             userId: string | null;
             entityType: string | null;
@@ -810,7 +857,7 @@ export interface components {
              *       "products.read"
              *     ]
              */
-            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read" | "api_keys.manage")[];
             /** Format: uuid */
             organizationId: string;
             /**
@@ -921,8 +968,29 @@ export interface components {
              */
             sessionsEnded: number;
         };
+        ApiKeyIdentityResponseDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example Nightly stock sync */
+            name: string;
+            /**
+             * @description The key's own permissions: the only ones its requests have
+             * @example [
+             *       "products.read"
+             *     ]
+             */
+            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+        };
         MeResponseDto: {
-            user: components["schemas"]["AuthUserResponseDto"];
+            /**
+             * @description tenant: a user of the organization; platform: a superuser; api_key: an API key
+             * @enum {string}
+             */
+            kind: "tenant" | "platform" | "api_key";
+            /** @description The signed-in user; null for an API key */
+            user: components["schemas"]["AuthUserResponseDto"] | null;
+            /** @description The API key; null for a user */
+            apiKey: components["schemas"]["ApiKeyIdentityResponseDto"] | null;
             organization: components["schemas"]["AuthOrganizationResponseDto"];
         };
         SessionResponseDto: {
@@ -1091,7 +1159,7 @@ export interface components {
              *       "products.read"
              *     ]
              */
-            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read" | "api_keys.manage")[];
             /**
              * Format: date-time
              * @example 2026-01-31T12:00:00.000Z
@@ -1116,7 +1184,7 @@ export interface components {
              *       "products.read"
              *     ]
              */
-            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read" | "api_keys.manage")[];
             /** @example Reads users and products */
             description?: string;
         };
@@ -1132,7 +1200,7 @@ export interface components {
              *       "products.read"
              *     ]
              */
-            permissions?: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+            permissions?: ("users.read" | "users.create" | "users.update" | "users.delete" | "roles.manage" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read" | "api_keys.manage")[];
             /** @example Reads users and products */
             description?: string;
         };
@@ -1389,6 +1457,113 @@ export interface components {
             /** @example Hopper */
             lastName: string;
         };
+        CreatedApiKeyResponseDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description The start of the key, sk_<env>_<publicId>, to tell keys apart
+             * @example sk_live_0f3c9a1b2d4e5f60718293a4
+             */
+            prefix: string;
+            /**
+             * @example [
+             *       "products.read"
+             *     ]
+             */
+            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+            /**
+             * Format: uuid
+             * @description The user who created the key
+             */
+            createdBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            revokedAt: string | null;
+            /**
+             * @description The key, shown this once and never again: store it now
+             * @example sk_live_0f3c9a1b2d4e5f60718293a4_Xq0-vJ8m_2sQ4n9TfW1yZk7LcB3dHuRaE5pGxNoV6iY
+             */
+            key: string;
+        };
+        CreateApiKeyDto: {
+            /**
+             * @description What the key is for, to recognise it in the list; trimmed
+             * @example Nightly stock sync
+             */
+            name: string;
+            /**
+             * @description The only permissions the key will have; each one you hold yourself. api_keys.manage and roles.manage are never granted to a key.
+             * @example [
+             *       "products.read"
+             *     ]
+             */
+            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+            /**
+             * Format: date-time
+             * @description When the key stops working; in the future. Unset: never.
+             * @example 2027-01-31T00:00:00.000Z
+             */
+            expiresAt?: string;
+        };
+        ApiKeyResponseDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description The start of the key, sk_<env>_<publicId>, to tell keys apart
+             * @example sk_live_0f3c9a1b2d4e5f60718293a4
+             */
+            prefix: string;
+            /**
+             * @example [
+             *       "products.read"
+             *     ]
+             */
+            permissions: ("users.read" | "users.create" | "users.update" | "users.delete" | "organization.update" | "products.read" | "products.create" | "products.update" | "products.delete" | "audit.read")[];
+            /**
+             * Format: uuid
+             * @description The user who created the key
+             */
+            createdBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            revokedAt: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1404,7 +1579,7 @@ export interface operations {
                 page?: number;
                 limit?: number;
                 order?: "asc" | "desc";
-                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted";
+                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
                 userId?: string;
                 /** @description Events at or after this instant */
                 from?: string;
@@ -2160,7 +2335,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2239,7 +2414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2318,7 +2493,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2397,7 +2572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2509,7 +2684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2628,7 +2803,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2870,7 +3045,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3184,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3108,7 +3283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3217,7 +3392,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4601,7 +4776,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Platform accounts outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6623,6 +6798,359 @@ export interface operations {
                      *       "error": "TOO_MANY_REQUESTS",
                      *       "message": "Too many attempts; try again later",
                      *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                order?: "asc" | "desc";
+            };
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, with pagination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["ApiKeyResponseDto"][];
+                        pagination: components["schemas"]["PaginationDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: bad page, limit (1-100) or order */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Needs permission api_keys.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["CreatedApiKeyResponseDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR (details per field): no or unknown permissions, api_keys.manage or roles.manage, an expiry not in the future */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description FORBIDDEN: a permission you do not hold
+             *
+             *     Needs permission api_keys.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                /** @description The API key's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; `data` is null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        /**
+                         * @description Always null
+                         * @enum {object|null}
+                         */
+                        data: never | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST: the id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Needs permission api_keys.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such key in your organization (another organization's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "API key not found",
+                     *       "statusCode": 404,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */

@@ -9,6 +9,7 @@ import { CreateMailDeliveries1796173291093 } from './1796173291093-CreateMailDel
 import { CreateAccountTokens1796173292181 } from './1796173292181-CreateAccountTokens';
 import { CreateOutboxEvents1796173633248 } from './1796173633248-CreateOutboxEvents';
 import { CreateInvitations1796175846826 } from './1796175846826-CreateInvitations';
+import { CreateApiKeys1796176041874 } from './1796176041874-CreateApiKeys';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateAccountTokens1796173292181,
   CreateOutboxEvents1796173633248,
   CreateInvitations1796175846826,
+  CreateApiKeys1796176041874,
 ];

@@ -13,6 +13,7 @@ import { KvModule } from './kv/kv.module';
 import { MailModule } from './mail/mail.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { AccessGuard } from './security/access.guard';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { InvitationsModule } from './modules/invitations/invitations.module';
@@ -55,6 +56,7 @@ export class AppModule {
         ProductsModule,
         PlatformJobsModule,
         InvitationsModule,
+        ApiKeysModule,
         ...extraImports,
       ],
       // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.

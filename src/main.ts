@@ -13,6 +13,11 @@ async function bootstrap(): Promise<void> {
       'JWT_SECRET is not set: using a random secret for this boot; tokens die with the process.',
     );
   }
+  if (config.apiKeys.pepperGenerated) {
+    logger.warn(
+      'API_KEY_PEPPER is not set: using a random pepper for this boot; API keys die with the process.',
+    );
+  }
 
   exitGracefullyOnSignals(app, logger, config, {
     prefix: '',

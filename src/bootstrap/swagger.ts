@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { errorResponseOptions } from '../http/api-docs';
+import { API_KEY_SCHEME } from '../security/decorators';
 import pluginMetadata from '../openapi-metadata';
 
 export const DOCS_PATH = 'api/docs';
@@ -55,6 +56,16 @@ function createDocument(app: INestApplication): OpenAPIObject {
           'Access token from login or refresh: HS256 only, with issuer, audience and expiry checked, following RFC8725.',
       },
       'bearer',
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description:
+          'An API key of the organization, sk_<env>_<publicId>_<secret>, from POST /api/api-keys; `Authorization: Bearer sk_...` works too. Routes that accept one list this scheme.',
+      },
+      API_KEY_SCHEME,
     )
     .addCookieAuth(
       'refresh_token',

@@ -2,6 +2,7 @@ import { ConfigValidationError, DEFAULT_SQLITE_PATH, loadConfig } from './app-co
 import type { ParsedEnv } from './env.schema';
 
 const SECRET = 'a-production-secret-of-at-least-32-chars';
+const PEPPER = 'a-production-pepper-of-at-least-32-chars';
 /** What production needs to send real mail. */
 const PRODUCTION_MAIL = {
   SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587',
@@ -46,6 +47,17 @@ describe('loadConfig', () => {
       expect(config.corsOrigins).toEqual([]);
       expect(config.trustProxy).toBe(false);
       expect(config.logLevel).toBe('info');
+    });
+
+    it('makes test API keys under a random per-boot pepper and says so', () => {
+      expect(config.apiKeys).toMatchObject({
+        pepperGenerated: true,
+        environment: 'test',
+        rateLimitPerMinute: 600,
+      });
+      expect(config.apiKeys.pepper.length).toBeGreaterThanOrEqual(32);
+      expect(loadConfig({}).apiKeys.pepper).not.toBe(config.apiKeys.pepper);
+      expect(loadConfig({ API_KEY_RATE_LIMIT: '5' }).apiKeys.rateLimitPerMinute).toBe(5);
     });
 
     it('makes a random per-boot JWT secret and says so', () => {
@@ -116,12 +128,22 @@ describe('loadConfig', () => {
       DB_POOL_SIZE: '20',
       REDIS_URL: 'redis://cache:6379/2',
       JWT_SECRET: SECRET,
+      API_KEY_PEPPER: PEPPER,
       JWT_ACCESS_EXPIRES_IN: '3600s',
       JWT_REFRESH_EXPIRES_IN: '30d',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
       BODY_LIMIT: '512kb',
       ...PRODUCTION_MAIL,
+    });
+
+    it('makes live API keys under the given pepper', () => {
+      expect(config.apiKeys).toEqual({
+        pepper: PEPPER,
+        pepperGenerated: false,
+        environment: 'live',
+        rateLimitPerMinute: 600,
+      });
     });
 
     it('reads every value into its typed form', () => {
@@ -151,6 +173,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'mysql://app:pw@db:3306/app',
         REDIS_URL: 'redis://cache:6379',
         JWT_SECRET: SECRET,
+        API_KEY_PEPPER: PEPPER,
         ...PRODUCTION_MAIL,
       };
       expect(loadConfig({ ...production, DOCS_ENABLED: '' }).docsEnabled).toBe(false);
@@ -211,6 +234,8 @@ describe('loadConfig', () => {
       ['DATABASE_URL', 'not a url', /not a valid URL/],
       ['REDIS_URL', 'cache:6379', /redis:\/\//],
       ['JWT_SECRET', 'x'.repeat(31), /at least 32 characters/],
+      ['API_KEY_PEPPER', 'x'.repeat(31), /at least 32 characters/],
+      ['API_KEY_RATE_LIMIT', '0', /between 1 and/],
       ['JWT_REFRESH_EXPIRES_IN', '1w', /duration/],
       ['BCRYPT_ROUNDS', '16', /between 4 and 15/],
       ['CORS_ORIGINS', 'https://app.example.com/path', /not an origin/],
@@ -243,6 +268,7 @@ describe('loadConfig', () => {
         'DATABASE_URL is required when NODE_ENV=production',
         'REDIS_URL is required when NODE_ENV=production',
         'JWT_SECRET is required when NODE_ENV=production',
+        'API_KEY_PEPPER is required when NODE_ENV=production',
         'SMTP_URL is required when NODE_ENV=production',
         'MAIL_FROM is required when NODE_ENV=production',
         'APP_URL is required when NODE_ENV=production',
@@ -255,6 +281,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'sqlite:./data/prod.sqlite',
         REDIS_URL: 'redis://cache:6379',
         JWT_SECRET: SECRET,
+        API_KEY_PEPPER: PEPPER,
         ...PRODUCTION_MAIL,
       });
       expect(problems).toEqual(['DATABASE_URL must be a mysql:// URL when NODE_ENV=production']);
@@ -297,6 +324,7 @@ describe('loadConfig', () => {
       expect(problems).toEqual([
         'PORT must be between 0 and 65535',
         'JWT_SECRET is required when NODE_ENV=production',
+        'API_KEY_PEPPER is required when NODE_ENV=production',
       ]);
     });
   });

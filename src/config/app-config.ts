@@ -75,6 +75,14 @@ export interface AppConfig {
     appUrl: string;
   };
   accountTokens: { invitationTtlSeconds: number; passwordResetTtlSeconds: number };
+  apiKeys: {
+    pepper: string;
+    /** True when no API_KEY_PEPPER was given and a random one was made for this boot. */
+    pepperGenerated: boolean;
+    /** The `<env>` of `sk_<env>_...`: live in production, test otherwise; keys of the other never work. */
+    environment: 'live' | 'test';
+    rateLimitPerMinute: number;
+  };
 }
 
 export class ConfigValidationError extends Error {
@@ -111,7 +119,7 @@ function crossChecks(
   problems: string[],
 ): void {
   if (values.NODE_ENV === 'production') {
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET'] as const) {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'API_KEY_PEPPER'] as const) {
       if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
     }
     // Production sends real mail: no .eml files with logged links, no localhost links or sender.
@@ -207,6 +215,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     accountTokens: {
       invitationTtlSeconds: values.INVITATION_TTL,
       passwordResetTtlSeconds: values.PASSWORD_RESET_TTL,
+    },
+    apiKeys: {
+      pepper: values.API_KEY_PEPPER ?? randomBytes(48).toString('base64url'),
+      pepperGenerated: values.API_KEY_PEPPER === undefined,
+      environment: values.NODE_ENV === 'production' ? 'live' : 'test',
+      rateLimitPerMinute: values.API_KEY_RATE_LIMIT,
     },
   };
 }

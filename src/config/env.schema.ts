@@ -212,7 +212,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const ENV_SCHEMA = {
   NODE_ENV: {
     description:
-      'development, test or production. Production requires DATABASE_URL, REDIS_URL, JWT_SECRET, SMTP_URL, MAIL_FROM and APP_URL.',
+      'development, test or production. Production requires DATABASE_URL, REDIS_URL, JWT_SECRET, API_KEY_PEPPER, SMTP_URL, MAIL_FROM and APP_URL. API keys say live in production and test otherwise (sk_live_..., sk_test_...).',
     default: 'development',
     parse: oneOf('development', 'test', 'production'),
   },
@@ -432,6 +432,17 @@ export const ENV_SCHEMA = {
     description: 'How long a password reset link stays valid.',
     default: '30m',
     parse: duration,
+  },
+  API_KEY_PEPPER: {
+    description:
+      'Server-side secret, at least 32 characters, under which API key secrets are stored (HMAC-SHA256); changing it invalidates every key. Unset outside production: a random per-boot pepper.',
+    parse: secret,
+  },
+  API_KEY_RATE_LIMIT: {
+    description:
+      'Requests per minute allowed to each API key, counted across every instance (429 with Retry-After past it).',
+    default: '600',
+    parse: integer(1, 1_000_000),
   },
 } satisfies Record<string, EnvVarSpec<unknown>>;
 

@@ -8,14 +8,15 @@ export interface TenantRef {
 }
 
 /**
- * Who a principal is: a user of one organization, or a platform operator (a row of the
- * `superusers` table). The kind comes from the token's type, never from a role name.
+ * Who a principal is: a user of one organization, a platform operator (a row of the
+ * `superusers` table), or an API key of one organization. The kind comes from the credential
+ * (the token's type, or the `sk_` key format), never from a role name.
  */
-export type PrincipalKind = 'tenant' | 'platform';
+export type PrincipalKind = 'tenant' | 'platform' | 'api_key';
 
-/** The authenticated principal of a request, taken from the token and the session cache. */
-export interface Principal {
-  kind: PrincipalKind;
+/** A person signed in with a session: a tenant user or a platform operator. */
+export interface UserPrincipal {
+  kind: 'tenant' | 'platform';
   userId: string;
   organizationId: string;
   email: string;
@@ -27,6 +28,21 @@ export interface Principal {
   /** The user and organization as the session cache holds them now. */
   identity: CachedIdentity;
 }
+
+/** An organization's API key: it acts for that organization with its own permissions only, as no user. */
+export interface ApiKeyPrincipal {
+  kind: 'api_key';
+  /** A key is nobody: rows it writes name the key (audit metadata.actor), never a user. */
+  userId: null;
+  apiKeyId: string;
+  apiKeyName: string;
+  organizationId: string;
+  organization: CachedIdentity['organization'];
+  permissions: string[];
+}
+
+/** The authenticated principal of a request. */
+export type Principal = UserPrincipal | ApiKeyPrincipal;
 
 /** Why work runs outside a tenant's own requests; set only by SystemScope. */
 export interface SystemScopeMark {

@@ -8,6 +8,7 @@ import { Superuser } from '../modules/platform/superuser.entity';
 import { Product } from '../modules/products/product.entity';
 import { Role } from '../modules/roles/role.entity';
 import { User } from '../modules/users/user.entity';
+import { ApiKey } from '../modules/api-keys/api-key.entity';
 
 /** Every entity of the app, listed once so the app and the CLIs agree. */
 export const ENTITIES = [
@@ -21,4 +22,5 @@ export const ENTITIES = [
   MailDeliveryRecord,
   OutboxEvent,
   Invitation,
+  ApiKey,
 ];

@@ -3,7 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { type Principal, RequestContext } from '../context/request-context';
+import {
+  type ApiKeyPrincipal,
+  type Principal,
+  RequestContext,
+  type UserPrincipal,
+} from '../context/request-context';
 import { AppException } from '../http/app-exception';
 import { ErrorCode } from '../http/error-codes';
 import { LOGGER } from '../logging/logger';
@@ -15,6 +20,8 @@ import {
   PLATFORM_ONLY,
   REQUIRED_PERMISSIONS,
 } from './decorators';
+import { ApiKeyAuthenticator, presentedApiKey } from './api-key-authenticator';
+import { API_KEY_FORBIDDEN_PERMISSIONS } from './permissions';
 import { IS_PUBLIC, type PublicOptions } from './public.decorator';
 
 /**
@@ -27,13 +34,18 @@ import { IS_PUBLIC, type PublicOptions } from './public.decorator';
  *   principal reaches nothing else but `@Authenticated({ platform: true })` session routes;
  * - tenant routes need the route's `@Permissions` (all of them); `@Authenticated()` asks for no
  *   more than a valid session;
- * - a route that declares nothing is refused: forgetting a requirement can never open a route.
+ * - a route that declares nothing is refused: forgetting a requirement can never open a route;
+ * - an API key (`X-API-Key` or `Authorization: Bearer sk_...`) acts for its own organization
+ *   with its own permissions on `@Permissions` routes, except those needing a permission no key
+ *   can hold, and on `@Authenticated({ apiKey: true })` routes; it is refused everywhere else
+ *   (sessions, profile, password, platform).
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly tenants: TenantResolver,
+    private readonly apiKeys: ApiKeyAuthenticator,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
@@ -76,8 +88,14 @@ export class AccessGuard extends AuthGuard('jwt') {
       );
     }
 
-    await super.canActivate(context);
-    const principal = (request as FastifyRequest & { user: Principal }).user;
+    const apiKey = presentedApiKey(request.headers);
+    let principal: Principal;
+    if (apiKey === undefined) {
+      await super.canActivate(context);
+      principal = (request as FastifyRequest & { user: UserPrincipal }).user;
+    } else {
+      principal = await this.authenticateApiKey(apiKey);
+    }
     const store = RequestContext.current();
     if (store) store.principal = principal;
     if (principal.kind === 'platform') {
@@ -89,7 +107,8 @@ export class AccessGuard extends AuthGuard('jwt') {
         'Platform accounts cannot act inside an organization',
       );
     }
-    const organization = principal.identity.organization;
+    const organization =
+      principal.kind === 'api_key' ? principal.organization : principal.identity.organization;
     TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
 
     if (hint && !this.tenants.names(hint, organization)) {
@@ -105,6 +124,22 @@ export class AccessGuard extends AuthGuard('jwt') {
         ErrorCode.TENANT_MISMATCH,
         'The token belongs to another organization',
       );
+    }
+
+    if (principal.kind === 'api_key') {
+      await this.apiKeys.admit(principal);
+      const allowed = authenticatedOnly
+        ? authenticatedOnly.apiKey
+        : !platformOnly &&
+          !(permissions ?? []).some((code) =>
+            (API_KEY_FORBIDDEN_PERMISSIONS as readonly string[]).includes(code),
+          );
+      if (!allowed)
+        throw new AppException(
+          HttpStatus.FORBIDDEN,
+          ErrorCode.FORBIDDEN,
+          'API keys cannot call this route',
+        );
     }
 
     // After the tenant check, so a foreign tenant hint is reported as such on every route.
@@ -127,6 +162,17 @@ export class AccessGuard extends AuthGuard('jwt') {
       );
     }
     return true;
+  }
+
+  private async authenticateApiKey(presented: string | null): Promise<ApiKeyPrincipal> {
+    const principal = presented === null ? null : await this.apiKeys.authenticate(presented);
+    if (!principal)
+      throw new AppException(
+        HttpStatus.UNAUTHORIZED,
+        ErrorCode.UNAUTHORIZED,
+        'Missing, invalid, expired or revoked API key',
+      );
+    return principal;
   }
 
   private async enterHintedTenant(hint: TenantHint): Promise<void> {

@@ -15,6 +15,7 @@ export const PERMISSIONS = {
   PRODUCTS_UPDATE: 'products.update',
   PRODUCTS_DELETE: 'products.delete',
   AUDIT_READ: 'audit.read',
+  API_KEYS_MANAGE: 'api_keys.manage',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
@@ -35,6 +36,20 @@ export const BUILT_IN_ROLES = {
   },
   client: { description: 'Reads products', permissions: [PERMISSIONS.PRODUCTS_READ] },
 } as const satisfies Record<string, { description: string; permissions: readonly Permission[] }>;
+
+/**
+ * What an API key can never hold, whoever creates it: managing keys (a key minting keys would
+ * outlive its own revocation) and roles (a key would grant people what it holds).
+ */
+export const API_KEY_FORBIDDEN_PERMISSIONS: readonly Permission[] = [
+  PERMISSIONS.API_KEYS_MANAGE,
+  PERMISSIONS.ROLES_MANAGE,
+];
+
+/** The permissions an API key may be given (still only those its creator holds). */
+export const API_KEY_PERMISSIONS: readonly Permission[] = ALL_PERMISSIONS.filter(
+  (permission) => !API_KEY_FORBIDDEN_PERMISSIONS.includes(permission),
+);
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
 export const ADMIN_ROLE: BuiltInRoleName = 'admin';

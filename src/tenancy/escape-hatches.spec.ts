@@ -47,6 +47,15 @@ const HATCHES: Hatch[] = [
     allowed: { 'context/request-context.ts': 'the one request context store' },
   },
   {
+    name: 'the API key read before any tenant (ApiKeysRepository.findForAuthentication)',
+    pattern: /\bfindForAuthentication\b/,
+    allowed: {
+      'modules/api-keys/api-keys.repository.ts': 'defines it: the one row of one public id',
+      'modules/api-keys/api-key-authenticator.service.ts':
+        'authentication, after which the guard enters the key’s organization',
+    },
+  },
+  {
     name: 'TenantContext.enter',
     pattern: /\bTenantContext\s*\.\s*enter\b/,
     allowed: {

@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import {
+  API_KEY_PERMISSIONS,
   BUILT_IN_ROLES,
   type BuiltInRoleName,
   type Permission,
@@ -16,6 +17,7 @@ import {
 import { type NestRoute, nestRoutes, type RouteAccess } from '../support/routes';
 import {
   type Account,
+  createApiKey,
   createSuperuser,
   createTenant,
   createUser,
@@ -34,49 +36,62 @@ import { startTestApp, type TestApp } from '../support/test-app';
  * the route declares (@Permissions / @Roles / @Authenticated) and what the role grants
  * (src/security/permissions.ts), so neither can drift from the other; and every cell is called
  * by a fresh user holding only that role, on fresh rows, so cells cannot depend on each other.
- * `superuser` is the platform account: it stands outside every tenant.
+ * `superuser` is the platform account: it stands outside every tenant. `<role>-key` is a fresh
+ * API key given every permission of the role that a key can hold.
  */
 const TABLE = `
-  endpoint                              admin  staff  client  superuser
-  GET    /api/audit-logs                2xx    403    403     403
-  POST   /api/auth/change-password      2xx    2xx    2xx     403
-  POST   /api/auth/email/resend         2xx    2xx    2xx     403
-  POST   /api/auth/logout               2xx    2xx    2xx     2xx
-  POST   /api/auth/logout-all           2xx    2xx    2xx     2xx
-  GET    /api/auth/me                   2xx    2xx    2xx     2xx
-  GET    /api/auth/sessions             2xx    2xx    2xx     2xx
-  DELETE /api/auth/sessions/:id         2xx    2xx    2xx     2xx
-  GET    /api/invitations               2xx    2xx    403     403
-  POST   /api/invitations               2xx    403    403     403
-  DELETE /api/invitations/:id           2xx    403    403     403
-  POST   /api/invitations/:id/resend    2xx    403    403     403
-  GET    /api/organizations             403    403    403     2xx
-  PATCH  /api/organizations/:id         403    403    403     2xx
-  GET    /api/organizations/current     2xx    2xx    2xx     403
-  PATCH  /api/organizations/current     2xx    403    403     403
-  GET    /api/platform/jobs/failed      403    403    403     2xx
-  POST   /api/platform/jobs/:id/retry   403    403    403     2xx
-  GET    /api/products                  2xx    2xx    2xx     403
-  POST   /api/products                  2xx    2xx    403     403
-  DELETE /api/products/:id              2xx    2xx    403     403
-  GET    /api/products/:id              2xx    2xx    2xx     403
-  PATCH  /api/products/:id              2xx    2xx    403     403
-  GET    /api/roles                     2xx    403    403     403
-  POST   /api/roles                     2xx    403    403     403
-  DELETE /api/roles/:id                 2xx    403    403     403
-  GET    /api/roles/:id                 2xx    403    403     403
-  PATCH  /api/roles/:id                 2xx    403    403     403
-  GET    /api/users                     2xx    2xx    403     403
-  POST   /api/users                     2xx    403    403     403
-  DELETE /api/users/:id                 2xx    403    403     403
-  GET    /api/users/:id                 2xx    2xx    403     403
-  PATCH  /api/users/:id                 2xx    403    403     403
-  GET    /api/users/me                  2xx    2xx    2xx     403
-  PATCH  /api/users/me                  2xx    2xx    2xx     403
-  POST   /api/users/me/email            2xx    2xx    2xx     403
+  endpoint                              admin  staff  client  superuser  admin-key  staff-key  client-key
+  GET    /api/api-keys                  2xx    403    403     403        403        403        403
+  POST   /api/api-keys                  2xx    403    403     403        403        403        403
+  DELETE /api/api-keys/:id              2xx    403    403     403        403        403        403
+  GET    /api/audit-logs                2xx    403    403     403        2xx        403        403
+  POST   /api/auth/change-password      2xx    2xx    2xx     403        403        403        403
+  POST   /api/auth/email/resend         2xx    2xx    2xx     403        403        403        403
+  POST   /api/auth/logout               2xx    2xx    2xx     2xx        403        403        403
+  POST   /api/auth/logout-all           2xx    2xx    2xx     2xx        403        403        403
+  GET    /api/auth/me                   2xx    2xx    2xx     2xx        2xx        2xx        2xx
+  GET    /api/auth/sessions             2xx    2xx    2xx     2xx        403        403        403
+  DELETE /api/auth/sessions/:id         2xx    2xx    2xx     2xx        403        403        403
+  GET    /api/invitations               2xx    2xx    403     403        2xx        2xx        403
+  POST   /api/invitations               2xx    403    403     403        2xx        403        403
+  DELETE /api/invitations/:id           2xx    403    403     403        2xx        403        403
+  POST   /api/invitations/:id/resend    2xx    403    403     403        2xx        403        403
+  GET    /api/organizations             403    403    403     2xx        403        403        403
+  PATCH  /api/organizations/:id         403    403    403     2xx        403        403        403
+  GET    /api/organizations/current     2xx    2xx    2xx     403        2xx        2xx        2xx
+  PATCH  /api/organizations/current     2xx    403    403     403        2xx        403        403
+  GET    /api/platform/jobs/failed      403    403    403     2xx        403        403        403
+  POST   /api/platform/jobs/:id/retry   403    403    403     2xx        403        403        403
+  GET    /api/products                  2xx    2xx    2xx     403        2xx        2xx        2xx
+  POST   /api/products                  2xx    2xx    403     403        2xx        2xx        403
+  DELETE /api/products/:id              2xx    2xx    403     403        2xx        2xx        403
+  GET    /api/products/:id              2xx    2xx    2xx     403        2xx        2xx        2xx
+  PATCH  /api/products/:id              2xx    2xx    403     403        2xx        2xx        403
+  GET    /api/roles                     2xx    403    403     403        403        403        403
+  POST   /api/roles                     2xx    403    403     403        403        403        403
+  DELETE /api/roles/:id                 2xx    403    403     403        403        403        403
+  GET    /api/roles/:id                 2xx    403    403     403        403        403        403
+  PATCH  /api/roles/:id                 2xx    403    403     403        403        403        403
+  GET    /api/users                     2xx    2xx    403     403        2xx        2xx        403
+  POST   /api/users                     2xx    403    403     403        2xx        403        403
+  DELETE /api/users/:id                 2xx    403    403     403        2xx        403        403
+  GET    /api/users/:id                 2xx    2xx    403     403        2xx        2xx        403
+  PATCH  /api/users/:id                 2xx    403    403     403        2xx        403        403
+  GET    /api/users/me                  2xx    2xx    2xx     403        403        403        403
+  PATCH  /api/users/me                  2xx    2xx    2xx     403        403        403        403
+  POST   /api/users/me/email            2xx    2xx    2xx     403        403        403        403
 `;
 
-type Column = BuiltInRoleName | typeof SUPERUSER_ROLE;
+type KeyColumn = `${BuiltInRoleName}-key`;
+type Column = BuiltInRoleName | typeof SUPERUSER_ROLE | KeyColumn;
+const KEY_COLUMNS = Object.keys(BUILT_IN_ROLES).map((role) => `${role}-key`) as KeyColumn[];
+const isKeyColumn = (column: Column): column is KeyColumn =>
+  (KEY_COLUMNS as string[]).includes(column);
+/** What a key made for the role holds: the role's permissions that a key can hold. */
+const keyPermissions = (column: KeyColumn): Permission[] =>
+  BUILT_IN_ROLES[column.replace(/-key$/, '') as BuiltInRoleName].permissions.filter((permission) =>
+    API_KEY_PERMISSIONS.includes(permission),
+  );
 type Cell = '2xx' | '403';
 interface Row {
   key: string;
@@ -112,6 +127,12 @@ const { columns: COLUMNS, rows: ROWS } = parseTable(TABLE);
 function derivedCell(access: RouteAccess, column: Column): Cell {
   if (column === SUPERUSER_ROLE)
     return access.platformOnly || access.authenticated?.platform ? '2xx' : '403';
+  if (isKeyColumn(column)) {
+    if (access.platformOnly) return '403';
+    if (access.authenticated) return access.authenticated.apiKey ? '2xx' : '403';
+    const held: readonly string[] = keyPermissions(column);
+    return access.permissions.every((permission) => held.includes(permission)) ? '2xx' : '403';
+  }
   const held: readonly Permission[] = BUILT_IN_ROLES[column].permissions;
   if (access.platformOnly) return '403';
   if (access.permissions.some((permission) => !held.includes(permission as Permission)))
@@ -140,7 +161,7 @@ describe('role table: each built-in role against each endpoint', () => {
   });
 
   it('has the built-in roles and the superuser as columns', () => {
-    expect(COLUMNS).toEqual([...Object.keys(BUILT_IN_ROLES), SUPERUSER_ROLE]);
+    expect(COLUMNS).toEqual([...Object.keys(BUILT_IN_ROLES), SUPERUSER_ROLE, ...KEY_COLUMNS]);
   });
 
   it('lists exactly the non-public routes of the app', () => {
@@ -163,9 +184,13 @@ describe('role table: each built-in role against each endpoint', () => {
     expect(disagreements).toEqual([]);
   });
 
-  /** A fresh caller holding only this role: a new user of the organization, or a new superuser session. */
-  const callerFor = (column: Column): Promise<Account> =>
-    column === SUPERUSER_ROLE ? logIn(t, superuser) : createUser(t, org, [column]);
+  /** A fresh caller holding only this role: a new user, a new superuser session, or a new key. */
+  const callerFor = async (column: Column): Promise<Account> =>
+    column === SUPERUSER_ROLE
+      ? logIn(t, superuser)
+      : isKeyColumn(column)
+        ? (await createApiKey(t, org, keyPermissions(column))).account
+        : createUser(t, org, [column]);
 
   it.each(ROWS.map((row) => [row.key, row] as const))('%s', async (_key, row) => {
     const operation = operations.get(row.key);

@@ -8,6 +8,7 @@ import { nestRoutes } from '../support/routes';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const LIST_OPERATIONS = [
+  'GET /api/api-keys',
   'GET /api/audit-logs',
   'GET /api/invitations',
   'GET /api/organizations',
@@ -17,6 +18,7 @@ const LIST_OPERATIONS = [
 ];
 /** Handlers that answer `data: null`. */
 const NULL_DATA_OPERATIONS = [
+  'DELETE /api/api-keys/:id',
   'DELETE /api/auth/sessions/:id',
   'DELETE /api/products/:id',
   'DELETE /api/roles/:id',
@@ -207,9 +209,17 @@ describe('API documentation', () => {
       ).toBeGreaterThan(20);
     });
 
-    it('declares the bearer and refresh-cookie security schemes', () => {
+    it('declares the bearer, API key and refresh-cookie security schemes', () => {
       const schemes = doc.components?.securitySchemes ?? {};
       expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+      expect(schemes['api-key']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+      // Either credential on a route a key may call; key management takes a person's token only.
+      const security = (key: string) =>
+        operations.find((operation) => operation.key === key)?.operation.security;
+      expect(security('GET /api/products')).toEqual([{ bearer: [] }, { 'api-key': [] }]);
+      expect(security('GET /api/auth/me')).toEqual([{ bearer: [] }, { 'api-key': [] }]);
+      expect(security('POST /api/api-keys')).toEqual([{ bearer: [] }]);
+      expect(security('GET /api/auth/sessions')).toEqual([{ bearer: [] }]);
       expect(schemes['refresh-cookie']).toMatchObject({
         type: 'apiKey',
         in: 'cookie',

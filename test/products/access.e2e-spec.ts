@@ -106,7 +106,7 @@ describe('products: prices, access and documentation', () => {
         defined: true,
       });
       expect(operation?.description).toContain(permission);
-      expect(operation?.security).toEqual([{ bearer: [] }]);
+      expect(operation?.security).toEqual([{ bearer: [] }, { 'api-key': [] }]);
       // 500 is documented on every operation.
       expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([...statuses, '500'].sort());
     }

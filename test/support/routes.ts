@@ -8,6 +8,7 @@ import {
   REQUIRED_PERMISSIONS,
   PLATFORM_ONLY,
 } from '../../src/security/decorators';
+import { API_KEY_FORBIDDEN_PERMISSIONS } from '../../src/security/permissions';
 import { IS_PUBLIC, type PublicOptions } from '../../src/security/public.decorator';
 
 /**
@@ -50,6 +51,20 @@ export function declaresAccess(access: RouteAccess): boolean {
     access.permissions.length > 0 ||
     access.platformOnly ||
     Boolean(access.authenticated)
+  );
+}
+
+/**
+ * Whether AccessGuard lets an API key holding every grantable permission through, read from
+ * the route's declaration: `@Permissions` routes without a permission no key can hold, and
+ * `@Authenticated({ apiKey: true })` routes.
+ */
+export function keyMayCall(access: RouteAccess): boolean {
+  if (access.public) return true;
+  if (access.platformOnly) return false;
+  if (access.authenticated) return access.authenticated.apiKey;
+  return !access.permissions.some((code) =>
+    (API_KEY_FORBIDDEN_PERMISSIONS as readonly string[]).includes(code),
   );
 }
 

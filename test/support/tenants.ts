@@ -15,8 +15,11 @@ import { sessionIdOfAccessToken } from './tokens';
  * it is created the way `npm run superuser:create` does, through the repository).
  */
 
-/** Login and register are limited per client IP; the walks log in hundreds of times from 127.0.0.1. */
-export const WALK_ENV = { AUTH_IP_RATE_LIMIT: '1000000' };
+/**
+ * Login and register are limited per client IP, API keys per key; the walks log in hundreds of
+ * times from 127.0.0.1 and call every route with one key.
+ */
+export const WALK_ENV = { AUTH_IP_RATE_LIMIT: '1000000', API_KEY_RATE_LIMIT: '1000000' };
 
 export interface Account {
   id: string;
@@ -140,6 +143,35 @@ export async function createProduct(
   return { id: created.body.data.id, sku };
 }
 
+export interface CreatedApiKey {
+  id: string;
+  /** The whole key, `sk_test_<publicId>_<secret>`. */
+  key: string;
+  /** The key as a caller: its owner's account with the key as the bearer credential. */
+  account: Account;
+}
+
+/** An API key of the tenant with these permissions, created by its owner (or `actor`). */
+export async function createApiKey(
+  t: TestApp,
+  tenant: Tenant,
+  permissions: readonly string[],
+  options: { actor?: Account; name?: string; expiresAt?: string } = {},
+): Promise<CreatedApiKey> {
+  const actor = options.actor ?? tenant.owner;
+  const created = await request<{ id: string; key: string }>(t, 'POST', '/api/api-keys', {
+    token: actor.token,
+    body: {
+      name: options.name ?? `${tenant.marker} key`,
+      permissions,
+      ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
+    },
+  });
+  expectStatus(created, 201);
+  const { id, key } = created.body.data;
+  return { id, key, account: { ...actor, token: key } };
+}
+
 /** A platform superuser, created as `npm run superuser:create` does, and logged in. */
 export async function createSuperuser(t: TestApp): Promise<Account> {
   const email = `root-${unique()}@platform.test`;
@@ -190,6 +222,8 @@ export const ID_FIXTURES: Record<string, (context: IdFixtureContext) => Promise<
   '/api/platform/jobs/:id/retry': async ({ t, tenant }) => createFailedJob(t, tenant),
   '/api/invitations/:id': async ({ t, tenant }) => createInvitation(t, tenant.owner.token),
   '/api/invitations/:id/resend': async ({ t, tenant }) => createInvitation(t, tenant.owner.token),
+  '/api/api-keys/:id': async ({ t, tenant }) =>
+    (await createApiKey(t, tenant, ['products.read'])).id,
 };
 
 /** Path values for a route: `{ id }` from ID_FIXTURES; throws when the route has no fixture. */

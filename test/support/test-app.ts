@@ -52,6 +52,8 @@ export function testEnv(
     LOG_LEVEL: 'info',
     BCRYPT_ROUNDS: '4',
     JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
+    // Shared by every instance of a test, as JWT_SECRET is: a key made on one works on the other.
+    API_KEY_PEPPER: 'test-pepper-that-is-at-least-32-characters-long',
     DATABASE_URL: databaseUrl,
     DB_RUN_MIGRATIONS: 'true',
     // Mail without SMTP_URL lands here, never in the working tree's ./data/outbox.

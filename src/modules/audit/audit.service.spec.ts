@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import { type ContextStore, type Principal, RequestContext } from '../../context/request-context';
+import {
+  type ContextStore,
+  type UserPrincipal,
+  RequestContext,
+} from '../../context/request-context';
 import { PLATFORM_ID } from '../../context/platform';
 import { AuditAction } from './audit-actions';
 import type { AuditLog } from './audit-log.entity';
@@ -9,7 +13,7 @@ import { AuditService } from './audit.service';
 
 const ORG = '33333333-3333-4333-8333-333333333333';
 
-function principal(organizationId: string, userId: string): Principal {
+function principal(organizationId: string, userId: string): UserPrincipal {
   return {
     kind: organizationId === PLATFORM_ID ? 'platform' : 'tenant',
     userId,
@@ -20,11 +24,11 @@ function principal(organizationId: string, userId: string): Principal {
     sessionId: 'session',
     tokenId: 'token',
     tokenExpiresAt: 0,
-    identity: {} as Principal['identity'],
+    identity: {} as UserPrincipal['identity'],
   };
 }
 
-const request = (who: Principal): ContextStore => ({
+const request = (who: UserPrincipal): ContextStore => ({
   requestId: 'req-1',
   ip: '203.0.113.7',
   userAgent: 'Console/1.0',

@@ -30,6 +30,9 @@ export interface AuditEntry {
  * A platform operator acting on a tenant leaves two rows: the tenant's, which says "platform
  * operator" and carries no user id, IP, user agent or request id, and the platform's full
  * record outside every tenant (organization_id null, the tenant in metadata.organizationId).
+ *
+ * An API key is nobody: its rows carry no user id and name the key in metadata.actor
+ * (`{ type: 'api_key', id, name }`), so the log says which key did it.
  */
 @Injectable()
 export class AuditService {
@@ -40,20 +43,25 @@ export class AuditService {
 
   async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
     const context = RequestContext.current();
+    const principal = context?.principal;
     const organizationId = entry.organizationId ?? context?.tenant?.id ?? null;
+    const extra = {
+      ...(principal?.kind === 'api_key'
+        ? { actor: { type: 'api_key', id: principal.apiKeyId, name: principal.apiKeyName } }
+        : {}),
+      // Rows written by work acting as a tenant outside its requests say why (SystemScope).
+      ...(context?.systemScope ? { systemScope: context.systemScope.reason } : {}),
+    };
     const row = Object.assign(new AuditLog(), {
       action: entry.action,
       organizationId,
-      userId: entry.userId ?? context?.principal?.userId ?? null,
+      userId: entry.userId ?? principal?.userId ?? null,
       entityType: entry.entityType ?? null,
       entityId: entry.entityId ?? null,
       before: boundAuditValues(entry.before),
       after: boundAuditValues(entry.after),
-      // Rows written by work acting as a tenant outside its requests say why (SystemScope).
       metadata: boundAuditValues(
-        context?.systemScope
-          ? { ...entry.metadata, systemScope: context.systemScope.reason }
-          : entry.metadata,
+        Object.keys(extra).length > 0 ? { ...entry.metadata, ...extra } : entry.metadata,
       ),
       ip: context?.ip ?? null,
       userAgent: context?.userAgent ?? null,

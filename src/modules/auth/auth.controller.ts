@@ -16,7 +16,7 @@ import { ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import type { Principal, TenantRef } from '../../context/request-context';
+import type { Principal, TenantRef, UserPrincipal } from '../../context/request-context';
 import {
   ApiEnvelope,
   ApiErrorResponse,
@@ -25,7 +25,12 @@ import {
 } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
-import { Authenticated, CurrentTenant, CurrentUser } from '../../security/decorators';
+import {
+  Authenticated,
+  CurrentPrincipal,
+  CurrentTenant,
+  CurrentUser,
+} from '../../security/decorators';
 import { Public } from '../../security/public.decorator';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited, NotAudited } from '../audit/audited.decorator';
@@ -243,7 +248,7 @@ export class AuthController {
   })
   @ApiEnvelope(null)
   async logout(
-    @CurrentUser() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<null> {
     await this.logouts.logout(principal);
@@ -259,7 +264,7 @@ export class AuthController {
   @ApiOperation({ operationId: 'logoutAll', summary: 'End every session of the current user' })
   @ApiEnvelope(SessionsEndedResponseDto)
   async logoutAll(
-    @CurrentUser() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionsEndedResponseDto> {
     const sessionsEnded = await this.logouts.logoutAll(principal);
@@ -268,24 +273,23 @@ export class AuthController {
   }
 
   @Get('me')
-  @Authenticated({ platform: true })
+  @Authenticated({ platform: true, apiKey: true })
   @ApiOperation({
     operationId: 'getMe',
-    summary: 'The current user and organization (from the session cache)',
+    summary: 'The current user or API key, and the organization',
+    description:
+      'For a user: `user`, from the session cache. For an API key: `apiKey`, with the key’s own permissions; `user` is null.',
   })
   @ApiEnvelope(MeResponseDto)
-  me(@CurrentUser() principal: Principal): MeResponseDto {
-    return {
-      user: AuthUserResponseDto.from(principal.identity),
-      organization: principal.identity.organization,
-    };
+  me(@CurrentPrincipal() principal: Principal): MeResponseDto {
+    return MeResponseDto.from(principal);
   }
 
   @Get('sessions')
   @Authenticated({ platform: true })
   @ApiOperation({ operationId: 'listSessions', summary: "The current user's sessions" })
   @ApiEnvelope(SessionResponseDto, { isArray: true })
-  async listSessions(@CurrentUser() principal: Principal): Promise<SessionResponseDto[]> {
+  async listSessions(@CurrentUser() principal: UserPrincipal): Promise<SessionResponseDto[]> {
     const sessions = await this.logouts.list(principal);
     return sessions.map((session) => SessionResponseDto.from(session, principal.sessionId));
   }
@@ -303,7 +307,7 @@ export class AuthController {
     message: 'Session not found',
   })
   async endSession(
-    @CurrentUser() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
   ): Promise<null> {
     await this.logouts.endSession(principal, id);
@@ -328,7 +332,7 @@ export class AuthController {
   })
   @ApiErrorResponse(429, 'Too many wrong current passwords (TOO_MANY_REQUESTS); see Retry-After')
   async changePassword(
-    @CurrentUser() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() dto: ChangePasswordDto,
   ): Promise<PasswordChangedResponseDto> {
     const otherSessionsEnded = await this.passwords.changePassword(

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { ApiEnvelope, ApiErrorResponse } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
@@ -40,7 +40,7 @@ export class EmailChangeController {
     'TOO_MANY_REQUESTS: too many wrong passwords, or more than one request a minute or 5 a day; see Retry-After',
   )
   async request(
-    @CurrentUser() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() dto: ChangeEmailDto,
   ): Promise<EmailChangeRequestedResponseDto> {
     const otherSessionsEnded = await this.changes.request(principal, dto.newEmail, dto.password);

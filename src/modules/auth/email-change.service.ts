@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { TransactionRunner } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
@@ -58,7 +58,11 @@ export class EmailChangeService {
    * Answers the same whether or not the new address is taken: only the job looks, and only
    * mail tells. Returns how many other sessions ended.
    */
-  async request(principal: Principal, newEmail: CanonicalEmail, password: string): Promise<number> {
+  async request(
+    principal: UserPrincipal,
+    newEmail: CanonicalEmail,
+    password: string,
+  ): Promise<number> {
     await this.throttle.attemptPasswordCheck(principal.userId);
     const user = await this.users.findByIdWithCredentials(principal.userId);
     if (!user || !(await this.hasher.verify(password, user.passwordHash))) {

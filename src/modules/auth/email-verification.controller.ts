@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Principal, TenantRef } from '../../context/request-context';
+import type { TenantRef, UserPrincipal } from '../../context/request-context';
 import { ApiEnvelope, ApiErrorResponse, ApiTenantSelectHeader } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
@@ -68,7 +68,7 @@ export class EmailVerificationController {
     message: 'Your email address is already verified',
   })
   @ApiErrorResponse(429, 'TOO_MANY_REQUESTS: one a minute, 5 a day; see Retry-After')
-  async resend(@CurrentUser() principal: Principal): Promise<null> {
+  async resend(@CurrentUser() principal: UserPrincipal): Promise<null> {
     await this.verification.resend(principal);
     return null;
   }

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Principal, TenantRef } from '../../context/request-context';
+import type { TenantRef, UserPrincipal } from '../../context/request-context';
 import { isUniqueViolation, TransactionRunner } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
@@ -78,7 +78,7 @@ export class EmailVerificationService {
   }
 
   /** Queues a new verification mail for the signed-in user: 409 once verified, 429 past the allowance. */
-  async resend(principal: Principal): Promise<void> {
+  async resend(principal: UserPrincipal): Promise<void> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'User not found');
     if (user.emailVerifiedAt) {

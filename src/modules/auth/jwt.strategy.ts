@@ -4,7 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { IdentityService } from '../sessions/identity.service';
 import { JWT_KEY } from './jwt-key';
 import { PLATFORM_ID } from '../../context/platform';
@@ -42,7 +42,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: Partial<AccessTokenClaims>): Promise<Principal | false> {
+  async validate(claims: Partial<AccessTokenClaims>): Promise<UserPrincipal | false> {
     if (
       !isString(claims.jti) ||
       !isString(claims.sid) ||
@@ -53,7 +53,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     }
     // The token type alone decides the principal kind. A tenant token must name an organization
     // other than the platform's pseudo-id; a platform token names none.
-    let kind: Principal['kind'];
+    let kind: UserPrincipal['kind'];
     let organizationId: string;
     if (claims.typ === TOKEN_TYPE_OF.tenant) {
       if (!isString(claims.organizationId) || claims.organizationId === PLATFORM_ID) return false;

@@ -1,4 +1,4 @@
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { AuditAction } from '../audit/audit-actions';
 import type { AuditService } from '../audit/audit.service';
 import type { SessionRecord, SessionService } from '../sessions/session.service';
@@ -6,7 +6,7 @@ import { LogoutService } from './logout.service';
 
 type SessionsMock = jest.Mocked<Pick<SessionService, 'blacklist' | 'end' | 'endAll' | 'get'>>;
 
-const principal: Principal = {
+const principal: UserPrincipal = {
   kind: 'tenant',
   userId: 'user-1',
   organizationId: '33333333-3333-4333-8333-333333333333',
@@ -16,7 +16,7 @@ const principal: Principal = {
   sessionId: 'this-session',
   tokenId: 'token-1',
   tokenExpiresAt: 1_900_000_000,
-  identity: {} as Principal['identity'],
+  identity: {} as UserPrincipal['identity'],
 };
 
 function session(id: string, userId: string): SessionRecord {

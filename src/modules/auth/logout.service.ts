@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
 import { AuditAction } from '../audit/audit-actions';
@@ -14,11 +14,11 @@ export class LogoutService {
     private readonly audit: AuditService,
   ) {}
 
-  list(principal: Principal): Promise<SessionRecord[]> {
+  list(principal: UserPrincipal): Promise<SessionRecord[]> {
     return this.sessions.listForUser(principal.userId);
   }
 
-  async logout(principal: Principal): Promise<void> {
+  async logout(principal: UserPrincipal): Promise<void> {
     await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
     await this.sessions.end(principal.userId, principal.sessionId);
     await this.audit.record({
@@ -27,14 +27,14 @@ export class LogoutService {
     });
   }
 
-  async logoutAll(principal: Principal): Promise<number> {
+  async logoutAll(principal: UserPrincipal): Promise<number> {
     await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
     const ended = await this.sessions.endAll(principal.userId);
     await this.audit.record({ action: AuditAction.LOGOUT_ALL, metadata: { sessionsEnded: ended } });
     return ended;
   }
 
-  async endSession(principal: Principal, sessionId: string): Promise<void> {
+  async endSession(principal: UserPrincipal, sessionId: string): Promise<void> {
     const owned = (await this.sessions.get(sessionId))?.userId === principal.userId;
     if (!owned || !(await this.sessions.end(principal.userId, sessionId))) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Session not found');

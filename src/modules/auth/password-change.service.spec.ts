@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
 import type { AccountTokens } from '../account-tokens/account-tokens.service';
 import type { PasswordHasher } from '../../security/password-hasher.service';
@@ -18,7 +18,7 @@ const NEXT = 'new horse battery staple';
 /** Stands in for bcrypt: a hash is "bcrypt:<password>". */
 const hashOf = (password: string): string => `bcrypt:${password}`;
 
-const principal: Principal = {
+const principal: UserPrincipal = {
   kind: 'tenant',
   userId: 'user-1',
   organizationId: '33333333-3333-4333-8333-333333333333',
@@ -28,7 +28,7 @@ const principal: Principal = {
   sessionId: 'this-session',
   tokenId: 'token',
   tokenExpiresAt: 0,
-  identity: {} as Principal['identity'],
+  identity: {} as UserPrincipal['identity'],
 };
 
 describe('PasswordChangeService', () => {

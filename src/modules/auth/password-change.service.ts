@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
 import { TransactionRunner } from '../../database/transaction-runner.service';
@@ -28,7 +28,7 @@ export class PasswordChangeService {
   ) {}
 
   async changePassword(
-    principal: Principal,
+    principal: UserPrincipal,
     currentPassword: string,
     newPassword: string,
   ): Promise<number> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CachedIdentity } from '../../context/identity';
-import { type PrincipalKind, RequestContext } from '../../context/request-context';
+import { RequestContext, type UserPrincipal } from '../../context/request-context';
 import { sessionKindOf } from '../sessions/session-kind';
 import { SessionService } from '../sessions/session.service';
 import { TokenService } from './token.service';
@@ -40,7 +40,7 @@ export class SessionIssuer {
     identity: CachedIdentity,
     sessionId: string,
   ): { accessToken: string; expiresIn: number } {
-    const kind: PrincipalKind = sessionKindOf(identity.organization.id);
+    const kind: UserPrincipal['kind'] = sessionKindOf(identity.organization.id);
     return this.tokens.signAccessToken({
       kind,
       userId: identity.user.id,

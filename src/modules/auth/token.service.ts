@@ -3,14 +3,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import type { PrincipalKind } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 
 /**
  * The token type names the kind of principal: `access` for a user of an organization, `platform`
  * for a platform operator. No other token we issue is a JWT, and the kind is never read from
  * anything a tenant controls (such as a role name).
  */
-export const TOKEN_TYPE_OF: Record<PrincipalKind, string> = {
+export const TOKEN_TYPE_OF: Record<UserPrincipal['kind'], string> = {
   tenant: 'access',
   platform: 'platform',
 };
@@ -31,7 +31,7 @@ export interface AccessTokenClaims {
 }
 
 export interface TokenSubject {
-  kind: PrincipalKind;
+  kind: UserPrincipal['kind'];
   userId: string;
   email: string;
   /** Tenant principals only. */

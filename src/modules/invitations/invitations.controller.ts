@@ -25,7 +25,7 @@ import {
 } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
-import { CurrentTenant, CurrentUser, Permissions } from '../../security/decorators';
+import { CurrentPrincipal, CurrentTenant, Permissions } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
 import { Public } from '../../security/public.decorator';
 import { AuditAction } from '../audit/audit-actions';
@@ -113,7 +113,7 @@ export class InvitationsController {
   )
   create(
     @Body() dto: CreateInvitationDto,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<InvitationResponseDto> {
     return this.invitations.create(dto, principal);
   }
@@ -134,7 +134,7 @@ export class InvitationsController {
   @NotPending()
   revoke(
     @Param('id', new ParseUUIDPipe()) id: string,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<InvitationResponseDto> {
     return this.invitations.revoke(id, principal);
   }
@@ -157,7 +157,7 @@ export class InvitationsController {
   @NotPending()
   resend(
     @Param('id', new ParseUUIDPipe()) id: string,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<InvitationResponseDto> {
     return this.invitations.resend(id, principal);
   }

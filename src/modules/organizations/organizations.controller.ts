@@ -20,10 +20,10 @@ export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Get('current')
-  @Authenticated()
+  @Authenticated({ apiKey: true })
   @ApiOperation({
     operationId: 'getCurrentOrganization',
-    summary: 'Your organization (any authenticated user)',
+    summary: 'Your organization (any authenticated user, or an API key of it)',
   })
   @ApiEnvelope(OrganizationResponseDto)
   current(): Promise<OrganizationResponseDto> {

@@ -17,7 +17,7 @@ import type { Principal } from '../../context/request-context';
 import { ApiEnvelope, ApiErrorResponse, ApiUuidParam } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
 import { ErrorCode } from '../../http/error-codes';
-import { CurrentUser, Permissions } from '../../security/decorators';
+import { CurrentPrincipal, Permissions } from '../../security/decorators';
 import { type Permission, PERMISSIONS } from '../../security/permissions';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
@@ -111,7 +111,7 @@ export class ProductsController {
   @ApiErrorResponse(409, 'CONFLICT: the SKU is already used in this organization')
   create(
     @Body() dto: CreateProductDto,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ProductResponseDto> {
     return this.products.create(dto, principal.userId);
   }
@@ -136,7 +136,7 @@ export class ProductsController {
   update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateProductDto,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ProductResponseDto> {
     return this.products.update(id, dto, principal.userId);
   }

@@ -78,7 +78,7 @@ export class ProductsService {
     return ProductResponseDto.from(product);
   }
 
-  async create(dto: CreateProductDto, actorId: string): Promise<ProductResponseDto> {
+  async create(dto: CreateProductDto, actorId: string | null): Promise<ProductResponseDto> {
     const product = Object.assign(new Product(), {
       name: dto.name,
       sku: dto.sku,
@@ -106,7 +106,11 @@ export class ProductsService {
     return ProductResponseDto.from(created);
   }
 
-  async update(id: string, dto: UpdateProductDto, actorId: string): Promise<ProductResponseDto> {
+  async update(
+    id: string,
+    dto: UpdateProductDto,
+    actorId: string | null,
+  ): Promise<ProductResponseDto> {
     const requested: Partial<Pick<Product, Editable>> = {
       ...dto,
       ...(dto.price !== undefined ? { price: normalizePrice(dto.price) } : {}),

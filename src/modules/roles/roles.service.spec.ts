@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { RequestContext } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
 import { ALL_PERMISSIONS } from '../../security/permissions';
@@ -34,7 +34,7 @@ function stored(name: string, permissions: string[], isBuiltIn = false): Role {
   });
 }
 
-function actor(permissions: readonly string[]): Principal {
+function actor(permissions: readonly string[]): UserPrincipal {
   return {
     kind: 'tenant',
     userId: 'actor',
@@ -45,7 +45,7 @@ function actor(permissions: readonly string[]): Principal {
     sessionId: 'session',
     tokenId: 'token',
     tokenExpiresAt: 0,
-    identity: {} as Principal['identity'],
+    identity: {} as UserPrincipal['identity'],
   };
 }
 

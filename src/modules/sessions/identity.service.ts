@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal, PrincipalKind } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { SystemScope } from '../../tenancy/system-scope.service';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import type { User } from '../users/user.entity';
@@ -13,7 +13,7 @@ import type { CachedIdentity } from '../../context/identity';
 import { SessionService } from './session.service';
 
 export interface TokenFacts {
-  kind: PrincipalKind;
+  kind: UserPrincipal['kind'];
   userId: string;
   organizationId: string;
   sessionId: string;
@@ -80,7 +80,7 @@ export class IdentityService {
   ) {}
 
   /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
-  async principalFor(facts: TokenFacts): Promise<Principal | false> {
+  async principalFor(facts: TokenFacts): Promise<UserPrincipal | false> {
     const check = await this.sessions.checkAccess(facts, facts.kind);
     if (check.state === 'revoked' || check.state === 'ended') return false;
     const identity =

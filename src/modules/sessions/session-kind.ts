@@ -1,8 +1,8 @@
-import type { PrincipalKind } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import { PLATFORM_ID } from '../../context/platform';
 
-/** Platform sessions belong to superusers, tenant sessions to an organization's users. */
-export type SessionKind = PrincipalKind;
+/** Platform sessions belong to superusers, tenant sessions to an organization's users (API keys have none). */
+export type SessionKind = UserPrincipal['kind'];
 
 export function sessionKindOf(organizationId: string): SessionKind {
   return organizationId === PLATFORM_ID ? 'platform' : 'tenant';

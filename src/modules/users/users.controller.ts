@@ -12,10 +12,15 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Principal } from '../../context/request-context';
+import type { Principal, UserPrincipal } from '../../context/request-context';
 import { ApiEnvelope, ApiErrorResponse, ApiUuidParam } from '../../http/api-docs';
 import { type PaginatedResult, ResponseMessage } from '../../http/envelope';
-import { Authenticated, CurrentUser, Permissions } from '../../security/decorators';
+import {
+  Authenticated,
+  CurrentPrincipal,
+  CurrentUser,
+  Permissions,
+} from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
@@ -58,7 +63,7 @@ export class UsersController {
   @Authenticated()
   @ApiOperation({ operationId: 'getProfile', summary: 'Your own profile (any authenticated user)' })
   @ApiEnvelope(UserResponseDto)
-  me(@CurrentUser() principal: Principal): Promise<UserResponseDto> {
+  me(@CurrentUser() principal: UserPrincipal): Promise<UserResponseDto> {
     return this.users.get(principal.userId);
   }
 
@@ -76,7 +81,7 @@ export class UsersController {
     'VALIDATION_ERROR, with details per field; also for roles, status or any other field not allowed here',
   )
   updateMe(
-    @CurrentUser() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() dto: UpdateProfileDto,
   ): Promise<UserResponseDto> {
     return this.users.updateProfile(principal, dto);
@@ -120,7 +125,7 @@ export class UsersController {
   @ApiErrorResponse(409, 'CONFLICT: the email is already used in this organization')
   create(
     @Body() dto: CreateUserDto,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<UserResponseDto> {
     return this.users.create(dto, principal);
   }
@@ -149,7 +154,7 @@ export class UsersController {
   update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateUserDto,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<UserResponseDto> {
     return this.users.update(id, dto, principal);
   }
@@ -172,7 +177,7 @@ export class UsersController {
   @ApiErrorResponse(409, 'CONFLICT: the last active admin of the organization')
   async remove(
     @Param('id', new ParseUUIDPipe()) id: string,
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<null> {
     await this.users.deactivate(id, principal);
     return null;

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../../context/request-context';
+import type { UserPrincipal } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
 import { canonicalEmail } from '../../security/email';
 import type { PasswordHasher } from '../../security/password-hasher.service';
@@ -52,7 +52,7 @@ function user(id: string, roles: Role[], status: 'active' | 'disabled' = 'active
   });
 }
 
-function actor(permissions: readonly string[]): Principal {
+function actor(permissions: readonly string[]): UserPrincipal {
   return {
     kind: 'tenant',
     userId: 'actor',
@@ -63,7 +63,7 @@ function actor(permissions: readonly string[]): Principal {
     sessionId: 'session',
     tokenId: 'token',
     tokenExpiresAt: 0,
-    identity: {} as Principal['identity'],
+    identity: {} as UserPrincipal['identity'],
   };
 }
 

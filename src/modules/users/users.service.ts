@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../../context/request-context';
+import type { Principal, UserPrincipal } from '../../context/request-context';
 import {
   isLockConflict,
   isUniqueViolation,
@@ -182,7 +182,7 @@ export class UsersService {
     await this.update(id, { status: 'disabled' }, actor);
   }
 
-  async updateProfile(actor: Principal, dto: UpdateProfileDto): Promise<UserResponseDto> {
+  async updateProfile(actor: UserPrincipal, dto: UpdateProfileDto): Promise<UserResponseDto> {
     const updated = await this.transactions.run(async (manager) => {
       const users = this.users.transactional(manager);
       const user = await users.findByIdWithRoles(actor.userId);

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { CachedIdentity } from '../../../context/identity';
+import type { Principal, PrincipalKind } from '../../../context/request-context';
 import { ApiTimestampProperty, ApiUuidProperty, INT32_MAX } from '../../../http/api-properties';
 import { MAX_EMAIL_LENGTH } from '../../../security/email';
-import { ALL_PERMISSIONS } from '../../../security/permissions';
+import { ALL_PERMISSIONS, API_KEY_PERMISSIONS } from '../../../security/permissions';
 import type { SessionRecord } from '../../sessions/session.service';
 import { MAX_USER_ROLES } from '../../users/dto/users.dto';
 
@@ -67,9 +68,51 @@ export class AuthResponseDto {
   tokens!: TokensResponseDto;
 }
 
+/** The API key making the request. */
+export class ApiKeyIdentityResponseDto {
+  @ApiUuidProperty() id!: string;
+  @ApiProperty({ maxLength: 100, example: 'Nightly stock sync' }) name!: string;
+  /** The key's own permissions: the only ones its requests have */
+  @ApiProperty({
+    enum: API_KEY_PERMISSIONS,
+    isArray: true,
+    maxItems: API_KEY_PERMISSIONS.length,
+    example: ['products.read'],
+  })
+  permissions!: string[];
+}
+
 export class MeResponseDto {
-  user!: AuthUserResponseDto;
+  /** tenant: a user of the organization; platform: a superuser; api_key: an API key */
+  @ApiProperty({ enum: ['tenant', 'platform', 'api_key'] })
+  kind!: PrincipalKind;
+  /** The signed-in user; null for an API key */
+  @ApiProperty({ type: AuthUserResponseDto, nullable: true })
+  user!: AuthUserResponseDto | null;
+  /** The API key; null for a user */
+  @ApiProperty({ type: ApiKeyIdentityResponseDto, nullable: true })
+  apiKey!: ApiKeyIdentityResponseDto | null;
   organization!: AuthOrganizationResponseDto;
+
+  static from(principal: Principal): MeResponseDto {
+    if (principal.kind === 'api_key')
+      return {
+        kind: principal.kind,
+        user: null,
+        apiKey: {
+          id: principal.apiKeyId,
+          name: principal.apiKeyName,
+          permissions: principal.permissions,
+        },
+        organization: principal.organization,
+      };
+    return {
+      kind: principal.kind,
+      user: AuthUserResponseDto.from(principal.identity),
+      apiKey: null,
+      organization: principal.identity.organization,
+    };
+  }
 }
 
 export class SessionResponseDto {

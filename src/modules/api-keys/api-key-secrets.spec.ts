@@ -1,0 +1,105 @@
+import { createHmac } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { AppConfig } from '../../config/app-config';
+import { ApiKeySecrets, parseApiKey } from './api-key-secrets';
+
+const PEPPER = 'a-test-pepper-of-at-least-32-characters';
+
+function secretsFor(environment: 'live' | 'test' = 'test', pepper = PEPPER): ApiKeySecrets {
+  return new ApiKeySecrets({
+    apiKeys: { pepper, pepperGenerated: false, environment, rateLimitPerMinute: 600 },
+  } as AppConfig);
+}
+
+/** A generated key whose secret holds the wanted characters (they are random; keep drawing). */
+function keyWhoseSecretHas(secrets: ApiKeySecrets, characters: RegExp) {
+  for (;;) {
+    const generated = secrets.generate();
+    const parsed = parseApiKey(generated.key);
+    if (parsed && characters.test(parsed.secret)) return { ...generated, parsed };
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+describe('API key format and secrets', () => {
+  const secrets = secretsFor();
+
+  it('makes sk_<env>_<publicId>_<secret> keys with 32 random bytes of secret', () => {
+    const { key, publicId } = secrets.generate();
+    expect(key).toMatch(/^sk_test_[0-9a-f]{24}_[A-Za-z0-9_-]{43}$/);
+    const parsed = parseApiKey(key);
+    expect(parsed).toEqual({ environment: 'test', publicId, secret: key.slice(33) });
+    expect(Buffer.from(parsed?.secret ?? '', 'base64url')).toHaveLength(32);
+    expect(secretsFor('live').generate().key).toMatch(/^sk_live_/);
+    expect(secrets.generate().key).not.toBe(key);
+  });
+
+  it('splits a key whose secret holds _ and - one way only: everything after the third _', () => {
+    const { key, publicId, parsed, secretHmac } = keyWhoseSecretHas(secrets, /_.*-|-.*_/);
+    expect(parsed.publicId).toBe(publicId);
+    expect(`sk_test_${publicId}_${parsed.secret}`).toBe(key);
+    expect(secrets.matches(parsed.secret, secretHmac)).toBe(true);
+    const leadingUnderscore = keyWhoseSecretHas(secrets, /^_/);
+    expect(parseApiKey(leadingUnderscore.key)?.secret).toBe(leadingUnderscore.parsed.secret);
+  });
+
+  it.each([
+    ['no prefix', 'abc'],
+    ['another environment word', `sk_prod_${'a'.repeat(24)}_${'b'.repeat(43)}`],
+    ['a short public id', `sk_test_${'a'.repeat(23)}_${'b'.repeat(44)}`],
+    ['an upper-case public id', `sk_test_${'A'.repeat(24)}_${'b'.repeat(43)}`],
+    ['a short secret', `sk_test_${'a'.repeat(24)}_${'b'.repeat(42)}`],
+    ['a long secret', `sk_test_${'a'.repeat(24)}_${'b'.repeat(44)}`],
+    ['a secret outside base64url', `sk_test_${'a'.repeat(24)}_${'b'.repeat(42)}=`],
+    ['trailing text', `sk_test_${'a'.repeat(24)}_${'b'.repeat(43)} x`],
+  ])('refuses %s', (_name, key) => {
+    expect(parseApiKey(key)).toBeNull();
+  });
+
+  it('stores HMAC-SHA256 of the secret under the pepper, never the secret', () => {
+    const { key, secretHmac } = secrets.generate();
+    const secret = parseApiKey(key)?.secret ?? '';
+    expect(secretHmac).toBe(createHmac('sha256', PEPPER).update(secret).digest('hex'));
+    expect(secretHmac).not.toContain(secret);
+    // Another pepper makes every stored HMAC useless.
+    expect(secretsFor('test', `${PEPPER}x`).matches(secret, secretHmac)).toBe(false);
+  });
+
+  it('matches the right secret only, and never without a stored HMAC', () => {
+    const { key, secretHmac } = secrets.generate();
+    const secret = parseApiKey(key)?.secret ?? '';
+    expect(secrets.matches(secret, secretHmac)).toBe(true);
+    expect(secrets.matches(`${secret.slice(0, -1)}A`, secretHmac)).toBe(secret.endsWith('A'));
+    expect(secrets.matches(secret, null)).toBe(false);
+    expect(secrets.matches('', null)).toBe(false);
+  });
+
+  it('spends the same time on a right secret, a wrong one and an unknown public id (medians within 10%)', () => {
+    const { key, secretHmac } = secrets.generate();
+    const secret = parseApiKey(key)?.secret ?? '';
+    const wrong = secrets.generate().key.slice(33);
+    const cases: [string, () => boolean][] = [
+      ['right', () => secrets.matches(secret, secretHmac)],
+      ['wrong', () => secrets.matches(wrong, secretHmac)],
+      ['unknown', () => secrets.matches(secret, null)],
+    ];
+    const samples = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+    // Batches, interleaved, so that a slow moment of the machine falls on every case alike.
+    for (let round = 0; round < 60; round += 1) {
+      for (const [name, check] of cases) {
+        const start = performance.now();
+        for (let i = 0; i < 200; i += 1) check();
+        samples.get(name)?.push(performance.now() - start);
+      }
+    }
+    const right = median(samples.get('right') ?? []);
+    for (const name of ['wrong', 'unknown']) {
+      const other = median(samples.get(name) ?? []);
+      expect({ name, ratio: Math.abs(other - right) / right < 0.1 }).toEqual({ name, ratio: true });
+    }
+  });
+});
