@@ -8,6 +8,7 @@ import { EmailVerification1796172946813 } from './1796172946813-EmailVerificatio
 import { CreateMailDeliveries1796173291093 } from './1796173291093-CreateMailDeliveries';
 import { CreateAccountTokens1796173292181 } from './1796173292181-CreateAccountTokens';
 import { CreateOutboxEvents1796173633248 } from './1796173633248-CreateOutboxEvents';
+import { TwoFactorAuthentication1796176303888 } from './1796176303888-TwoFactorAuthentication';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateMailDeliveries1796173291093,
   CreateAccountTokens1796173292181,
   CreateOutboxEvents1796173633248,
+  TwoFactorAuthentication1796176303888,
 ];

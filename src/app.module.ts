@@ -15,6 +15,8 @@ import { OutboxModule } from './outbox/outbox.module';
 import { AccessGuard } from './security/access.guard';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { MfaEnrolmentGuard } from './modules/mfa/mfa-enrolment.guard';
+import { MfaModule } from './modules/mfa/mfa.module';
 import { ProductsModule } from './modules/products/products.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { PlatformJobsModule } from './modules/platform/platform-jobs.module';
@@ -48,6 +50,7 @@ export class AppModule {
         OutboxModule,
         HealthModule,
         AuthModule,
+        MfaModule,
         UsersModule,
         RolesModule,
         OrganizationsModule,
@@ -58,6 +61,8 @@ export class AppModule {
       // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },
+        // After AccessGuard, on the principal it resolved: a session the MFA policy restricts.
+        { provide: APP_GUARD, useExisting: MfaEnrolmentGuard },
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useClass: AppValidationPipe },

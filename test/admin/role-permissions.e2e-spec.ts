@@ -25,6 +25,26 @@ import {
   WALK_ENV,
 } from '../support/tenants';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { enrol, startSetup } from '../support/mfa';
+import { totp } from '../support/totp';
+
+/**
+ * Bodies the OpenAPI examples cannot make valid: a code of the caller's own authenticator.
+ * Each prepares the caller (a fresh account, a superuser included) and builds the body.
+ */
+const MFA_BODIES: Record<string, (t: TestApp, caller: Account) => Promise<unknown>> = {
+  'POST /api/auth/mfa/totp/confirm': async (t, caller) => ({
+    code: totp((await startSetup(t, caller)).secret),
+  }),
+  'POST /api/auth/mfa/recovery-codes': async (t, caller) => ({
+    password: caller.password,
+    code: totp((await enrol(t, caller)).secret),
+  }),
+  'DELETE /api/auth/mfa/totp': async (t, caller) => ({
+    password: caller.password,
+    code: totp((await enrol(t, caller)).secret),
+  }),
+};
 
 /**
  * Each built-in role against each endpoint, cell by cell.
@@ -40,6 +60,11 @@ const TABLE = `
   endpoint                              admin  staff  client  superuser
   GET    /api/audit-logs                2xx    403    403     403
   POST   /api/auth/change-password      2xx    2xx    2xx     403
+  GET    /api/auth/mfa                  2xx    2xx    2xx     2xx
+  POST   /api/auth/mfa/recovery-codes   2xx    2xx    2xx     2xx
+  DELETE /api/auth/mfa/totp             2xx    2xx    2xx     2xx
+  POST   /api/auth/mfa/totp/confirm     2xx    2xx    2xx     2xx
+  POST   /api/auth/mfa/totp/setup       2xx    2xx    2xx     2xx
   POST   /api/auth/logout               2xx    2xx    2xx     2xx
   POST   /api/auth/logout-all           2xx    2xx    2xx     2xx
   GET    /api/auth/me                   2xx    2xx    2xx     2xx
@@ -66,6 +91,7 @@ const TABLE = `
   DELETE /api/users/:id                 2xx    403    403     403
   GET    /api/users/:id                 2xx    2xx    403     403
   PATCH  /api/users/:id                 2xx    403    403     403
+  DELETE /api/users/:id/mfa             2xx    403    403     403
   GET    /api/users/me                  2xx    2xx    2xx     403
   PATCH  /api/users/me                  2xx    2xx    2xx     403
 `;
@@ -157,9 +183,16 @@ describe('role table: each built-in role against each endpoint', () => {
     expect(disagreements).toEqual([]);
   });
 
-  /** A fresh caller holding only this role: a new user of the organization, or a new superuser session. */
-  const callerFor = (column: Column): Promise<Account> =>
-    column === SUPERUSER_ROLE ? logIn(t, superuser) : createUser(t, org, [column]);
+  /**
+   * A fresh caller holding only this role: a new user of the organization, or a new superuser
+   * session (a new superuser where the row turns on their second factor).
+   */
+  const callerFor = (column: Column, own = false): Promise<Account> =>
+    column !== SUPERUSER_ROLE
+      ? createUser(t, org, [column])
+      : own
+        ? createSuperuser(t)
+        : logIn(t, superuser);
 
   it.each(ROWS.map((row) => [row.key, row] as const))('%s', async (_key, row) => {
     const operation = operations.get(row.key);
@@ -167,12 +200,17 @@ describe('role table: each built-in role against each endpoint', () => {
     // The cells of a row share nothing (each has its own caller and rows), so they run at once.
     const outcomes = await Promise.all(
       COLUMNS.map(async (column) => {
-        const caller = await callerFor(column);
+        const prepare = MFA_BODIES[row.key];
+        const caller = await callerFor(column, prepare !== undefined);
         const path = fillPath(
           row.path,
           await freshPathValues(row.path, { t, tenant: org, caller }),
         );
-        const body = operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined;
+        const body = prepare
+          ? await prepare(t, caller)
+          : operation.bodySchema
+            ? exampleBody(doc, operation.bodySchema)
+            : undefined;
         const result = await request(t, row.method, path, { token: caller.token, body });
         const error = result.bodyOrNull?.error;
         const cell =

@@ -69,6 +69,7 @@ describe('npm run seed', () => {
       DATABASE_URL: 'mysql://app:pw@127.0.0.1:1/unreachable',
       REDIS_URL: 'redis://127.0.0.1:1',
       JWT_SECRET: 'a-production-secret-of-at-least-32-chars',
+      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
       SMTP_URL: 'smtp://127.0.0.1:1',
       MAIL_FROM: 'no-reply@example.com',
       APP_URL: 'https://app.example.com',

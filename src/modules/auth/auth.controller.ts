@@ -45,13 +45,11 @@ import { PasswordChangeService } from './password-change.service';
 import { RefreshService } from './refresh.service';
 import { RegistrationService } from './registration.service';
 import type { IssuedSession } from './session-issuer.service';
-import {
-  assertCsrfSafe,
-  clearRefreshCookie,
-  CSRF_HEADER,
-  REFRESH_COOKIE,
-  setRefreshCookie,
-} from './refresh-cookie';
+import type { PendingMfa } from './login.service';
+import { MFA_METHODS, MfaChallengeResponseDto } from '../mfa/dto/mfa.dto';
+import { AllowedBeforeMfaEnrolment } from '../mfa/mfa-enrolment.guard';
+import { issuedTokens } from './issued-tokens';
+import { assertCsrfSafe, clearRefreshCookie, CSRF_HEADER, REFRESH_COOKIE } from './refresh-cookie';
 
 const InvalidCredentials = (description: string) =>
   ApiErrorResponse(401, {
@@ -74,12 +72,21 @@ export class AuthController {
 
   /** Browsers get the refresh token as a cookie; clients that asked for it get it in the body instead. */
   private tokens(issued: IssuedSession, reply: FastifyReply, inBody: boolean): TokensResponseDto {
-    if (!inBody) setRefreshCookie(reply, this.config, issued.refreshToken);
+    return issuedTokens(issued, reply, this.config, inBody);
+  }
+
+  /** A password step that needs a second factor answers the challenge, no tokens and no cookie. */
+  private signedIn(
+    outcome: IssuedSession | PendingMfa,
+    reply: FastifyReply,
+    inBody: boolean,
+  ): AuthResponseDto | MfaChallengeResponseDto {
+    if ('mfaToken' in outcome)
+      return { mfaRequired: true, mfaToken: outcome.mfaToken, methods: [...MFA_METHODS] };
     return {
-      accessToken: issued.accessToken,
-      tokenType: 'Bearer',
-      expiresIn: issued.expiresIn,
-      ...(inBody ? { refreshToken: issued.refreshToken } : {}),
+      user: AuthUserResponseDto.from(outcome.identity),
+      organization: outcome.identity.organization,
+      tokens: this.tokens(outcome, reply, inBody),
     };
   }
 
@@ -113,13 +120,14 @@ export class AuthController {
         name: organization.name,
         subdomain: organization.subdomain,
         status: organization.status,
+        mfaRequired: organization.mfaRequired,
       },
       tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
     };
   }
 
   @Post('login')
-  @Audited(AuditAction.LOGIN_SUCCEEDED)
+  @Audited(AuditAction.LOGIN_SUCCEEDED, AuditAction.LOGIN_MFA_CHALLENGED)
   @Public()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
@@ -128,7 +136,10 @@ export class AuthController {
     summary: 'Sign in to the organization named by the subdomain or X-Tenant-ID',
   })
   @ApiTenantSelectHeader()
-  @ApiEnvelope(AuthResponseDto)
+  @ApiEnvelope([AuthResponseDto, MfaChallengeResponseDto], {
+    description:
+      'Signed in; or, with two-factor authentication on, `mfaRequired: true` and an mfaToken for POST /api/auth/mfa/verify (no tokens, no cookie)',
+  })
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID',
@@ -155,17 +166,13 @@ export class AuthController {
     @Body() dto: LoginDto,
     @CurrentTenant() tenant: TenantRef | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResponseDto> {
-    const session = await this.logins.login(dto, tenant);
-    return {
-      user: AuthUserResponseDto.from(session.identity),
-      organization: session.identity.organization,
-      tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
-    };
+  ): Promise<AuthResponseDto | MfaChallengeResponseDto> {
+    const outcome = await this.logins.login(dto, tenant);
+    return this.signedIn(outcome, reply, dto.refreshTokenInBody === true);
   }
 
   @Post('superuser/login')
-  @Audited(AuditAction.LOGIN_SUCCEEDED)
+  @Audited(AuditAction.LOGIN_SUCCEEDED, AuditAction.LOGIN_MFA_CHALLENGED)
   @Public({ tenant: false })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
@@ -173,20 +180,18 @@ export class AuthController {
     operationId: 'superuserLogin',
     summary: 'Platform superuser sign-in (no tenant); the token only reaches superuser routes',
   })
-  @ApiEnvelope(AuthResponseDto)
+  @ApiEnvelope([AuthResponseDto, MfaChallengeResponseDto], {
+    description: 'Signed in; or `mfaRequired: true` with an mfaToken, as for login',
+  })
   @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   @InvalidCredentials('INVALID_CREDENTIALS')
   @ApiErrorResponse(429, 'Locked after too many failures (TOO_MANY_REQUESTS); see Retry-After')
   async superuserLogin(
     @Body() dto: LoginDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResponseDto> {
-    const session = await this.logins.superuserLogin(dto);
-    return {
-      user: AuthUserResponseDto.from(session.identity),
-      organization: session.identity.organization,
-      tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
-    };
+  ): Promise<AuthResponseDto | MfaChallengeResponseDto> {
+    const outcome = await this.logins.superuserLogin(dto);
+    return this.signedIn(outcome, reply, dto.refreshTokenInBody === true);
   }
 
   @Post('refresh')
@@ -241,6 +246,7 @@ export class AuthController {
   @Post('logout')
   @Audited(AuditAction.LOGOUT)
   @Authenticated({ platform: true })
+  @AllowedBeforeMfaEnrolment()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
   @ApiOperation({
@@ -260,6 +266,7 @@ export class AuthController {
   @Post('logout-all')
   @Audited(AuditAction.LOGOUT_ALL)
   @Authenticated({ platform: true })
+  @AllowedBeforeMfaEnrolment()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out everywhere')
   @ApiOperation({ operationId: 'logoutAll', summary: 'End every session of the current user' })
@@ -275,6 +282,7 @@ export class AuthController {
 
   @Get('me')
   @Authenticated({ platform: true })
+  @AllowedBeforeMfaEnrolment()
   @ApiOperation({
     operationId: 'getMe',
     summary: 'The current user and organization (from the session cache)',

@@ -8,7 +8,10 @@ import { AccountTokensModule } from '../account-tokens/account-tokens.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { AuthController } from './auth.controller';
+import { MfaLoginController } from './mfa-login.controller';
+import { MfaLoginService } from './mfa-login.service';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottle } from './login-throttle';
@@ -31,6 +34,7 @@ import { TokenService } from './token.service';
     UsersModule,
     RolesModule,
     AccountTokensModule,
+    MfaModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG, JWT_KEY],
       extraProviders: [
@@ -55,7 +59,7 @@ import { TokenService } from './token.service';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, MfaLoginController],
   providers: [
     {
       provide: JWT_KEY,
@@ -71,6 +75,7 @@ import { TokenService } from './token.service';
     RefreshService,
     LogoutService,
     PasswordChangeService,
+    MfaLoginService,
   ],
   exports: [JWT_KEY],
 })

@@ -5,6 +5,7 @@ import { MAX_EMAIL_LENGTH } from '../../../security/email';
 import { ALL_PERMISSIONS } from '../../../security/permissions';
 import type { SessionRecord } from '../../sessions/session.service';
 import { MAX_USER_ROLES } from '../../users/dto/users.dto';
+import { MFA_POLICIES, type MfaPolicy } from '../../organizations/organization.entity';
 
 /** The signed-in user, with the permissions their roles grant. */
 export class AuthUserResponseDto {
@@ -25,6 +26,8 @@ export class AuthUserResponseDto {
   permissions!: string[];
   @ApiUuidProperty() organizationId!: string;
   @ApiTimestampProperty() emailVerifiedAt!: string | null;
+  /** Two-factor authentication is on: sign-in asks for a code */
+  mfaEnabled!: boolean;
   @ApiTimestampProperty() lastLoginAt!: string | null;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;
@@ -44,6 +47,9 @@ export class AuthOrganizationResponseDto {
   @ApiProperty({ maxLength: 255, example: 'Acme Inc.' }) name!: string;
   @ApiProperty({ maxLength: 63, example: 'acme' }) subdomain!: string;
   status!: 'active' | 'suspended';
+  /** Who must use two-factor authentication (`off` for the platform) */
+  @ApiProperty({ enum: MFA_POLICIES })
+  mfaRequired!: MfaPolicy;
 }
 
 export class TokensResponseDto {
@@ -80,6 +86,8 @@ export class SessionResponseDto {
   @ApiTimestampProperty() lastUsedAt!: string;
   /** The session of the token making this request */
   current!: boolean;
+  /** The sign-in took a second factor (TOTP or a recovery code) */
+  mfa!: boolean;
 
   static from(session: SessionRecord, currentSessionId: string): SessionResponseDto {
     return {
@@ -89,6 +97,7 @@ export class SessionResponseDto {
       createdAt: new Date(session.createdAt).toISOString(),
       lastUsedAt: new Date(session.lastUsedAt).toISOString(),
       current: session.id === currentSessionId,
+      mfa: session.amr?.includes('otp') ?? false,
     };
   }
 }
