@@ -82,12 +82,12 @@ export class MfaFactorsRepository {
         pendingSecret: null,
         enabledAt: new Date(),
         lastUsedStep: step,
-        recoveryCodes: () => ':codes',
+        recoveryCodes,
         version: () => 'version + 1',
         updatedAt: new Date(),
       })
       .where(this.where(owner, 'activate'))
-      .andWhere('pending_secret = :pending', { pending, codes: JSON.stringify(recoveryCodes) })
+      .andWhere('pending_secret = :pending', { pending })
       .execute();
     return (result.affected ?? 0) > 0;
   }
@@ -122,13 +122,9 @@ export class MfaFactorsRepository {
     const result = await this.repository(manager)
       .createQueryBuilder()
       .update()
-      .set({
-        recoveryCodes: () => ':codes',
-        version: () => 'version + 1',
-        updatedAt: new Date(),
-      })
+      .set({ recoveryCodes, version: () => 'version + 1', updatedAt: new Date() })
       .where(this.where(owner, 'saveRecoveryCodes'))
-      .andWhere('version = :version', { version, codes: JSON.stringify(recoveryCodes) })
+      .andWhere('version = :version', { version })
       .execute();
     return (result.affected ?? 0) > 0;
   }
