@@ -19,10 +19,14 @@ export async function listProductSkus(baseUrl: string, login: Login): Promise<st
     body: { email: login.email, password: login.password, refreshTokenInBody: true },
   });
   if (!signedIn.data) throw new Error(`login failed: ${signedIn.error.error}`);
+  const answer = signedIn.data.data;
+  // With two-factor authentication on, the password step answers a challenge instead of tokens.
+  if ('mfaRequired' in answer)
+    throw new Error('a second factor is needed: POST /api/auth/mfa/verify with answer.mfaToken');
 
   const page = await api.GET('/api/products', {
     params: { query: { limit: 10, sort: 'sku', order: 'asc' } },
-    headers: { Authorization: `Bearer ${signedIn.data.data.tokens.accessToken}` },
+    headers: { Authorization: `Bearer ${answer.tokens.accessToken}` },
   });
   if (!page.data) throw new Error(`listing failed: ${page.error.error}`);
   return page.data.data.map((product) => product.sku);

@@ -302,6 +302,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Second step of a sign-in: the mfaToken and a TOTP code or a recovery code; answers as login does (tokens and cookie) */
+        post: operations["verifyMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether two-factor authentication is on, required, and how many recovery codes remain */
+        get: operations["getMfaStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a TOTP setup: a new secret, its otpauth URL and QR code (nothing is on until confirmed) */
+        post: operations["startTotpSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn TOTP on with a first code; answers the 10 recovery codes, shown this once */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the recovery codes (password and a current code); the old ones stop working */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Turn two-factor authentication off (password and a code or a recovery code); every other session ends and a notice is mailed */
+        delete: operations["disableTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Turn off a user's two-factor authentication (needs users.update, and every permission the user holds); their sessions end and they are told by mail */
+        delete: operations["resetUserMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/me": {
         parameters: {
             query?: never;
@@ -679,7 +798,7 @@ export interface components {
          * @description Stable machine-readable code (src/http/error-codes.ts); clients may branch on it
          * @enum {string}
          */
-        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CSRF_REJECTED" | "EMAIL_NOT_VERIFIED" | "TENANT_MISMATCH" | "TENANT_REQUIRED" | "NOT_FOUND" | "TENANT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_USED" | "INVITATION_REVOKED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "CSRF_REJECTED" | "EMAIL_NOT_VERIFIED" | "MFA_ENROLMENT_REQUIRED" | "TENANT_MISMATCH" | "TENANT_REQUIRED" | "NOT_FOUND" | "TENANT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_USED" | "INVITATION_REVOKED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
         /** @description One invalid field of a VALIDATION_ERROR */
         FieldErrorDto: {
             /**
@@ -769,7 +888,7 @@ export interface components {
              * @example user.roles.changed
              * @enum {string}
              */
-            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
+            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.login.mfa_challenged" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "auth.mfa.enabled" | "auth.mfa.disabled" | "auth.mfa.recovery_codes_regenerated" | "auth.mfa.reset" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
             /** Format: uuid */
             userId: string | null;
             entityType: string | null;
@@ -882,6 +1001,8 @@ export interface components {
             updatedAt: string;
             /** @enum {string} */
             status: "active" | "disabled";
+            /** @description Two-factor authentication is on: sign-in asks for a code */
+            mfaEnabled: boolean;
         };
         AuthOrganizationResponseDto: {
             /** Format: uuid */
@@ -890,6 +1011,11 @@ export interface components {
             name: string;
             /** @example acme */
             subdomain: string;
+            /**
+             * @description Who must use two-factor authentication (`off` for the platform)
+             * @enum {string}
+             */
+            mfaRequired: "off" | "admins" | "everyone";
             /** @enum {string} */
             status: "active" | "suspended";
         };
@@ -940,6 +1066,13 @@ export interface components {
             firstName: string;
             /** @example Gibbons */
             lastName: string;
+        };
+        MfaChallengeResponseDto: {
+            /** @enum {boolean} */
+            mfaRequired: true;
+            /** @description Send it with a code to POST /api/auth/mfa/verify; valid for 5 minutes, once */
+            mfaToken: string;
+            methods: ("totp" | "recovery_code")[];
         };
         LoginDto: {
             /**
@@ -1011,6 +1144,8 @@ export interface components {
             lastUsedAt: string;
             /** @description The session of the token making this request */
             current: boolean;
+            /** @description The sign-in took a second factor (TOTP or a recovery code) */
+            mfa: boolean;
         };
         PasswordChangedResponseDto: {
             /**
@@ -1071,6 +1206,124 @@ export interface components {
              */
             password: string;
         };
+        VerifyMfaDto: {
+            /**
+             * @description A current code from the authenticator app (or send recoveryCode instead)
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description One of the recovery codes; each works once. Dashes, spaces and case do not matter
+             * @example ABCD-EFGH-JKLM-NPQR
+             */
+            recoveryCode?: string;
+            /**
+             * @description The token the password step answered with; valid for 5 minutes, once
+             * @example q3Jx0m2v9c1Zf8Lr5tYwKp7aH4dNs6eUbQiG2oV1xC0
+             */
+            mfaToken: string;
+        };
+        MfaStatusResponseDto: {
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            enabledAt: string | null;
+            /**
+             * Format: int32
+             * @description Unused recovery codes
+             * @example 10
+             */
+            recoveryCodesRemaining: number;
+            /** @description TOTP two-factor authentication is on */
+            enabled: boolean;
+            /** @description A setup was started and waits for its confirmation code */
+            setupPending: boolean;
+            /** @description Your organization's policy (or SUPERUSER_MFA_REQUIRED) requires it of you */
+            required: boolean;
+        };
+        TotpSetupResponseDto: {
+            /**
+             * @description The secret in base32, for typing into an authenticator app by hand
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /** @example otpauth://totp/Tenancy%20API:Acme%20Inc.%20(admin%40acme.test)?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Tenancy%20API&period=30 */
+            otpauthUrl: string;
+            /**
+             * @description The otpauth URL as a QR code: a PNG data URL, for an <img src>
+             * @example data:image/png;base64,iVBORw0KGgo...
+             */
+            qrCodeDataUrl: string;
+        };
+        StartTotpSetupDto: {
+            /** @description Your current password */
+            password: string;
+        };
+        RecoveryCodesResponseDto: {
+            /**
+             * @description Shown this once: each works once in place of a code; the previous set no longer works
+             * @example [
+             *       "ABCD-EFGH-JKLM-NPQA",
+             *       "ABCD-EFGH-JKLM-NPQB",
+             *       "ABCD-EFGH-JKLM-NPQC",
+             *       "ABCD-EFGH-JKLM-NPQD",
+             *       "ABCD-EFGH-JKLM-NPQE",
+             *       "ABCD-EFGH-JKLM-NPQF",
+             *       "ABCD-EFGH-JKLM-NPQG",
+             *       "ABCD-EFGH-JKLM-NPQH",
+             *       "ABCD-EFGH-JKLM-NPQJ",
+             *       "ABCD-EFGH-JKLM-NPQK"
+             *     ]
+             */
+            recoveryCodes: string[];
+        };
+        ConfirmTotpDto: {
+            /**
+             * @description The code the authenticator app shows for the new secret
+             * @example 123456
+             */
+            code: string;
+        };
+        RegenerateRecoveryCodesDto: {
+            /**
+             * @description A current code from the authenticator app
+             * @example 123456
+             */
+            code: string;
+            /** @description Your current password */
+            password: string;
+        };
+        MfaDisabledResponseDto: {
+            /**
+             * Format: int32
+             * @description How many other sessions ended; this one stays signed in
+             * @example 2
+             */
+            otherSessionsEnded: number;
+        };
+        DisableTotpDto: {
+            /**
+             * @description A current code from the authenticator app (or send recoveryCode instead)
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description One of the recovery codes; each works once. Dashes, spaces and case do not matter
+             * @example ABCD-EFGH-JKLM-NPQR
+             */
+            recoveryCode?: string;
+            /** @description Your current password */
+            password: string;
+        };
+        MfaResetResponseDto: {
+            /**
+             * Format: int32
+             * @description How many sessions of the user ended
+             * @example 1
+             */
+            sessionsEnded: number;
+        };
         UserResponseDto: {
             /** Format: uuid */
             id: string;
@@ -1106,6 +1359,8 @@ export interface components {
             updatedAt: string;
             /** @enum {string} */
             status: "active" | "disabled";
+            /** @description Two-factor authentication is on (an administrator can reset it: DELETE /api/users/{id}/mfa) */
+            mfaEnabled: boolean;
         };
         UpdateProfileDto: {
             /** @example Grace */
@@ -1213,6 +1468,11 @@ export interface components {
                 [key: string]: string | number | boolean;
             };
             /**
+             * @description Who must use two-factor authentication
+             * @enum {string}
+             */
+            mfaRequired: "off" | "admins" | "everyone";
+            /**
              * Format: date-time
              * @example 2026-01-31T12:00:00.000Z
              */
@@ -1237,6 +1497,11 @@ export interface components {
             settings?: {
                 [key: string]: string | number | boolean;
             };
+            /**
+             * @description Who must use two-factor authentication: nobody, holders of the admin role, or everyone. A member it covers who has none can only set it up (403 MFA_ENROLMENT_REQUIRED elsewhere), from their next request on
+             * @enum {string}
+             */
+            mfaRequired?: "off" | "admins" | "everyone";
             /** @example Acme Corporation */
             name?: string;
             /** @description When true, members whose email is not verified cannot sign in (403 EMAIL_NOT_VERIFIED) */
@@ -1579,7 +1844,7 @@ export interface operations {
                 page?: number;
                 limit?: number;
                 order?: "asc" | "desc";
-                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
+                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.login.mfa_challenged" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "auth.mfa.enabled" | "auth.mfa.disabled" | "auth.mfa.recovery_codes_regenerated" | "auth.mfa.reset" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
                 userId?: string;
                 /** @description Events at or after this instant */
                 from?: string;
@@ -1942,14 +2207,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Signed in; or, with two-factor authentication on, `mfaRequired: true` and an mfaToken for POST /api/auth/mfa/verify (no tokens, no cookie) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
-                        data: components["schemas"]["AuthResponseDto"];
+                        data: components["schemas"]["AuthResponseDto"] | components["schemas"]["MfaChallengeResponseDto"];
                     };
                 };
             };
@@ -2086,14 +2351,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Signed in; or `mfaRequired: true` with an mfaToken, as for login */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
-                        data: components["schemas"]["AuthResponseDto"];
+                        data: components["schemas"]["AuthResponseDto"] | components["schemas"]["MfaChallengeResponseDto"];
                     };
                 };
             };
@@ -3216,6 +3481,841 @@ export interface operations {
                      *       "error": "TOO_MANY_REQUESTS",
                      *       "message": "Too many attempts; try again later",
                      *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    verifyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyMfaDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["AuthResponseDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: details per field, or not exactly one of code and recoveryCode */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS: the code is wrong or was already used (counted toward the lockout); UNAUTHORIZED: the mfaToken is unknown, expired or used */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INVALID_CREDENTIALS",
+                     *       "message": "The code is wrong or was already used",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Locked after too many wrong passwords or codes, or too many attempts from this IP (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    getMfaStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["MfaStatusResponseDto"];
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    startTotpSetup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartTotpSetupDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["TotpSetupResponseDto"];
+                    };
+                };
+            };
+            /** @description INVALID_CREDENTIALS: the password is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INVALID_CREDENTIALS",
+                     *       "message": "The password is wrong",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: two-factor authentication is already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Conflicts with the current state",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many wrong passwords or codes (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmTotpDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["RecoveryCodesResponseDto"];
+                    };
+                };
+            };
+            /** @description INVALID_CREDENTIALS: the code is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INVALID_CREDENTIALS",
+                     *       "message": "The code is wrong: check the time on the device",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: no setup is waiting, or two-factor authentication is already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Conflicts with the current state",
+                     *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegenerateRecoveryCodesDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["RecoveryCodesResponseDto"];
+                    };
+                };
+            };
+            /** @description INVALID_CREDENTIALS: the password or the code is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INVALID_CREDENTIALS",
+                     *       "message": "The code is wrong or was already used",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many wrong passwords or codes (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableTotpDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["MfaDisabledResponseDto"];
+                    };
+                };
+            };
+            /** @description INVALID_CREDENTIALS: the password or the code is wrong; VALIDATION_ERROR: not exactly one of code and recoveryCode */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INVALID_CREDENTIALS",
+                     *       "message": "The code is wrong or was already used",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many wrong passwords or codes (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional organization id or subdomain; when sent, it must name the token's organization (403 TENANT_MISMATCH otherwise) */
+                "X-Tenant-ID"?: string;
+            };
+            path: {
+                /** @description The user's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["MfaResetResponseDto"];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST: the id is not a UUID, or it is your own (use DELETE /api/auth/mfa/totp) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "UNAUTHORIZED",
+                     *       "message": "Missing, invalid or revoked access token",
+                     *       "statusCode": 401,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description FORBIDDEN: the user holds a permission you do not hold
+             *
+             *     Needs permission users.update (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "You do not have permission to do this",
+                     *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such user in your organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "User not found",
+                     *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: the user has not set up two-factor authentication */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "CONFLICT",
+                     *       "message": "Conflicts with the current state",
+                     *       "statusCode": 409,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */

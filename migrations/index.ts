@@ -10,6 +10,7 @@ import { CreateAccountTokens1796173292181 } from './1796173292181-CreateAccountT
 import { CreateOutboxEvents1796173633248 } from './1796173633248-CreateOutboxEvents';
 import { CreateInvitations1796175846826 } from './1796175846826-CreateInvitations';
 import { CreateApiKeys1796176041874 } from './1796176041874-CreateApiKeys';
+import { TwoFactorAuthentication1796176303888 } from './1796176303888-TwoFactorAuthentication';
 
 /** Every migration in order. A unit test fails when a file in this folder is missing here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateOutboxEvents1796173633248,
   CreateInvitations1796175846826,
   CreateApiKeys1796176041874,
+  TwoFactorAuthentication1796176303888,
 ];

@@ -17,6 +17,8 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { InvitationsModule } from './modules/invitations/invitations.module';
+import { MfaEnrolmentGuard } from './modules/mfa/mfa-enrolment.guard';
+import { MfaModule } from './modules/mfa/mfa.module';
 import { ProductsModule } from './modules/products/products.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { PlatformJobsModule } from './modules/platform/platform-jobs.module';
@@ -50,6 +52,7 @@ export class AppModule {
         OutboxModule,
         HealthModule,
         AuthModule,
+        MfaModule,
         UsersModule,
         RolesModule,
         OrganizationsModule,
@@ -62,6 +65,8 @@ export class AppModule {
       // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },
+        // After AccessGuard, on the principal it resolved: a session the MFA policy restricts.
+        { provide: APP_GUARD, useExisting: MfaEnrolmentGuard },
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useClass: AppValidationPipe },

@@ -18,6 +18,13 @@ async function bootstrap(): Promise<void> {
       'API_KEY_PEPPER is not set: using a random pepper for this boot; API keys die with the process.',
     );
   }
+  if (config.mfa.keySource !== 'env') {
+    logger.warn(
+      config.mfa.keySource === 'jwt-secret'
+        ? 'MFA_ENCRYPTION_KEY is not set: TOTP secrets are sealed with a key derived from JWT_SECRET (development only).'
+        : 'MFA_ENCRYPTION_KEY is not set: TOTP secrets are sealed with a random key for this boot; enrolments stop working at restart.',
+    );
+  }
 
   exitGracefullyOnSignals(app, logger, config, {
     prefix: '',

@@ -3,8 +3,10 @@ import type { ParsedEnv } from './env.schema';
 
 const SECRET = 'a-production-secret-of-at-least-32-chars';
 const PEPPER = 'a-production-pepper-of-at-least-32-chars';
-/** What production needs to send real mail. */
+const MFA_KEY = Buffer.alloc(32, 7).toString('base64');
+/** What production needs besides the database, Redis, the JWT secret and the pepper: real mail and the MFA key. */
 const PRODUCTION_MAIL = {
+  MFA_ENCRYPTION_KEY: MFA_KEY,
   SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587',
   MAIL_FROM: 'Acme <no-reply@example.com>',
   APP_URL: 'https://app.example.com',
@@ -255,6 +257,10 @@ describe('loadConfig', () => {
       ['MAIL_FROM', 'no-reply', /not an address/],
       ['MAIL_FROM', 'Acme <no-reply>', /not an address/],
       ['INVITATION_TTL', 'a week', /duration/],
+      ['MFA_ENCRYPTION_KEY', Buffer.alloc(16).toString('base64'), /32 random bytes in base64/],
+      ['MFA_ENCRYPTION_KEY', `${MFA_KEY.slice(0, -2)}!=`, /32 random bytes in base64/],
+      ['MFA_ENCRYPTION_KEY', 'a-passphrase-rather-than-a-key-of-32-bytes', /32 random bytes/],
+      ['SUPERUSER_MFA_REQUIRED', 'always', /true or false/],
     ])('refuses %s=%p', (key, value, expected) => {
       const problems = problemsOf({ [key]: value });
       expect(problems).toHaveLength(1);
@@ -262,13 +268,14 @@ describe('loadConfig', () => {
       expect(problems[0]).toMatch(expected);
     });
 
-    it('requires MySQL, Redis, a JWT secret and real mail settings in production, all reported together', () => {
+    it('requires MySQL, Redis, a JWT secret, the MFA key and real mail settings in production, all reported together', () => {
       const problems = problemsOf({ NODE_ENV: 'production' });
       expect(problems).toEqual([
         'DATABASE_URL is required when NODE_ENV=production',
         'REDIS_URL is required when NODE_ENV=production',
         'JWT_SECRET is required when NODE_ENV=production',
         'API_KEY_PEPPER is required when NODE_ENV=production',
+        'MFA_ENCRYPTION_KEY is required when NODE_ENV=production',
         'SMTP_URL is required when NODE_ENV=production',
         'MAIL_FROM is required when NODE_ENV=production',
         'APP_URL is required when NODE_ENV=production',
@@ -325,6 +332,52 @@ describe('loadConfig', () => {
         'PORT must be between 0 and 65535',
         'JWT_SECRET is required when NODE_ENV=production',
         'API_KEY_PEPPER is required when NODE_ENV=production',
+      ]);
+    });
+  });
+
+  describe('two-factor authentication', () => {
+    it('reads the key, the previous one during a rotation, the issuer and the superuser rule', () => {
+      const previous = Buffer.alloc(32, 9).toString('base64');
+      const { mfa } = loadConfig({
+        MFA_ENCRYPTION_KEY: MFA_KEY,
+        MFA_ENCRYPTION_KEY_PREVIOUS: previous,
+        MFA_ISSUER: 'Acme Cloud',
+        SUPERUSER_MFA_REQUIRED: 'true',
+      });
+      expect(mfa).toEqual({
+        encryptionKey: Buffer.from(MFA_KEY, 'base64'),
+        previousKey: Buffer.from(previous, 'base64'),
+        keySource: 'env',
+        issuer: 'Acme Cloud',
+        superuserRequired: true,
+      });
+    });
+
+    it('defaults the issuer and leaves superusers free to choose', () => {
+      const { mfa } = loadConfig({});
+      expect(mfa.issuer).toBe('Tenancy API');
+      expect(mfa.superuserRequired).toBe(false);
+      expect(mfa.previousKey).toBeNull();
+    });
+
+    it('derives a development key from JWT_SECRET, so enrolments survive a restart', () => {
+      const first = loadConfig({ JWT_SECRET: SECRET }).mfa;
+      expect(first.keySource).toBe('jwt-secret');
+      expect(first.encryptionKey).toHaveLength(32);
+      expect(loadConfig({ JWT_SECRET: SECRET }).mfa.encryptionKey).toEqual(first.encryptionKey);
+      expect(first.encryptionKey.toString('utf8')).not.toContain(SECRET.slice(0, 8));
+    });
+
+    it('makes a random key per boot without JWT_SECRET either', () => {
+      const { mfa } = loadConfig({});
+      expect(mfa.keySource).toBe('random');
+      expect(loadConfig({}).mfa.encryptionKey).not.toEqual(mfa.encryptionKey);
+    });
+
+    it('refuses a previous key without the key it gives way to', () => {
+      expect(problemsOf({ MFA_ENCRYPTION_KEY_PREVIOUS: MFA_KEY })).toEqual([
+        'MFA_ENCRYPTION_KEY_PREVIOUS needs MFA_ENCRYPTION_KEY: the key it gives way to',
       ]);
     });
   });

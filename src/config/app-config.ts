@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import {
   ENV_SCHEMA,
   type EnvKey,
@@ -30,6 +30,16 @@ export interface AppConfig {
     sessionIdleTimeoutSeconds: number | null;
     issuer: string;
     audience: string;
+  };
+  mfa: {
+    /** Seals new TOTP secrets (AES-256-GCM). */
+    encryptionKey: Buffer;
+    /** Still opens secrets sealed before a rotation; null outside one. */
+    previousKey: Buffer | null;
+    /** Where the key came from; anything but `env` is for development only. */
+    keySource: 'env' | 'jwt-secret' | 'random';
+    issuer: string;
+    superuserRequired: boolean;
   };
   bcryptRounds: number;
   hashConcurrency: number;
@@ -119,7 +129,13 @@ function crossChecks(
   problems: string[],
 ): void {
   if (values.NODE_ENV === 'production') {
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'API_KEY_PEPPER'] as const) {
+    for (const key of [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'JWT_SECRET',
+      'API_KEY_PEPPER',
+      'MFA_ENCRYPTION_KEY',
+    ] as const) {
       if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
     }
     // Production sends real mail: no .eml files with logged links, no localhost links or sender.
@@ -130,6 +146,8 @@ function crossChecks(
       problems.push('DATABASE_URL must be a mysql:// URL when NODE_ENV=production');
     }
   }
+  if (values.MFA_ENCRYPTION_KEY_PREVIOUS && !env.MFA_ENCRYPTION_KEY)
+    problems.push('MFA_ENCRYPTION_KEY_PREVIOUS needs MFA_ENCRYPTION_KEY: the key it gives way to');
   const { JWT_REFRESH_EXPIRES_IN: refreshTtl, SESSION_MAX_AGE: maxAge } = values;
   // The in-process queue lives in this process: nobody else could ever run its jobs.
   if (values.WORKERS === 'off' && !env.REDIS_URL)
@@ -140,6 +158,28 @@ function crossChecks(
     problems.push('SESSION_MAX_AGE must be at least JWT_REFRESH_EXPIRES_IN');
   if (values.SESSION_IDLE_TIMEOUT !== undefined && values.SESSION_IDLE_TIMEOUT >= maxAge)
     problems.push('SESSION_IDLE_TIMEOUT must be shorter than SESSION_MAX_AGE');
+}
+
+/**
+ * The TOTP secrets' key. Outside production it may be unset: then it is derived from JWT_SECRET,
+ * so enrolments survive a restart, or, without one, random per boot (secrets sealed in an
+ * earlier boot no longer open; recovery codes, being hashed, still sign in).
+ */
+function mfaKey(
+  values: ParsedEnv,
+): Pick<AppConfig['mfa'], 'encryptionKey' | 'previousKey' | 'keySource'> {
+  const previousKey = values.MFA_ENCRYPTION_KEY_PREVIOUS ?? null;
+  if (values.MFA_ENCRYPTION_KEY)
+    return { encryptionKey: values.MFA_ENCRYPTION_KEY, previousKey, keySource: 'env' };
+  if (values.JWT_SECRET)
+    return {
+      encryptionKey: Buffer.from(
+        hkdfSync('sha256', values.JWT_SECRET, '', 'mfa-encryption-key', 32),
+      ),
+      previousKey,
+      keySource: 'jwt-secret',
+    };
+  return { encryptionKey: randomBytes(32), previousKey, keySource: 'random' };
 }
 
 /** Validates the whole environment at once and throws one error listing every problem. */
@@ -173,6 +213,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       sessionIdleTimeoutSeconds: values.SESSION_IDLE_TIMEOUT ?? null,
       issuer: values.JWT_ISSUER,
       audience: values.JWT_AUDIENCE,
+    },
+    mfa: {
+      ...mfaKey(values),
+      issuer: values.MFA_ISSUER,
+      superuserRequired: values.SUPERUSER_MFA_REQUIRED,
     },
     bcryptRounds: values.BCRYPT_ROUNDS,
     hashConcurrency: values.HASH_CONCURRENCY,

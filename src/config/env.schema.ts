@@ -142,6 +142,15 @@ function secret(raw: string): Parsed<string> {
   return raw.length >= 32 ? ok(raw) : fail('must be at least 32 characters');
 }
 
+/** 32 bytes in standard base64 (`openssl rand -base64 32`): an AES-256 key. */
+function aesKey(raw: string): Parsed<Buffer> {
+  const value = raw.trim();
+  const key = Buffer.from(value, 'base64');
+  return /^[A-Za-z0-9+/]{43}=?$/.test(value) && key.length === 32
+    ? ok(key)
+    : fail('must be 32 random bytes in base64 (openssl rand -base64 32)');
+}
+
 /** Kept exactly as given (no trimming): a password's spaces are part of it. */
 function nonEmpty(raw: string): Parsed<string> {
   return raw.length > 0 ? ok(raw) : fail('must not be empty');
@@ -212,7 +221,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const ENV_SCHEMA = {
   NODE_ENV: {
     description:
-      'development, test or production. Production requires DATABASE_URL, REDIS_URL, JWT_SECRET, API_KEY_PEPPER, SMTP_URL, MAIL_FROM and APP_URL. API keys say live in production and test otherwise (sk_live_..., sk_test_...).',
+      'development, test or production. Production requires DATABASE_URL, REDIS_URL, JWT_SECRET, API_KEY_PEPPER, MFA_ENCRYPTION_KEY, SMTP_URL, MAIL_FROM and APP_URL. API keys say live in production and test otherwise (sk_live_..., sk_test_...).',
     default: 'development',
     parse: oneOf('development', 'test', 'production'),
   },
@@ -248,6 +257,27 @@ export const ENV_SCHEMA = {
     description:
       'HS256 signing secret, at least 32 characters. Unset outside production: a random per-boot secret.',
     parse: secret,
+  },
+  MFA_ENCRYPTION_KEY: {
+    description:
+      'AES-256-GCM key of the TOTP secrets at rest: 32 bytes in base64. Unset outside production: derived from JWT_SECRET, or random per boot without it.',
+    parse: aesKey,
+  },
+  MFA_ENCRYPTION_KEY_PREVIOUS: {
+    description:
+      'During a key rotation, the key MFA_ENCRYPTION_KEY replaces: secrets sealed under it still open, and move to the new key at their next use.',
+    parse: aesKey,
+  },
+  MFA_ISSUER: {
+    description: 'The product name authenticator apps show beside the code (the otpauth issuer).',
+    default: 'Tenancy API',
+    parse: text,
+  },
+  SUPERUSER_MFA_REQUIRED: {
+    description:
+      'true: a superuser without two-factor authentication can only enrol in it until they have.',
+    default: 'false',
+    parse: boolean,
   },
   JWT_ACCESS_EXPIRES_IN: {
     description: 'Access token lifetime (15m, 3600s, 7d or seconds).',

@@ -1,5 +1,6 @@
 import { MailDeliveryRecord } from '../mail/mail-delivery.entity';
 import { AccountToken } from '../modules/account-tokens/account-token.entity';
+import { MfaFactor } from '../modules/mfa/mfa-factor.entity';
 import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { AuditLog } from '../modules/audit/audit-log.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
@@ -23,4 +24,5 @@ export const ENTITIES = [
   OutboxEvent,
   Invitation,
   ApiKey,
+  MfaFactor,
 ];

@@ -21,6 +21,7 @@ import { MAX_PAGE_SIZE } from './pagination.dto';
  *   @ApiEnvelope(UserResponseDto)                        { success, data: UserResponseDto, message }
  *   @ApiEnvelope(UserResponseDto, { paginated: true })   { success, data: UserResponseDto[], pagination, message }
  *   @ApiEnvelope(null)                                   { success, data: null, message }
+ *   @ApiEnvelope([AuthResponseDto, MfaChallengeDto])     { success, data: one of them, message }
  *   @ApiErrorResponse(404, 'NOT_FOUND: no such user')    { success: false, error, message, statusCode, requestId }
  *   @ApiErrorResponses(400, 409)                         the same with the default descriptions
  *
@@ -56,8 +57,33 @@ function defaultDescription(
   return status === 201 ? 'Created' : 'OK';
 }
 
-/** The success envelope around `model`; `null` for handlers that answer `data: null`. */
-export function ApiEnvelope(model: Type<unknown> | null, options: ApiEnvelopeOptions = {}) {
+/**
+ * The success envelope around `model`; `null` for handlers that answer `data: null`, and a
+ * list of models for handlers that answer one of several shapes.
+ */
+export function ApiEnvelope(
+  model: Type<unknown> | Type<unknown>[] | null,
+  options: ApiEnvelopeOptions = {},
+) {
+  if (Array.isArray(model)) {
+    return applyDecorators(
+      ApiExtraModels(SuccessEnvelopeDto, ...model),
+      ApiResponse({
+        status: options.status ?? 200,
+        description: options.description ?? 'One of the shapes below',
+        schema: {
+          allOf: [
+            { $ref: getSchemaPath(SuccessEnvelopeDto) },
+            {
+              type: 'object',
+              properties: { data: { oneOf: model.map((one) => ({ $ref: getSchemaPath(one) })) } },
+              required: ['data'],
+            },
+          ],
+        },
+      }),
+    );
+  }
   const { status = 200, paginated = false } = options;
   const isArray = paginated || options.isArray === true;
   const properties: Record<string, SchemaObject | ReferenceObject> = {};

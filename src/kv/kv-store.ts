@@ -1,6 +1,6 @@
 /**
  * The one small interface for everything that needs Redis. Keys are logical
- * (`system:auth:blacklist:{jti}`, `org:{orgId}:session:v2:{userId}`); adapters add the
+ * (`system:auth:blacklist:{jti}`, `org:{orgId}:session:v3:{userId}`); adapters add the
  * configured prefix. TTLs are in seconds and may be fractional.
  */
 export type ScriptValue = string | number | null | ScriptValue[];

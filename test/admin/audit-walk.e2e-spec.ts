@@ -29,6 +29,8 @@ import {
   WALK_ENV,
 } from '../support/tenants';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { enrol, passwordStep, startSetup } from '../support/mfa';
+import { totp } from '../support/totp';
 
 /**
  * Every mutating route (POST, PUT, PATCH, DELETE), read from the app, gets one valid request
@@ -179,6 +181,24 @@ describe('audit walk: every mutating route writes its audit row', () => {
     'POST /api/users/me/email': async ({ tenant }) => ({
       body: { newEmail: `moved-${tenant.subdomain}@example.test`, password: tenant.owner.password },
     }),
+    'POST /api/auth/mfa/totp/confirm': async ({ caller }) => ({
+      body: { code: totp((await startSetup(t, caller!)).secret) },
+    }),
+    'POST /api/auth/mfa/recovery-codes': async ({ caller }) => ({
+      body: { password: caller!.password, code: totp((await enrol(t, caller!)).secret) },
+    }),
+    'DELETE /api/auth/mfa/totp': async ({ caller }) => ({
+      body: { password: caller!.password, code: totp((await enrol(t, caller!)).secret) },
+    }),
+    'POST /api/auth/mfa/verify': async ({ tenant }) => {
+      const { secret } = await enrol(t, tenant.owner);
+      const step = await passwordStep(t, tenant.owner);
+      return {
+        caller: undefined,
+        body: { mfaToken: step.body.data.mfaToken, code: totp(secret) },
+        expectedActor: () => tenant.owner.id,
+      };
+    },
     'POST /api/auth/register': async () => ({
       expectedActor: (result) => result.json<{ user: { id: string } }>().data.user.id,
       expectedOrganization: (result) =>

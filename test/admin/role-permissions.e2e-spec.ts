@@ -27,6 +27,26 @@ import {
   WALK_ENV,
 } from '../support/tenants';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { enrol, startSetup } from '../support/mfa';
+import { totp } from '../support/totp';
+
+/**
+ * Bodies the OpenAPI examples cannot make valid: a code of the caller's own authenticator.
+ * Each prepares the caller (a fresh account, a superuser included) and builds the body.
+ */
+const MFA_BODIES: Record<string, (t: TestApp, caller: Account) => Promise<unknown>> = {
+  'POST /api/auth/mfa/totp/confirm': async (t, caller) => ({
+    code: totp((await startSetup(t, caller)).secret),
+  }),
+  'POST /api/auth/mfa/recovery-codes': async (t, caller) => ({
+    password: caller.password,
+    code: totp((await enrol(t, caller)).secret),
+  }),
+  'DELETE /api/auth/mfa/totp': async (t, caller) => ({
+    password: caller.password,
+    code: totp((await enrol(t, caller)).secret),
+  }),
+};
 
 /**
  * Each built-in role against each endpoint, cell by cell.
@@ -50,6 +70,11 @@ const TABLE = `
   POST   /api/auth/logout               2xx    2xx    2xx     2xx        403        403        403
   POST   /api/auth/logout-all           2xx    2xx    2xx     2xx        403        403        403
   GET    /api/auth/me                   2xx    2xx    2xx     2xx        2xx        2xx        2xx
+  GET    /api/auth/mfa                  2xx    2xx    2xx     2xx        403        403        403
+  POST   /api/auth/mfa/recovery-codes   2xx    2xx    2xx     2xx        403        403        403
+  DELETE /api/auth/mfa/totp             2xx    2xx    2xx     2xx        403        403        403
+  POST   /api/auth/mfa/totp/confirm     2xx    2xx    2xx     2xx        403        403        403
+  POST   /api/auth/mfa/totp/setup       2xx    2xx    2xx     2xx        403        403        403
   GET    /api/auth/sessions             2xx    2xx    2xx     2xx        403        403        403
   DELETE /api/auth/sessions/:id         2xx    2xx    2xx     2xx        403        403        403
   GET    /api/invitations               2xx    2xx    403     403        2xx        2xx        403
@@ -77,6 +102,7 @@ const TABLE = `
   DELETE /api/users/:id                 2xx    403    403     403        2xx        403        403
   GET    /api/users/:id                 2xx    2xx    403     403        2xx        2xx        403
   PATCH  /api/users/:id                 2xx    403    403     403        2xx        403        403
+  DELETE /api/users/:id/mfa             2xx    403    403     403        403        403        403
   GET    /api/users/me                  2xx    2xx    2xx     403        403        403        403
   PATCH  /api/users/me                  2xx    2xx    2xx     403        403        403        403
   POST   /api/users/me/email            2xx    2xx    2xx     403        403        403        403
@@ -184,10 +210,15 @@ describe('role table: each built-in role against each endpoint', () => {
     expect(disagreements).toEqual([]);
   });
 
-  /** A fresh caller holding only this role: a new user, a new superuser session, or a new key. */
-  const callerFor = async (column: Column): Promise<Account> =>
+  /**
+   * A fresh caller holding only this role: a new user of the organization, a new key, or a new
+   * superuser session (a new superuser where the row turns on their second factor).
+   */
+  const callerFor = async (column: Column, own = false): Promise<Account> =>
     column === SUPERUSER_ROLE
-      ? logIn(t, superuser)
+      ? own
+        ? createSuperuser(t)
+        : logIn(t, superuser)
       : isKeyColumn(column)
         ? (await createApiKey(t, org, keyPermissions(column))).account
         : createUser(t, org, [column]);
@@ -198,12 +229,17 @@ describe('role table: each built-in role against each endpoint', () => {
     // The cells of a row share nothing (each has its own caller and rows), so they run at once.
     const outcomes = await Promise.all(
       COLUMNS.map(async (column) => {
-        const caller = await callerFor(column);
+        const prepare = MFA_BODIES[row.key];
+        const caller = await callerFor(column, prepare !== undefined);
         const path = fillPath(
           row.path,
           await freshPathValues(row.path, { t, tenant: org, caller }),
         );
-        const body = operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined;
+        const body = prepare
+          ? await prepare(t, caller)
+          : operation.bodySchema
+            ? exampleBody(doc, operation.bodySchema)
+            : undefined;
         const result = await request(t, row.method, path, { token: caller.token, body });
         const error = result.bodyOrNull?.error;
         const cell =

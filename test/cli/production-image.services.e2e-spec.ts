@@ -84,6 +84,7 @@ describe('the production image, reproduced without Docker', () => {
       REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:`,
       JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
       API_KEY_PEPPER: 'a-production-pepper-of-at-least-32-characters',
+      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
       SMTP_URL: 'smtp://127.0.0.1:1',
       MAIL_FROM: 'no-reply@example.com',
       APP_URL: 'https://app.example.com',

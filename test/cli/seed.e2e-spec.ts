@@ -70,6 +70,7 @@ describe('npm run seed', () => {
       REDIS_URL: 'redis://127.0.0.1:1',
       JWT_SECRET: 'a-production-secret-of-at-least-32-chars',
       API_KEY_PEPPER: 'a-production-pepper-of-at-least-32-chars',
+      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
       SMTP_URL: 'smtp://127.0.0.1:1',
       MAIL_FROM: 'no-reply@example.com',
       APP_URL: 'https://app.example.com',

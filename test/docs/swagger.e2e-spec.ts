@@ -277,6 +277,7 @@ describeMysqlOnly('API documentation with NODE_ENV=production', () => {
   // Production also needs real mail settings; nothing is sent here.
   const production = {
     NODE_ENV: 'production',
+    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
     SMTP_URL: 'smtp://127.0.0.1:1',
     MAIL_FROM: 'no-reply@example.com',
     APP_URL: 'https://app.example.com',

@@ -7,6 +7,7 @@ import { type ApiResponse, type AuthData, PASSWORD, register, request } from './
 import { unique } from './backend';
 import { createInvitation } from './invitations';
 import type { TestApp } from './test-app';
+import { enrol } from './mfa';
 import { sessionIdOfAccessToken } from './tokens';
 
 /**
@@ -215,6 +216,11 @@ export interface IdFixtureContext {
  */
 export const ID_FIXTURES: Record<string, (context: IdFixtureContext) => Promise<string>> = {
   '/api/users/:id': async ({ t, tenant }) => (await createUser(t, tenant, ['client'])).id,
+  '/api/users/:id/mfa': async ({ t, tenant }) => {
+    const user = await createUser(t, tenant, ['client']);
+    await enrol(t, user);
+    return user.id;
+  },
   '/api/roles/:id': async ({ t, tenant }) => (await createRole(t, tenant, ['products.read'])).id,
   '/api/products/:id': async ({ t, tenant }) => (await createProduct(t, tenant)).id,
   '/api/auth/sessions/:id': async ({ t, caller }) => (await logIn(t, caller)).sessionId,

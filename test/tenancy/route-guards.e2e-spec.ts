@@ -32,6 +32,7 @@ const PUBLIC_ROUTES = [
   'GET /health/live',
   'GET /health/ready',
   'POST /api/auth/login',
+  'POST /api/auth/mfa/verify',
   'POST /api/auth/refresh',
   'POST /api/auth/register',
   'POST /api/auth/superuser/login',

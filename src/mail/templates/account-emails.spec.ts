@@ -44,6 +44,13 @@ const RENDERED = {
     firstName: '<i>Ada</i>',
     changedAt: expiresAt,
   }),
+  mfaDisabled: emails.mfaDisabled({
+    to: 'ada@example.com',
+    organizationName: HOSTILE,
+    firstName: '<i>Ada</i>',
+    how: 'reset',
+    at: expiresAt,
+  }),
 };
 
 describe('account emails', () => {
@@ -70,6 +77,7 @@ describe('account emails', () => {
       resetPassword: `${HOSTILE}: reset your password`,
       emailChanged: `${HOSTILE}: your email address is being changed`,
       passwordChanged: `${HOSTILE}: your password was changed`,
+      mfaDisabled: `${HOSTILE}: two-factor authentication was turned off`,
     });
     const applied = emails.emailChanged({
       to: 'old@example.com',
@@ -111,7 +119,7 @@ describe('account emails', () => {
   });
 
   it('sends the notices without any link', () => {
-    for (const mail of [RENDERED.emailChanged, RENDERED.passwordChanged]) {
+    for (const mail of [RENDERED.emailChanged, RENDERED.passwordChanged, RENDERED.mfaDisabled]) {
       expect(mail.text).not.toMatch(/https?:\/\//);
       expect(mail.html).not.toMatch(/href=/);
     }
@@ -120,6 +128,19 @@ describe('account emails', () => {
   it('states expiry and change times in UTC', () => {
     expect(RENDERED.resetPassword.text).toContain('2026-03-01 09:30 UTC');
     expect(RENDERED.passwordChanged.text).toContain('2026-03-01 09:30 UTC');
+    expect(RENDERED.mfaDisabled.text).toContain('2026-03-01 09:30 UTC');
+  });
+
+  it('says who turned two-factor authentication off', () => {
+    expect(RENDERED.mfaDisabled.text).toContain('An administrator reset the two-factor');
+    const bySelf = emails.mfaDisabled({
+      to: 'ada@example.com',
+      organizationName: 'Acme',
+      firstName: 'Ada',
+      how: 'disabled',
+      at: expiresAt,
+    });
+    expect(bySelf.text).toContain('Two-factor authentication of your Acme account was turned off');
   });
 
   it('addresses each message to its recipient', () => {

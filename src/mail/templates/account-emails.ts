@@ -46,6 +46,13 @@ export interface PasswordChangedEmail extends Addressed {
   changedAt: Date;
 }
 
+export interface MfaDisabledEmail extends Addressed {
+  firstName: string;
+  /** `disabled`: by the user, with their password and a code; `reset`: by an administrator. */
+  how: 'disabled' | 'reset';
+  at: Date;
+}
+
 /**
  * The account emails, plain text and HTML. Every value a user chose (organization and person
  * names, addresses) is escaped in the HTML part by the `html` tag; subjects are one line.
@@ -161,6 +168,28 @@ export class AccountEmails {
           ${when}, and your other sessions were signed out.
         </p>
         <p>If it was not you, reset your password now and contact your administrator.</p>`,
+    });
+  }
+
+  mfaDisabled(input: MfaDisabledEmail): MailMessage {
+    const org = input.organizationName;
+    const when = formatUtc(input.at);
+    const what =
+      input.how === 'reset'
+        ? `An administrator reset the two-factor authentication of your ${org} account on ${when}`
+        : `Two-factor authentication of your ${org} account was turned off on ${when}`;
+    return message(input, `${org}: two-factor authentication was turned off`, {
+      text: [
+        `Hello ${input.firstName},`,
+        `${what}, and your other sessions were signed out. You now sign in with your password alone until you set it up again.`,
+        'If it was not you, change your password now and contact your administrator.',
+      ],
+      html: html`<p>Hello ${input.firstName},</p>
+        <p>
+          ${what}, and your other sessions were signed out. You now sign in with your password alone
+          until you set it up again.
+        </p>
+        <p>If it was not you, change your password now and contact your administrator.</p>`,
     });
   }
 }

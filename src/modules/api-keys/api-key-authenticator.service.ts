@@ -70,6 +70,7 @@ export class ApiKeyAuthenticatorService extends ApiKeyAuthenticator {
         name: organization.name,
         subdomain: organization.subdomain,
         status: organization.status,
+        mfaRequired: organization.mfaRequired,
       },
       // Creation refuses the rest; filtering again keeps a hand-edited row from reaching further.
       permissions: row.permissions.filter((code) =>

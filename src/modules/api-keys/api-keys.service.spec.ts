@@ -88,7 +88,13 @@ describe('ApiKeysService', () => {
       apiKeyId: 'k',
       apiKeyName: 'k',
       organizationId: ORG,
-      organization: { id: ORG, name: 'Acme', subdomain: 'acme', status: 'active' },
+      organization: {
+        id: ORG,
+        name: 'Acme',
+        subdomain: 'acme',
+        status: 'active',
+        mfaRequired: 'off',
+      },
       permissions: ['products.read'],
     };
     await expect(

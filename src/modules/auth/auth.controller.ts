@@ -57,6 +57,9 @@ import {
   REFRESH_COOKIE,
   sessionTokens,
 } from './refresh-cookie';
+import type { PendingMfa } from './login.service';
+import { MFA_METHODS, MfaChallengeResponseDto } from '../mfa/dto/mfa.dto';
+import { AllowedBeforeMfaEnrolment } from '../mfa/mfa-enrolment.guard';
 
 const InvalidCredentials = (description: string) =>
   ApiErrorResponse(401, {
@@ -80,6 +83,21 @@ export class AuthController {
   /** Browsers get the refresh token as a cookie; clients that asked for it get it in the body instead. */
   private tokens(issued: IssuedSession, reply: FastifyReply, inBody: boolean): TokensResponseDto {
     return sessionTokens(issued, reply, this.config, inBody);
+  }
+
+  /** A password step that needs a second factor answers the challenge, no tokens and no cookie. */
+  private signedIn(
+    outcome: IssuedSession | PendingMfa,
+    reply: FastifyReply,
+    inBody: boolean,
+  ): AuthResponseDto | MfaChallengeResponseDto {
+    if ('mfaToken' in outcome)
+      return { mfaRequired: true, mfaToken: outcome.mfaToken, methods: [...MFA_METHODS] };
+    return {
+      user: AuthUserResponseDto.from(outcome.identity),
+      organization: outcome.identity.organization,
+      tokens: this.tokens(outcome, reply, inBody),
+    };
   }
 
   @Post('register')
@@ -112,13 +130,14 @@ export class AuthController {
         name: organization.name,
         subdomain: organization.subdomain,
         status: organization.status,
+        mfaRequired: organization.mfaRequired,
       },
       tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
     };
   }
 
   @Post('login')
-  @Audited(AuditAction.LOGIN_SUCCEEDED)
+  @Audited(AuditAction.LOGIN_SUCCEEDED, AuditAction.LOGIN_MFA_CHALLENGED)
   @Public()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
@@ -127,7 +146,10 @@ export class AuthController {
     summary: 'Sign in to the organization named by the subdomain or X-Tenant-ID',
   })
   @ApiTenantSelectHeader()
-  @ApiEnvelope(AuthResponseDto)
+  @ApiEnvelope([AuthResponseDto, MfaChallengeResponseDto], {
+    description:
+      'Signed in; or, with two-factor authentication on, `mfaRequired: true` and an mfaToken for POST /api/auth/mfa/verify (no tokens, no cookie)',
+  })
   @ApiErrorResponse(
     400,
     'VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID',
@@ -154,17 +176,13 @@ export class AuthController {
     @Body() dto: LoginDto,
     @CurrentTenant() tenant: TenantRef | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResponseDto> {
-    const session = await this.logins.login(dto, tenant);
-    return {
-      user: AuthUserResponseDto.from(session.identity),
-      organization: session.identity.organization,
-      tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
-    };
+  ): Promise<AuthResponseDto | MfaChallengeResponseDto> {
+    const outcome = await this.logins.login(dto, tenant);
+    return this.signedIn(outcome, reply, dto.refreshTokenInBody === true);
   }
 
   @Post('superuser/login')
-  @Audited(AuditAction.LOGIN_SUCCEEDED)
+  @Audited(AuditAction.LOGIN_SUCCEEDED, AuditAction.LOGIN_MFA_CHALLENGED)
   @Public({ tenant: false })
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged in')
@@ -172,20 +190,18 @@ export class AuthController {
     operationId: 'superuserLogin',
     summary: 'Platform superuser sign-in (no tenant); the token only reaches superuser routes',
   })
-  @ApiEnvelope(AuthResponseDto)
+  @ApiEnvelope([AuthResponseDto, MfaChallengeResponseDto], {
+    description: 'Signed in; or `mfaRequired: true` with an mfaToken, as for login',
+  })
   @ApiErrorResponse(400, 'VALIDATION_ERROR, with details per field')
   @InvalidCredentials('INVALID_CREDENTIALS')
   @ApiErrorResponse(429, 'Locked after too many failures (TOO_MANY_REQUESTS); see Retry-After')
   async superuserLogin(
     @Body() dto: LoginDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AuthResponseDto> {
-    const session = await this.logins.superuserLogin(dto);
-    return {
-      user: AuthUserResponseDto.from(session.identity),
-      organization: session.identity.organization,
-      tokens: this.tokens(session, reply, dto.refreshTokenInBody === true),
-    };
+  ): Promise<AuthResponseDto | MfaChallengeResponseDto> {
+    const outcome = await this.logins.superuserLogin(dto);
+    return this.signedIn(outcome, reply, dto.refreshTokenInBody === true);
   }
 
   @Post('refresh')
@@ -240,6 +256,7 @@ export class AuthController {
   @Post('logout')
   @Audited(AuditAction.LOGOUT)
   @Authenticated({ platform: true })
+  @AllowedBeforeMfaEnrolment()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out')
   @ApiOperation({
@@ -259,6 +276,7 @@ export class AuthController {
   @Post('logout-all')
   @Audited(AuditAction.LOGOUT_ALL)
   @Authenticated({ platform: true })
+  @AllowedBeforeMfaEnrolment()
   @HttpCode(HttpStatus.OK)
   @ResponseMessage('Logged out everywhere')
   @ApiOperation({ operationId: 'logoutAll', summary: 'End every session of the current user' })
@@ -274,6 +292,7 @@ export class AuthController {
 
   @Get('me')
   @Authenticated({ platform: true, apiKey: true })
+  @AllowedBeforeMfaEnrolment()
   @ApiOperation({
     operationId: 'getMe',
     summary: 'The current user or API key, and the organization',

@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AccountTokensModule } from '../account-tokens/account-tokens.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
@@ -15,6 +16,8 @@ import { EmailChangeController } from './email-change.controller';
 import { EmailChangeService } from './email-change.service';
 import { EmailVerificationController } from './email-verification.controller';
 import { EmailVerificationService } from './email-verification.service';
+import { MfaLoginController } from './mfa-login.controller';
+import { MfaLoginService } from './mfa-login.service';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottle } from './login-throttle';
@@ -37,6 +40,7 @@ import { TokenService } from './token.service';
     UsersModule,
     RolesModule,
     AccountTokensModule,
+    MfaModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG, JWT_KEY],
       extraProviders: [
@@ -61,7 +65,12 @@ import { TokenService } from './token.service';
       }),
     }),
   ],
-  controllers: [AuthController, EmailVerificationController, EmailChangeController],
+  controllers: [
+    AuthController,
+    EmailVerificationController,
+    EmailChangeController,
+    MfaLoginController,
+  ],
   providers: [
     {
       provide: JWT_KEY,
@@ -83,6 +92,7 @@ import { TokenService } from './token.service';
     VerifyEmailMailJob,
     EmailChangeMailJob,
     EmailChangedMailJob,
+    MfaLoginService,
   ],
   // SessionIssuer: invitations sign the new user in as login does.
   exports: [JWT_KEY, SessionIssuer],

@@ -19,6 +19,14 @@ import { type LoginThrottle, tooManyRequests } from './login-throttle';
 import { LoginService } from './login.service';
 import type { EmailVerificationService } from './email-verification.service';
 import type { IssuedSession, SessionIssuer } from './session-issuer.service';
+import type { MfaChallenges } from '../mfa/mfa-challenges';
+import type { PendingMfa } from './login.service';
+
+/** The outcome of a login that needed no second factor. */
+function signedIn(outcome: IssuedSession | PendingMfa): IssuedSession {
+  if ('mfaToken' in outcome) throw new Error('expected a session, got an MFA challenge');
+  return outcome;
+}
 
 type ThrottleMock = jest.Mocked<
   Pick<LoginThrottle, 'limitByIp' | 'attemptLogin' | 'loginSucceeded'>
@@ -60,6 +68,7 @@ function user(status: 'active' | 'disabled' = 'active', emailVerifiedAt: Date | 
     lastName: 'Lovelace',
     status,
     lastLoginAt: null,
+    mfaEnabledAt: null,
     roles: [
       Object.assign(new Role(), { name: 'staff', permissions: ['products.read', 'users.read'] }),
     ],
@@ -74,6 +83,7 @@ function superuser(): Superuser {
     email: EMAIL,
     passwordHash: hashOf(PASSWORD),
     lastLoginAt: null,
+    mfaEnabledAt: null,
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
     updatedAt: new Date('2026-01-01T00:00:00.000Z'),
   });
@@ -92,6 +102,7 @@ describe('LoginService', () => {
   let audit: jest.Mocked<Pick<AuditService, 'record'>>;
   let issuer: jest.Mocked<Pick<SessionIssuer, 'open'>>;
   let verification: jest.Mocked<Pick<EmailVerificationService, 'refuseLogin'>>;
+  let challenges: jest.Mocked<Pick<MfaChallenges, 'issue'>>;
   let service: LoginService;
 
   beforeEach(() => {
@@ -130,6 +141,7 @@ describe('LoginService', () => {
           new AppException(403, ErrorCode.EMAIL_NOT_VERIFIED, 'Verify your email address'),
       ),
     };
+    challenges = { issue: jest.fn().mockResolvedValue('mfa-token') };
     service = new LoginService(
       throttle as unknown as LoginThrottle,
       organizations as unknown as OrganizationsRepository,
@@ -139,6 +151,7 @@ describe('LoginService', () => {
       audit as unknown as AuditService,
       issuer as unknown as SessionIssuer,
       verification as unknown as EmailVerificationService,
+      challenges as unknown as MfaChallenges,
     );
   });
 
@@ -187,7 +200,7 @@ describe('LoginService', () => {
     });
 
     it('signs in: gives the attempt back, stamps the login and audits the new session', async () => {
-      const session = await service.login(login(), TENANT);
+      const session = signedIn(await service.login(login(), TENANT));
       expect(throttle.limitByIp).toHaveBeenCalledWith('login');
       // The canonical email the DTO produced keys the counters, the lookup and the audit row.
       expect(EMAIL).toBe('ada@acme.test');
@@ -279,7 +292,7 @@ describe('LoginService', () => {
 
   describe('platform login', () => {
     it('counts under the platform, opens a platform session and audits it outside every tenant', async () => {
-      const session = await service.superuserLogin(login());
+      const session = signedIn(await service.superuserLogin(login()));
       expect(throttle.limitByIp).toHaveBeenCalledWith('login');
       expect(throttle.attemptLogin).toHaveBeenCalledWith(PLATFORM_ID, EMAIL, expect.any(Function));
       expect(throttle.loginSucceeded).toHaveBeenCalledWith(PLATFORM_ID, EMAIL);
@@ -342,6 +355,55 @@ describe('LoginService', () => {
       await expect(service.login(login(), TENANT)).rejects.toMatchObject(INVALID);
       expect(superusers.findByEmailWithCredentials).not.toHaveBeenCalled();
       expect(issuer.open).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('with two-factor authentication on', () => {
+    const withMfa = <T extends User | Superuser>(account: T): T =>
+      Object.assign(account, { mfaEnabledAt: new Date('2026-01-02T00:00:00.000Z') });
+
+    it('answers a challenge after the right password: no session, the token remembers how to answer', async () => {
+      users.findByEmailWithCredentials.mockResolvedValue(withMfa(user()));
+      const outcome = await service.login({ ...login(), refreshTokenInBody: true }, TENANT);
+      expect(outcome).toEqual({ mfaToken: 'mfa-token' });
+      expect(challenges.issue).toHaveBeenCalledWith({
+        kind: 'tenant',
+        userId: 'user-1',
+        organizationId: ORG,
+        email: EMAIL,
+        refreshTokenInBody: true,
+      });
+      expect(issuer.open).not.toHaveBeenCalled();
+      expect(users.update).not.toHaveBeenCalled();
+      expect(auditedActions()).toEqual([AuditAction.LOGIN_MFA_CHALLENGED]);
+      // The password was right: its attempt is given back; the code's attempt is counted on verify.
+      expect(throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
+    });
+
+    it('issues no challenge for a wrong password', async () => {
+      users.findByEmailWithCredentials.mockResolvedValue(withMfa(user()));
+      await expect(service.login(login('wrong'), TENANT)).rejects.toMatchObject(INVALID);
+      expect(challenges.issue).not.toHaveBeenCalled();
+    });
+
+    it('challenges a superuser under the platform', async () => {
+      superusers.findByEmailWithCredentials.mockResolvedValue(withMfa(superuser()));
+      expect(await service.superuserLogin(login())).toEqual({ mfaToken: 'mfa-token' });
+      expect(challenges.issue).toHaveBeenCalledWith(
+        expect.objectContaining({ kind: 'platform', organizationId: PLATFORM_ID }),
+      );
+      expect(superusers.touchLogin).not.toHaveBeenCalled();
+    });
+
+    it('opens the session of a proven second factor with amr pwd + otp and audits the method', async () => {
+      await service.signIn(withMfa(user()), organization(), 'recovery_code');
+      expect(issuer.open).toHaveBeenCalledWith(expect.anything(), ['pwd', 'otp']);
+      expect(audit.record).toHaveBeenCalledWith(
+        expect.objectContaining({
+          action: AuditAction.LOGIN_SUCCEEDED,
+          metadata: { sessionId: 'session-1', mfa: 'recovery_code' },
+        }),
+      );
     });
   });
 });

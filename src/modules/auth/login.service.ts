@@ -10,6 +10,12 @@ import { PLATFORM_ID } from '../../context/platform';
 import { SuperusersRepository } from '../platform/superusers.repository';
 import { identityOf, platformIdentityOf } from '../sessions/identity.service';
 import { UsersRepository } from '../users/users.repository';
+import type { Organization } from '../organizations/organization.entity';
+import type { Superuser } from '../platform/superuser.entity';
+import type { User } from '../users/user.entity';
+import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
+import { PASSWORD_AND_OTP, type SecondFactorMethod } from '../mfa/second-factor.service';
+import { PASSWORD_ONLY } from '../sessions/session.service';
 import type { LoginDto } from './dto/auth.dto';
 import { EmailVerificationService } from './email-verification.service';
 import { LoginThrottle } from './login-throttle';
@@ -21,6 +27,11 @@ const INVALID_CREDENTIALS = () =>
     ErrorCode.INVALID_CREDENTIALS,
     'Invalid email or password',
   );
+
+/** A correct password of an account with a second factor: the sign-in waits for its code. */
+export interface PendingMfa {
+  mfaToken: string;
+}
 
 /** Password sign-in, to an organization or to the platform, under the one shared throttle. */
 @Injectable()
@@ -34,9 +45,10 @@ export class LoginService {
     private readonly audit: AuditService,
     private readonly issuer: SessionIssuer,
     private readonly verification: EmailVerificationService,
+    private readonly challenges: MfaChallenges,
   ) {}
 
-  async login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession> {
+  async login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession | PendingMfa> {
     if (!tenant) {
       throw new AppException(
         HttpStatus.BAD_REQUEST,
@@ -80,20 +92,37 @@ export class LoginService {
     // Said only after the password matched, so it reveals nothing to a guesser.
     if (organization.requireVerifiedEmail && !user.emailVerifiedAt)
       throw await this.verification.refuseLogin(user);
+    if (user.mfaEnabledAt)
+      return this.challenge(
+        { kind: 'tenant', userId: user.id, organizationId: organization.id, email },
+        dto,
+      );
+    return this.signIn(user, organization);
+  }
+
+  /** Opens the session of a user whose sign-in is proven: by the password, and `mfa` if it took a second factor. */
+  async signIn(
+    user: User,
+    organization: Organization,
+    mfa?: SecondFactorMethod,
+  ): Promise<IssuedSession> {
     user.lastLoginAt = new Date();
     await this.users.update(user.id, { lastLoginAt: user.lastLoginAt });
-    const session = await this.issuer.open(identityOf(user, organization));
+    const session = await this.issuer.open(
+      identityOf(user, organization),
+      mfa ? PASSWORD_AND_OTP : PASSWORD_ONLY,
+    );
     await this.audit.record({
       action: AuditAction.LOGIN_SUCCEEDED,
       organizationId: organization.id,
       userId: user.id,
-      metadata: { sessionId: session.sessionId },
+      metadata: { sessionId: session.sessionId, ...(mfa ? { mfa } : {}) },
     });
     return session;
   }
 
   /** Platform login: the same throttle as tenant logins, counted under the platform. */
-  async superuserLogin(dto: LoginDto): Promise<IssuedSession> {
+  async superuserLogin(dto: LoginDto): Promise<IssuedSession | PendingMfa> {
     await this.throttle.limitByIp('login');
     const { email } = dto;
     await this.throttle.attemptLogin(PLATFORM_ID, email, (lock) =>
@@ -113,14 +142,44 @@ export class LoginService {
       throw INVALID_CREDENTIALS();
     }
     await this.throttle.loginSucceeded(PLATFORM_ID, email);
+    if (superuser.mfaEnabledAt)
+      return this.challenge(
+        { kind: 'platform', userId: superuser.id, organizationId: PLATFORM_ID, email },
+        dto,
+      );
+    return this.superuserSignIn(superuser);
+  }
+
+  async superuserSignIn(superuser: Superuser, mfa?: SecondFactorMethod): Promise<IssuedSession> {
     await this.superusers.touchLogin(superuser.id);
-    const session = await this.issuer.open(platformIdentityOf(superuser));
+    const session = await this.issuer.open(
+      platformIdentityOf(superuser),
+      mfa ? PASSWORD_AND_OTP : PASSWORD_ONLY,
+    );
     await this.audit.record({
       action: AuditAction.LOGIN_SUCCEEDED,
       organizationId: null,
       userId: superuser.id,
-      metadata: { platform: true, sessionId: session.sessionId },
+      metadata: { platform: true, sessionId: session.sessionId, ...(mfa ? { mfa } : {}) },
     });
     return session;
+  }
+
+  /** No session yet: a single-use mfaToken for POST /api/auth/mfa/verify. */
+  private async challenge(
+    who: Omit<MfaChallenge, 'refreshTokenInBody'>,
+    dto: LoginDto,
+  ): Promise<PendingMfa> {
+    const mfaToken = await this.challenges.issue({
+      ...who,
+      refreshTokenInBody: dto.refreshTokenInBody === true,
+    });
+    await this.audit.record({
+      action: AuditAction.LOGIN_MFA_CHALLENGED,
+      organizationId: who.kind === 'platform' ? null : who.organizationId,
+      userId: who.userId,
+      metadata: who.kind === 'platform' ? { platform: true } : {},
+    });
+    return { mfaToken };
   }
 }

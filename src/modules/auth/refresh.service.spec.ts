@@ -38,11 +38,18 @@ function identity(
       status: userStatus,
       roles: ['staff'],
       emailVerifiedAt: null,
+      mfaEnabled: false,
       lastLoginAt: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
     },
-    organization: { id: ORG, name: 'Acme', subdomain: 'acme', status: organizationStatus },
+    organization: {
+      id: ORG,
+      name: 'Acme',
+      subdomain: 'acme',
+      status: organizationStatus,
+      mfaRequired: 'off',
+    },
     permissions: ['products.read'],
   };
 }
@@ -84,8 +91,19 @@ describe('RefreshService', () => {
     });
     expect(sessions.rotate).toHaveBeenCalledWith('presented');
     expect(identities.rebuild).toHaveBeenCalledWith(ORG, 'user-1');
-    expect(issuer.accessTokenFor).toHaveBeenCalledWith(identity(), 'session-1');
+    // A session stored before sessions recorded how the sign-in was proven: a password.
+    expect(issuer.accessTokenFor).toHaveBeenCalledWith(identity(), 'session-1', ['pwd']);
     expect(audit.record).not.toHaveBeenCalled();
+  });
+
+  it('keeps the second factor of the sign-in in every refreshed token', async () => {
+    sessions.rotate.mockResolvedValue({
+      outcome: 'rotated',
+      session: { ...SESSION, amr: ['pwd', 'otp'] },
+      refreshToken: 'next',
+    });
+    await service.refresh('presented');
+    expect(issuer.accessTokenFor).toHaveBeenCalledWith(identity(), 'session-1', ['pwd', 'otp']);
   });
 
   it('answers a missing token with 401 without touching the store', async () => {

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../http/error-codes';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { IdentityService } from '../sessions/identity.service';
-import { SessionService } from '../sessions/session.service';
+import { PASSWORD_ONLY, SessionService } from '../sessions/session.service';
 import { type IssuedSession, SessionIssuer } from './session-issuer.service';
 
 const invalidRefreshToken = () =>
@@ -54,7 +54,7 @@ export class RefreshService {
       throw invalidRefreshToken();
     }
     return {
-      ...this.issuer.accessTokenFor(identity, session.id),
+      ...this.issuer.accessTokenFor(identity, session.id, session.amr ?? PASSWORD_ONLY),
       sessionId: session.id,
       identity,
       refreshToken,

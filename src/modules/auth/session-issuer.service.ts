@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CachedIdentity } from '../../context/identity';
 import { RequestContext, type UserPrincipal } from '../../context/request-context';
 import { sessionKindOf } from '../sessions/session-kind';
-import { SessionService } from '../sessions/session.service';
+import { PASSWORD_ONLY, SessionService } from '../sessions/session.service';
 import { TokenService } from './token.service';
 
 export interface IssuedSession {
@@ -21,15 +21,20 @@ export class SessionIssuer {
     private readonly tokens: TokenService,
   ) {}
 
-  async open(identity: CachedIdentity): Promise<IssuedSession> {
+  /** `amr`: how the sign-in was proven, recorded on the session and carried by its tokens. */
+  async open(
+    identity: CachedIdentity,
+    amr: readonly string[] = PASSWORD_ONLY,
+  ): Promise<IssuedSession> {
     const context = RequestContext.current();
     const { session, refreshToken } = await this.sessions.create(
       identity.user.id,
       identity.organization.id,
       { userAgent: context?.userAgent, ip: context?.ip },
+      amr,
     );
     return {
-      ...this.accessTokenFor(identity, session.id),
+      ...this.accessTokenFor(identity, session.id, amr),
       sessionId: session.id,
       identity,
       refreshToken,
@@ -39,6 +44,7 @@ export class SessionIssuer {
   accessTokenFor(
     identity: CachedIdentity,
     sessionId: string,
+    amr: readonly string[],
   ): { accessToken: string; expiresIn: number } {
     const kind: UserPrincipal['kind'] = sessionKindOf(identity.organization.id);
     return this.tokens.signAccessToken({
@@ -48,6 +54,7 @@ export class SessionIssuer {
       organizationId: kind === 'tenant' ? identity.organization.id : undefined,
       roles: identity.user.roles,
       sessionId,
+      amr,
     });
   }
 }

@@ -22,6 +22,8 @@ export interface AccessTokenClaims {
   organizationId?: string;
   roles: string[];
   sid: string;
+  /** How the session's sign-in was proven: `["pwd"]` or `["pwd","otp"]` (RFC 8176). */
+  amr: string[];
   typ: string;
   jti: string;
   iat: number;
@@ -38,6 +40,7 @@ export interface TokenSubject {
   organizationId?: string;
   roles: string[];
   sessionId: string;
+  amr: readonly string[];
 }
 
 @Injectable()
@@ -54,6 +57,7 @@ export class TokenService {
         ...(subject.kind === 'tenant' ? { organizationId: subject.organizationId } : {}),
         roles: subject.roles,
         sid: subject.sessionId,
+        amr: subject.amr,
         typ: TOKEN_TYPE_OF[subject.kind],
       },
       { subject: subject.userId, jwtid: randomUUID(), expiresIn: this.config.jwt.accessTtlSeconds },

@@ -46,6 +46,7 @@ export async function createOrganizationWithBuiltInRoles<T>(
       name: input.name,
       subdomain: input.subdomain,
       status: 'active',
+      mfaRequired: 'off',
       settings: {},
     }),
     manager,

@@ -39,7 +39,9 @@ export class OrganizationsRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<Organization, 'name' | 'settings' | 'status' | 'requireVerifiedEmail'>>,
+    changes: Partial<
+      Pick<Organization, 'name' | 'settings' | 'status' | 'requireVerifiedEmail' | 'mfaRequired'>
+    >,
     manager?: EntityManager,
   ): Promise<void> {
     await this.repository(manager).update(

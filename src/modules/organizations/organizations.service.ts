@@ -22,6 +22,7 @@ function snapshot(organization: Organization): Record<string, unknown> {
     status: organization.status,
     settings: organization.settings ?? {},
     requireVerifiedEmail: organization.requireVerifiedEmail,
+    mfaRequired: organization.mfaRequired,
   };
 }
 
@@ -60,6 +61,7 @@ export class OrganizationsService {
           name: dto.name ?? before.name,
           settings: dto.settings ?? before.settings,
           requireVerifiedEmail: dto.requireVerifiedEmail ?? before.requireVerifiedEmail,
+          mfaRequired: dto.mfaRequired ?? before.mfaRequired,
         },
         manager,
       );

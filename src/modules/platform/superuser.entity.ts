@@ -18,6 +18,10 @@ export class Superuser extends BaseEntity {
   @Column({ name: 'password_hash', type: 'varchar', length: 60, select: false })
   passwordHash!: string;
 
+  /** When two-factor authentication was turned on; null while it is off (modules/mfa). */
+  @Column({ name: 'mfa_enabled_at', type: 'datetime', precision: 3, nullable: true })
+  mfaEnabledAt!: Date | null;
+
   @Column({ name: 'last_login_at', type: 'datetime', precision: 3, nullable: true })
   lastLoginAt!: Date | null;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { requireId } from '../../database/required-key';
 import type { CanonicalEmail } from '../../security/email';
 import { Superuser } from './superuser.entity';
@@ -38,6 +38,24 @@ export class SuperusersRepository {
       Object.assign(new Superuser(), { email, passwordHash, lastLoginAt: null }),
     );
     return { superuser, created: true };
+  }
+
+  findByIdWithCredentials(id: string): Promise<Superuser | null> {
+    return this.repository
+      .createQueryBuilder('superuser')
+      .addSelect('superuser.passwordHash')
+      .where('superuser.id = :id', { id: requireId('superusers.findByIdWithCredentials', id) })
+      .getOne();
+  }
+
+  /** Turns the two-factor flag on (a date) or off (null), inside the caller's transaction. */
+  async setMfaEnabledAt(id: string, at: Date | null, manager: EntityManager): Promise<void> {
+    await manager
+      .getRepository(Superuser)
+      .update(
+        { id: requireId('superusers.setMfaEnabledAt', id) },
+        { mfaEnabledAt: at, updatedAt: new Date() },
+      );
   }
 
   async touchLogin(id: string): Promise<void> {

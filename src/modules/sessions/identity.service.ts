@@ -33,6 +33,7 @@ export function identityOf(user: User, organization: Organization): CachedIdenti
       status: user.status,
       roles,
       emailVerifiedAt: user.emailVerifiedAt ? user.emailVerifiedAt.toISOString() : null,
+      mfaEnabled: Boolean(user.mfaEnabledAt),
       lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
@@ -42,6 +43,7 @@ export function identityOf(user: User, organization: Organization): CachedIdenti
       name: organization.name,
       subdomain: organization.subdomain,
       status: organization.status,
+      mfaRequired: organization.mfaRequired,
     },
     permissions,
   };
@@ -59,11 +61,18 @@ export function platformIdentityOf(superuser: Superuser): CachedIdentity {
       roles: [SUPERUSER_ROLE],
       // Superusers are created by an operator with shell access (superuser:create), not by mail.
       emailVerifiedAt: null,
+      mfaEnabled: Boolean(superuser.mfaEnabledAt),
       lastLoginAt: superuser.lastLoginAt ? superuser.lastLoginAt.toISOString() : null,
       createdAt: superuser.createdAt.toISOString(),
       updatedAt: superuser.updatedAt.toISOString(),
     },
-    organization: { id: PLATFORM_ID, name: 'Platform', subdomain: '', status: 'active' },
+    organization: {
+      id: PLATFORM_ID,
+      name: 'Platform',
+      subdomain: '',
+      status: 'active',
+      mfaRequired: 'off',
+    },
     permissions: [],
   };
 }

@@ -4,7 +4,7 @@ const REFRESH_PREFIX = 'system:auth:refresh:';
  * The shape of CachedIdentity, in the cache key: a deploy that adds a field reads no entry
  * cached by the previous version (those expire on their own) instead of one missing the field.
  */
-const IDENTITY_SHAPE = 'v2';
+const IDENTITY_SHAPE = 'v3';
 
 /** The Redis key layout of sessions (all under REDIS_KEY_PREFIX). docs/authentication.md documents it. */
 export const SessionKeys = {

@@ -36,11 +36,18 @@ function identity(organizationId: string, userId: string, roles: string[]): Cach
       status: 'active',
       roles,
       emailVerifiedAt: null,
+      mfaEnabled: false,
       lastLoginAt: null,
       createdAt: at,
       updatedAt: at,
     },
-    organization: { id: organizationId, name: 'Org', subdomain: 'org', status: 'active' },
+    organization: {
+      id: organizationId,
+      name: 'Org',
+      subdomain: 'org',
+      status: 'active',
+      mfaRequired: 'off',
+    },
     permissions: [],
   };
 }

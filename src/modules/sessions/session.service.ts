@@ -28,7 +28,15 @@ export interface SessionRecord {
   lastUsedAt: number;
   /** When the current refresh token expires (ms); never past createdAt + SESSION_MAX_AGE. */
   expiresAt: number;
+  /**
+   * How the sign-in was proven (RFC 8176 values): `['pwd']`, or `['pwd', 'otp']` with a second
+   * factor. Every access token of the session carries it. Absent on records stored before it: `['pwd']`.
+   */
+  amr?: string[];
 }
+
+/** A password alone; what a session opened before sessions recorded it was proven by. */
+export const PASSWORD_ONLY: readonly string[] = ['pwd'];
 
 export type RotationResult =
   | { outcome: 'rotated' | 'grace'; session: SessionRecord; refreshToken: string }
@@ -69,6 +77,7 @@ export class SessionService implements SessionControl {
     userId: string,
     organizationId: string,
     device: { userAgent?: string; ip?: string },
+    amr: readonly string[] = PASSWORD_ONLY,
   ): Promise<{ session: SessionRecord; refreshToken: string }> {
     const { token, sessionId } = newRefreshToken();
     const { refreshMs, maxAgeMs, idleMs } = this.lifetimes;
@@ -84,6 +93,7 @@ export class SessionService implements SessionControl {
       createdAt: now,
       lastUsedAt: now,
       expiresAt: now + ttlMs,
+      amr: [...amr],
     };
     await this.kv.runScript(
       CREATE_SESSION,

@@ -29,6 +29,10 @@ export class User extends TenantScopedEntity {
   @Column({ name: 'email_verified_at', type: 'datetime', precision: 3, nullable: true })
   emailVerifiedAt!: Date | null;
 
+  /** When two-factor authentication was turned on; null while it is off (modules/mfa). */
+  @Column({ name: 'mfa_enabled_at', type: 'datetime', precision: 3, nullable: true })
+  mfaEnabledAt!: Date | null;
+
   @Column({ name: 'last_login_at', type: 'datetime', precision: 3, nullable: true })
   lastLoginAt!: Date | null;
 

@@ -6,6 +6,7 @@ import { MAX_EMAIL_LENGTH } from '../../../security/email';
 import { ALL_PERMISSIONS, API_KEY_PERMISSIONS } from '../../../security/permissions';
 import type { SessionRecord } from '../../sessions/session.service';
 import { MAX_USER_ROLES } from '../../users/dto/users.dto';
+import { MFA_POLICIES, type MfaPolicy } from '../../organizations/organization.entity';
 
 /** The signed-in user, with the permissions their roles grant. */
 export class AuthUserResponseDto {
@@ -26,6 +27,8 @@ export class AuthUserResponseDto {
   permissions!: string[];
   @ApiUuidProperty() organizationId!: string;
   @ApiTimestampProperty() emailVerifiedAt!: string | null;
+  /** Two-factor authentication is on: sign-in asks for a code */
+  mfaEnabled!: boolean;
   @ApiTimestampProperty() lastLoginAt!: string | null;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;
@@ -45,6 +48,9 @@ export class AuthOrganizationResponseDto {
   @ApiProperty({ maxLength: 255, example: 'Acme Inc.' }) name!: string;
   @ApiProperty({ maxLength: 63, example: 'acme' }) subdomain!: string;
   status!: 'active' | 'suspended';
+  /** Who must use two-factor authentication (`off` for the platform) */
+  @ApiProperty({ enum: MFA_POLICIES })
+  mfaRequired!: MfaPolicy;
 }
 
 export class TokensResponseDto {
@@ -123,6 +129,8 @@ export class SessionResponseDto {
   @ApiTimestampProperty() lastUsedAt!: string;
   /** The session of the token making this request */
   current!: boolean;
+  /** The sign-in took a second factor (TOTP or a recovery code) */
+  mfa!: boolean;
 
   static from(session: SessionRecord, currentSessionId: string): SessionResponseDto {
     return {
@@ -132,6 +140,7 @@ export class SessionResponseDto {
       createdAt: new Date(session.createdAt).toISOString(),
       lastUsedAt: new Date(session.lastUsedAt).toISOString(),
       current: session.id === currentSessionId,
+      mfa: session.amr?.includes('otp') ?? false,
     };
   }
 }

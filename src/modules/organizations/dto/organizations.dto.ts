@@ -3,7 +3,12 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
 import { PageQueryDto } from '../../../http/pagination.dto';
-import type { Organization, OrganizationSettings } from '../organization.entity';
+import {
+  MFA_POLICIES,
+  type MfaPolicy,
+  type Organization,
+  type OrganizationSettings,
+} from '../organization.entity';
 import { IsFlatSettings, SETTINGS_LIMITS } from './settings.validator';
 
 /** A setting's value: a bounded string, a finite number or a boolean. */
@@ -37,6 +42,15 @@ export class UpdateOrganizationDto {
   @IsOptional()
   @IsBoolean()
   requireVerifiedEmail?: boolean;
+
+  @ApiProperty({
+    enum: MFA_POLICIES,
+    description:
+      'Who must use two-factor authentication: nobody, holders of the admin role, or everyone. A member it covers who has none can only set it up (403 MFA_ENROLMENT_REQUIRED elsewhere), from their next request on',
+  })
+  @IsOptional()
+  @IsIn(MFA_POLICIES)
+  mfaRequired?: MfaPolicy;
 }
 
 export class UpdateOrganizationStatusDto {
@@ -59,6 +73,9 @@ export class OrganizationResponseDto {
   settings!: OrganizationSettings;
   /** Members must verify their email before they can sign in */
   requireVerifiedEmail!: boolean;
+  /** Who must use two-factor authentication */
+  @ApiProperty({ enum: MFA_POLICIES })
+  mfaRequired!: MfaPolicy;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;
 
@@ -70,6 +87,7 @@ export class OrganizationResponseDto {
       status: organization.status,
       settings: organization.settings ?? {},
       requireVerifiedEmail: organization.requireVerifiedEmail,
+      mfaRequired: organization.mfaRequired,
       createdAt: organization.createdAt.toISOString(),
       updatedAt: organization.updatedAt.toISOString(),
     };

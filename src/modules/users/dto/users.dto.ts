@@ -121,6 +121,8 @@ export class UserResponseDto {
   @ApiProperty({ maxItems: MAX_USER_ROLES, items: { maxLength: 64 }, example: ['staff'] })
   roles!: string[];
   @ApiTimestampProperty() emailVerifiedAt!: string | null;
+  /** Two-factor authentication is on (an administrator can reset it: DELETE /api/users/{id}/mfa) */
+  mfaEnabled!: boolean;
   @ApiTimestampProperty() lastLoginAt!: string | null;
   @ApiTimestampProperty() createdAt!: string;
   @ApiTimestampProperty() updatedAt!: string;
@@ -134,6 +136,7 @@ export class UserResponseDto {
       status: user.status,
       roles: (user.roles ?? []).map((role) => role.name).sort(),
       emailVerifiedAt: user.emailVerifiedAt ? user.emailVerifiedAt.toISOString() : null,
+      mfaEnabled: Boolean(user.mfaEnabledAt),
       lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
