@@ -59,6 +59,8 @@ export interface AppConfig {
     maxAttempts: number;
     backoffMs: number;
     outboxPollIntervalMs: number;
+    /** BullMQ's lock on a running job, and how often stalled jobs are looked for. */
+    lockDurationMs: number;
     /** BullMQ's key prefix, in braces so that every key of the queue shares one Redis Cluster slot. */
     queuePrefix: string;
   };
@@ -75,6 +77,8 @@ export interface AppConfig {
     appUrl: string;
   };
   accountTokens: { invitationTtlSeconds: number; passwordResetTtlSeconds: number };
+  /** Password reset requests per target email (organization and address) and window. */
+  passwordReset: { emailRateLimit: number; emailRateWindowSeconds: number };
 }
 
 export class ConfigValidationError extends Error {
@@ -191,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       maxAttempts: values.JOB_MAX_ATTEMPTS,
       backoffMs: values.JOB_BACKOFF,
       outboxPollIntervalMs: values.OUTBOX_POLL_INTERVAL,
+      lockDurationMs: values.JOB_LOCK_DURATION,
       queuePrefix: `{${values.REDIS_KEY_PREFIX}jobs}`,
     },
     embedded: database.kind === 'sqlite' || redisUrl === null,
@@ -207,6 +212,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     accountTokens: {
       invitationTtlSeconds: values.INVITATION_TTL,
       passwordResetTtlSeconds: values.PASSWORD_RESET_TTL,
+    },
+    passwordReset: {
+      emailRateLimit: values.PASSWORD_RESET_RATE_LIMIT,
+      emailRateWindowSeconds: values.PASSWORD_RESET_RATE_WINDOW,
     },
   };
 }
