@@ -92,7 +92,7 @@ export function ApiEnvelope(model: Type<unknown> | null, options: ApiEnvelopeOpt
 }
 
 /** The error statuses the API answers with. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 503;
 
 interface ErrorDefault {
   description: string;
@@ -121,6 +121,11 @@ const ERROR_DEFAULTS: Record<ErrorStatus, ErrorDefault> = {
     description: 'CONFLICT',
     code: ErrorCode.CONFLICT,
     message: 'Conflicts with the current state',
+  },
+  410: {
+    description: 'TOKEN_EXPIRED or TOKEN_USED: the emailed link no longer works; ask for a new one',
+    code: ErrorCode.TOKEN_USED,
+    message: 'The link was already used or replaced by a newer one',
   },
   413: {
     description: 'PAYLOAD_TOO_LARGE: the body exceeds the size limit',

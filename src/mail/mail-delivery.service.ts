@@ -23,6 +23,14 @@ export class MailDelivery {
     private readonly dataSource: DataSource,
   ) {}
 
+  /**
+   * Whether a message was already sent under this key: a job that must create something for the
+   * message (a token) checks first, so a retry after the send makes nothing new.
+   */
+  isSent(idempotencyKey: string): Promise<boolean> {
+    return this.dataSource.getRepository(MailDeliveryRecord).existsBy({ idempotencyKey });
+  }
+
   async deliver(
     idempotencyKey: string,
     organizationId: string,
@@ -33,8 +41,8 @@ export class MailDelivery {
         `A mail delivery needs an idempotency key of 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
       );
     if (!organizationId) throw new Error('A mail delivery needs an organization id');
+    if (await this.isSent(idempotencyKey)) return 'already-sent';
     const deliveries = this.dataSource.getRepository(MailDeliveryRecord);
-    if (await deliveries.existsBy({ idempotencyKey })) return 'already-sent';
     // Throws when the transport refuses or is down: the job fails and is retried.
     const { messageId } = await this.mailer.send(message);
     try {

@@ -9,12 +9,16 @@ import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
+import { EmailRateLimit } from './email-rate-limit';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottle } from './login-throttle';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
 import { PasswordChangeService } from './password-change.service';
+import { PasswordChangedMailHandler, PasswordResetMailHandler } from './password-mail.jobs';
+import { PasswordResetController } from './password-reset.controller';
+import { PasswordResetService } from './password-reset.service';
 import { RefreshService } from './refresh.service';
 import { RegistrationService } from './registration.service';
 import { SessionIssuer } from './session-issuer.service';
@@ -55,7 +59,7 @@ import { TokenService } from './token.service';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, PasswordResetController],
   providers: [
     {
       provide: JWT_KEY,
@@ -71,6 +75,10 @@ import { TokenService } from './token.service';
     RefreshService,
     LogoutService,
     PasswordChangeService,
+    EmailRateLimit,
+    PasswordResetService,
+    PasswordResetMailHandler,
+    PasswordChangedMailHandler,
   ],
   exports: [JWT_KEY],
 })
