@@ -75,6 +75,32 @@ describe('password reset when things fail', () => {
     expect(done.status).toBe(200);
   });
 
+  it('a job that fails after its mail went out sends nothing more and issues no other token', async () => {
+    const owner = await register(t);
+    // The job's last step fails once its mail is out: the job is retried.
+    const restore = await failAuditInserts(t, 'auth.password.reset_link_sent');
+    try {
+      await request(t, 'POST', '/api/auth/password/forgot', {
+        body: { email: owner.email },
+        tenant: owner.organization.subdomain,
+      });
+      await sink.waitFor(
+        (item) => item.recipients.includes(owner.email) && /reset your password/.test(item.subject),
+      );
+      await sleep(800);
+    } finally {
+      await restore();
+    }
+    expect(resetMails(owner.email)).toHaveLength(1);
+    const tokens: unknown[] = await t.app
+      .get(DataSource)
+      .query('SELECT id FROM account_tokens WHERE user_id = ? AND purpose = ?', [
+        owner.user.id,
+        'reset-password',
+      ]);
+    expect(tokens).toHaveLength(1);
+  });
+
   it('a request whose transaction rolls back records no event and sends nothing', async () => {
     const owner = await register(t);
     const restore = await failAuditInserts(t, 'auth.password.reset_requested');
