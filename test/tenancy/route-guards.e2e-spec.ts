@@ -32,6 +32,8 @@ const PUBLIC_ROUTES = [
   'GET /health/live',
   'GET /health/ready',
   'POST /api/auth/login',
+  'POST /api/auth/password/forgot',
+  'POST /api/auth/password/reset',
   'POST /api/auth/refresh',
   'POST /api/auth/register',
   'POST /api/auth/superuser/login',
