@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, type CreateAppOptions } from '../../src/bootstrap/app.factory';
@@ -38,6 +41,13 @@ export interface TestAppOptions {
   extraImports?: CreateAppOptions['extraImports'];
 }
 
+/**
+ * Where apps of this test process write mail when a test sets no SMTP_URL (a password change
+ * mails a notice): a folder of its own, removed at exit, never the repository's ./data/outbox.
+ */
+const MAIL_OUTBOX_DIR = join(tmpdir(), `test-mail-outbox-${process.pid}`);
+process.once('exit', () => rmSync(MAIL_OUTBOX_DIR, { recursive: true, force: true }));
+
 /** Test-friendly defaults: cheap bcrypt, quiet logs captured in memory, a unique Redis prefix. */
 export function testEnv(
   backend: TestBackend,
@@ -51,6 +61,7 @@ export function testEnv(
     JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
     DATABASE_URL: databaseUrl,
     DB_RUN_MIGRATIONS: 'true',
+    MAIL_OUTBOX_DIR,
     ...(backend === 'mysql'
       ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` }
       : {}),
