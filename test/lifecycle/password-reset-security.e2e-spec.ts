@@ -152,7 +152,7 @@ describe('password reset tokens and requests, attacked', () => {
     expect(notice.subject).toBe(`${owner.organization.name}: your password was changed`);
   });
 
-  it('answers a known and an unknown address in the same time (medians of 20 within 10%)', async () => {
+  it('answers a known and an unknown address in the same time (median of 20 paired tries within 10%)', async () => {
     const owner = await register(flow.t);
     const unknown = `nobody-${randomUUID().slice(0, 8)}@${owner.organization.subdomain}.test`;
     const dataSource = flow.t.app.get(DataSource);
@@ -164,35 +164,43 @@ describe('password reset tokens and requests, attacked', () => {
       return Number(count);
     };
     let requests = 0;
-    const timed = async (email: string): Promise<number> => {
+    const once = async (email: string): Promise<number> => {
       const started = performance.now();
       const response = await forgot(flow.t, owner, email);
       const elapsed = performance.now() - started;
       expect(response.status).toBe(202);
       requests += 1;
-      // The job of this request runs after the answer; it must not slow down the next request.
+      // The job of this request runs after the answer (and its SMTP connection closes after
+      // that): neither may slow down the next request.
       await waitFor(async () => (await decided()) === requests);
+      await sleep(30);
       return elapsed;
     };
-    for (let warmUp = 0; warmUp < 5; warmUp += 1) {
-      await timed(owner.email);
-      await timed(unknown);
+    for (let warmUp = 0; warmUp < 3; warmUp += 1) {
+      await once(owner.email);
+      await once(unknown);
     }
+    // A try is the fastest of three requests: other processes on this machine only ever add
+    // time, so the minimum keeps what the server itself spends, where a difference would be.
+    // The two addresses take turns within each try, so both see the same moments of load.
     const known: number[] = [];
     const unknowns: number[] = [];
     for (let round = 0; round < 20; round += 1) {
-      // Alternating which goes first, so drift over the run weighs on both alike.
-      if (round % 2) {
-        known.push(await timed(owner.email));
-        unknowns.push(await timed(unknown));
-      } else {
-        unknowns.push(await timed(unknown));
-        known.push(await timed(owner.email));
+      const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
+      for (let turn = 0; turn < 3; turn += 1) {
+        const order =
+          (round + turn) % 2 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const);
+        for (const which of order)
+          times[which].push(await once(which === 'known' ? owner.email : unknown));
       }
+      known.push(Math.min(...times.known));
+      unknowns.push(Math.min(...times.unknown));
     }
-    const [a, b] = [median(known), median(unknowns)];
-    expect(Math.abs(a - b) / Math.max(a, b)).toBeLessThanOrEqual(0.1);
-  });
+    // Each try pairs the two addresses at the same moments: the median of the 20 ratios
+    // compares them without the machine's load, which changes from one try to the next.
+    const ratios = known.map((time, index) => time / unknowns[index]);
+    expect(Math.abs(median(ratios) - 1)).toBeLessThanOrEqual(0.1);
+  }, 120_000);
 
   it('runs every reset job as its tenant; a job naming no or an unknown organization sends nothing', async () => {
     const owner = await register(flow.t);
