@@ -319,6 +319,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link by email; the same answer for every address
+         * @description Answers 202 at once, alike and in the same time for known and unknown addresses: a job decides later, and mails a link `${APP_URL}/reset-password?token=...` only to an active user of this organization.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the token of a reset link; every session of the user ends */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/mfa": {
         parameters: {
             query?: never;
@@ -888,7 +925,7 @@ export interface components {
              * @example user.roles.changed
              * @enum {string}
              */
-            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.login.mfa_challenged" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "auth.mfa.enabled" | "auth.mfa.disabled" | "auth.mfa.recovery_codes_regenerated" | "auth.mfa.reset" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
+            action: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.login.mfa_challenged" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "auth.mfa.enabled" | "auth.mfa.disabled" | "auth.mfa.recovery_codes_regenerated" | "auth.mfa.reset" | "auth.password.reset_requested" | "auth.password.reset_link_sent" | "auth.password.reset_not_sent" | "auth.password.reset" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
             /** Format: uuid */
             userId: string | null;
             entityType: string | null;
@@ -1222,6 +1259,34 @@ export interface components {
              * @example q3Jx0m2v9c1Zf8Lr5tYwKp7aH4dNs6eUbQiG2oV1xC0
              */
             mfaToken: string;
+        };
+        ForgotPasswordDto: {
+            /**
+             * Format: email
+             * @description Stored and compared in canonical form: NFKC, lower-cased, trimmed; that form must be a valid address
+             * @example staff@acme.test
+             */
+            email: string;
+        };
+        PasswordResetResponseDto: {
+            /**
+             * Format: int32
+             * @description How many sessions of the user ended: every one, wherever it was signed in
+             * @example 2
+             */
+            sessionsEnded: number;
+        };
+        ResetPasswordDto: {
+            /**
+             * @description The new password: 8+ characters, at most 72 bytes, not a common password
+             * @example correct horse battery staple
+             */
+            password: string;
+            /**
+             * @description The `token` of the emailed link (`/reset-password?token=...`)
+             * @example q7Vh3fR0cJX2yZb9mNw8sTgL4eKdUaP1oIiHjGvBx5E
+             */
+            token: string;
         };
         MfaStatusResponseDto: {
             /**
@@ -1844,7 +1909,7 @@ export interface operations {
                 page?: number;
                 limit?: number;
                 order?: "asc" | "desc";
-                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.login.mfa_challenged" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "auth.mfa.enabled" | "auth.mfa.disabled" | "auth.mfa.recovery_codes_regenerated" | "auth.mfa.reset" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
+                action?: "auth.login.succeeded" | "auth.login.failed" | "auth.login.locked" | "auth.login.mfa_challenged" | "auth.registered" | "auth.refresh.reuse_detected" | "auth.logout" | "auth.logout_all" | "auth.session.ended" | "auth.password.changed" | "auth.mfa.enabled" | "auth.mfa.disabled" | "auth.mfa.recovery_codes_regenerated" | "auth.mfa.reset" | "auth.password.reset_requested" | "auth.password.reset_link_sent" | "auth.password.reset_not_sent" | "auth.password.reset" | "system.scope.entered" | "superuser.created" | "superuser.password_reset" | "organization.created" | "organization.updated" | "organization.suspended" | "organization.reactivated" | "user.created" | "user.updated" | "user.roles.changed" | "user.disabled" | "user.enabled" | "user.profile.updated" | "user.email.verification_requested" | "user.email.verified" | "user.email.change_requested" | "user.email.changed" | "role.created" | "role.updated" | "role.deleted" | "product.created" | "product.updated" | "product.deleted" | "job.retried" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "api_key.created" | "api_key.revoked";
                 userId?: string;
                 /** @description Events at or after this instant */
                 from?: string;
@@ -3576,6 +3641,242 @@ export interface operations {
                 };
             };
             /** @description Locked after too many wrong passwords or codes, or too many attempts from this IP (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The organization to sign in to: its id or subdomain. Optional when the Host subdomain names it. */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted; `data` is null */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        /**
+                         * @description Always null
+                         * @enum {object|null}
+                         */
+                        data: never | null;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "VALIDATION_ERROR",
+                     *       "message": "Validation failed",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90",
+                     *       "details": [
+                     *         {
+                     *           "field": "email",
+                     *           "messages": [
+                     *             "email must be an email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TENANT_NOT_FOUND",
+                     *       "message": "Organization not found",
+                     *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many requests from this IP or for this address (TOO_MANY_REQUESTS); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure; the log line carries the same requestId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "INTERNAL_ERROR",
+                     *       "message": "Internal server error",
+                     *       "statusCode": 500,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The organization to sign in to: its id or subdomain. Optional when the Host subdomain names it. */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelopeDto"] & {
+                        data: components["schemas"]["PasswordResetResponseDto"];
+                    };
+                };
+            };
+            /** @description TOKEN_INVALID: unknown token, or one for something else or another organization; VALIDATION_ERROR: a weak or common password; TENANT_REQUIRED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_INVALID",
+                     *       "message": "The link is not valid",
+                     *       "statusCode": 400,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TENANT_NOT_FOUND",
+                     *       "message": "Organization not found",
+                     *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOKEN_EXPIRED, or TOKEN_USED: the link was used, or another link of the user or a password change killed it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOKEN_USED",
+                     *       "message": "The link was already used or replaced by a newer one",
+                     *       "statusCode": 410,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Too many requests from this IP (TOO_MANY_REQUESTS); see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */

@@ -69,6 +69,8 @@ export interface AppConfig {
     maxAttempts: number;
     backoffMs: number;
     outboxPollIntervalMs: number;
+    /** BullMQ's lock on a running job, and how often stalled jobs are looked for. */
+    lockDurationMs: number;
     /** BullMQ's key prefix, in braces so that every key of the queue shares one Redis Cluster slot. */
     queuePrefix: string;
   };
@@ -93,6 +95,8 @@ export interface AppConfig {
     environment: 'live' | 'test';
     rateLimitPerMinute: number;
   };
+  /** Password reset requests per target email (organization and address) and window. */
+  passwordReset: { emailRateLimit: number; emailRateWindowSeconds: number };
 }
 
 export class ConfigValidationError extends Error {
@@ -244,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       maxAttempts: values.JOB_MAX_ATTEMPTS,
       backoffMs: values.JOB_BACKOFF,
       outboxPollIntervalMs: values.OUTBOX_POLL_INTERVAL,
+      lockDurationMs: values.JOB_LOCK_DURATION,
       queuePrefix: `{${values.REDIS_KEY_PREFIX}jobs}`,
     },
     embedded: database.kind === 'sqlite' || redisUrl === null,
@@ -266,6 +271,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       pepperGenerated: values.API_KEY_PEPPER === undefined,
       environment: values.NODE_ENV === 'production' ? 'live' : 'test',
       rateLimitPerMinute: values.API_KEY_RATE_LIMIT,
+    },
+    passwordReset: {
+      emailRateLimit: values.PASSWORD_RESET_RATE_LIMIT,
+      emailRateWindowSeconds: values.PASSWORD_RESET_RATE_WINDOW,
     },
   };
 }

@@ -383,7 +383,7 @@ export const ENV_SCHEMA = {
   },
   AUTH_IP_RATE_LIMIT: {
     description:
-      'Login, register and invitation preview/accept requests allowed per client (IPv4 address or IPv6 /64) within AUTH_IP_RATE_WINDOW; each route counts separately.',
+      'Login, register, invitation preview/accept and password reset requests allowed per client (IPv4 address or IPv6 /64) within AUTH_IP_RATE_WINDOW; each kind of request counts separately.',
     default: '30',
     parse: integer(1, 1_000_000),
   },
@@ -419,6 +419,12 @@ export const ENV_SCHEMA = {
     description:
       'How often the outbox relay looks for events not yet queued (events committed here are queued at once).',
     default: '1s',
+    parse: durationMs,
+  },
+  JOB_LOCK_DURATION: {
+    description:
+      'How long a worker holds a running job without renewing its lock (renewed at half of it); a job whose worker died runs again within about twice this.',
+    default: '30s',
     parse: durationMs,
   },
   SUPERUSER_EMAIL: {
@@ -473,6 +479,17 @@ export const ENV_SCHEMA = {
       'Requests per minute allowed to each API key, counted across every instance (429 with Retry-After past it).',
     default: '600',
     parse: integer(1, 1_000_000),
+  },
+  PASSWORD_RESET_RATE_LIMIT: {
+    description:
+      'Password reset requests allowed per email address (within an organization) within PASSWORD_RESET_RATE_WINDOW, whether or not an account has it.',
+    default: '5',
+    parse: integer(1, 1_000_000),
+  },
+  PASSWORD_RESET_RATE_WINDOW: {
+    description: 'Window of PASSWORD_RESET_RATE_LIMIT.',
+    default: '1h',
+    parse: duration,
   },
 } satisfies Record<string, EnvVarSpec<unknown>>;
 

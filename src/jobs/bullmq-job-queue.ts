@@ -33,6 +33,11 @@ export interface BullMqJobQueueOptions extends JobQueueOptions {
   logger: Logger;
   /** Deadline of one producer call: a Redis that does not answer fails it instead of stalling. */
   commandTimeoutMs?: number;
+  /**
+   * A worker's lock on a running job (renewed at half of it), and the period of the check that
+   * gives a job whose worker died (its lock expired) back to the queue. Unset: BullMQ's 30 s.
+   */
+  lockDurationMs?: number;
 }
 
 export const QUEUE_NAME = 'jobs';
@@ -169,6 +174,13 @@ export class BullMqJobQueue implements JobQueue {
         connection: this.workerConnection,
         prefix: this.options.prefix,
         concurrency: this.options.concurrency,
+        // Spread only when set: an undefined option would replace BullMQ's own default.
+        ...(this.options.lockDurationMs === undefined
+          ? {}
+          : {
+              lockDuration: this.options.lockDurationMs,
+              stalledInterval: this.options.lockDurationMs,
+            }),
       },
     );
     this.worker.on('error', (error) =>

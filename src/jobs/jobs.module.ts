@@ -72,6 +72,7 @@ class WorkerLifecycle
           ...options,
           url: config.redis.url,
           prefix: config.jobs.queuePrefix,
+          lockDurationMs: config.jobs.lockDurationMs,
           logger,
         });
         await queue.connect();

@@ -41,8 +41,8 @@ export class MailDelivery {
         `A mail delivery needs an idempotency key of 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
       );
     if (!organizationId) throw new Error('A mail delivery needs an organization id');
+    if (await this.sent(idempotencyKey)) return 'already-sent';
     const deliveries = this.dataSource.getRepository(MailDeliveryRecord);
-    if (await deliveries.existsBy({ idempotencyKey })) return 'already-sent';
     // Throws when the transport refuses or is down: the job fails and is retried.
     const { messageId } = await this.mailer.send(message);
     try {

@@ -1,7 +1,6 @@
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { freePort } from './throwaway-redis';
-import { sleep } from './time';
 
 /** One message the sink accepted, parsed as a mail client would. */
 export interface ReceivedMail {
@@ -20,7 +19,10 @@ export interface ReceivedMail {
 }
 
 export interface SmtpSinkBehaviour {
-  /** Wait this long before answering DATA (a slow relay). */
+  /**
+   * Wait this long before answering DATA (a slow relay). A client that goes away meanwhile never
+   * learns that the message arrived, so the sink does not keep it, as a relay must not.
+   */
   delayMs?: number;
   /** Answer DATA with this SMTP code (e.g. 451 temporary, 550 permanent) instead of 250. */
   refuseWith?: number;
@@ -35,6 +37,8 @@ export interface SmtpSink {
   readonly running: boolean;
   /** Every message accepted so far, in order. */
   readonly messages: readonly ReceivedMail[];
+  /** Messages received in full and not answered yet (held by `delayMs`). */
+  readonly inFlight: number;
   /** Resolves with the first accepted message (already received or still to come) the predicate matches. */
   waitFor(predicate: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   behave(behaviour: SmtpSinkBehaviour): void;
@@ -56,6 +60,10 @@ class SmtpSinkServer implements SmtpSink {
   private behaviour: SmtpSinkBehaviour = {};
   private readonly received: ReceivedMail[] = [];
   private readonly waiters = new Set<() => void>();
+  /** Per session held by delayMs: ends the wait when its client disconnects. */
+  private readonly held = new Map<string, () => void>();
+  private readonly closed = new Set<string>();
+  private pending = 0;
 
   constructor(readonly port: number) {}
 
@@ -69,6 +77,10 @@ class SmtpSinkServer implements SmtpSink {
 
   get messages(): readonly ReceivedMail[] {
     return this.received;
+  }
+
+  get inFlight(): number {
+    return this.pending;
   }
 
   behave(behaviour: SmtpSinkBehaviour): void {
@@ -88,6 +100,10 @@ class SmtpSinkServer implements SmtpSink {
         if (auth.username === this.user && auth.password === this.password)
           callback(null, { user: auth.username });
         else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
+      },
+      onClose: (session) => {
+        this.closed.add(session.id);
+        this.held.get(session.id)?.();
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
@@ -136,10 +152,24 @@ class SmtpSinkServer implements SmtpSink {
   /** Parses and keeps the message; resolves to the error DATA answers with, or nothing for 250. */
   private async accept(
     raw: Buffer,
-    session: { envelope: { rcptTo: { address: string }[] }; user?: unknown },
+    session: { id: string; envelope: { rcptTo: { address: string }[] }; user?: unknown },
   ): Promise<Error | undefined> {
     const { delayMs, refuseWith } = this.behaviour;
-    if (delayMs) await sleep(delayMs);
+    if (delayMs) {
+      this.pending += 1;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.held.delete(session.id);
+          resolve();
+        };
+        const timer = setTimeout(done, delayMs);
+        this.held.set(session.id, done);
+      });
+      this.pending -= 1;
+    }
+    if (this.closed.has(session.id))
+      return new Error('The client left before the answer: not accepted');
     if (refuseWith)
       return Object.assign(new Error(`Refused by the test sink`), { responseCode: refuseWith });
     const parsed = await simpleParser(raw);

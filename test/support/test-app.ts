@@ -56,7 +56,6 @@ export function testEnv(
     API_KEY_PEPPER: 'test-pepper-that-is-at-least-32-characters-long',
     DATABASE_URL: databaseUrl,
     DB_RUN_MIGRATIONS: 'true',
-    // Mail without SMTP_URL lands here, never in the working tree's ./data/outbox.
     ...(backend === 'mysql'
       ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` }
       : {}),

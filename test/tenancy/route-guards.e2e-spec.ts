@@ -33,6 +33,8 @@ const PUBLIC_ROUTES = [
   'GET /health/ready',
   'POST /api/auth/login',
   'POST /api/auth/mfa/verify',
+  'POST /api/auth/password/forgot',
+  'POST /api/auth/password/reset',
   'POST /api/auth/refresh',
   'POST /api/auth/register',
   'POST /api/auth/superuser/login',

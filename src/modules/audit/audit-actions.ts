@@ -20,6 +20,10 @@ export const AuditAction = {
   MFA_RECOVERY_CODES_REGENERATED: 'auth.mfa.recovery_codes_regenerated',
   /** An administrator turned off a user's second factor. */
   MFA_RESET: 'auth.mfa.reset',
+  PASSWORD_RESET_REQUESTED: 'auth.password.reset_requested',
+  PASSWORD_RESET_LINK_SENT: 'auth.password.reset_link_sent',
+  PASSWORD_RESET_NOT_SENT: 'auth.password.reset_not_sent',
+  PASSWORD_RESET: 'auth.password.reset',
   SYSTEM_SCOPE_ENTERED: 'system.scope.entered',
   SUPERUSER_CREATED: 'superuser.created',
   SUPERUSER_PASSWORD_RESET: 'superuser.password_reset',

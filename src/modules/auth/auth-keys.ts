@@ -21,4 +21,7 @@ export const AuthKeys = {
   clientPasswordCheckFailures: (userId: string, client: string) =>
     `system:auth:failed-password:${userId}:client:${client}`,
   ipRate: (action: string, client: string) => `system:auth:ratelimit:${action}:${client}`,
+  /** Requests naming one email address within an organization (password reset), from anyone. */
+  emailRate: (action: string, scope: string, email: CanonicalEmail) =>
+    `system:auth:ratelimit:${action}:${scope}:email:${digest(email)}`,
 };

@@ -18,12 +18,16 @@ import { EmailVerificationController } from './email-verification.controller';
 import { EmailVerificationService } from './email-verification.service';
 import { MfaLoginController } from './mfa-login.controller';
 import { MfaLoginService } from './mfa-login.service';
+import { EmailRateLimit } from './email-rate-limit';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottle } from './login-throttle';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
 import { PasswordChangeService } from './password-change.service';
+import { PasswordChangedMailHandler, PasswordResetMailHandler } from './password-mail.jobs';
+import { PasswordResetController } from './password-reset.controller';
+import { PasswordResetService } from './password-reset.service';
 import { RefreshService } from './refresh.service';
 import { RegistrationService } from './registration.service';
 import { SessionIssuer } from './session-issuer.service';
@@ -70,6 +74,7 @@ import { TokenService } from './token.service';
     EmailVerificationController,
     EmailChangeController,
     MfaLoginController,
+    PasswordResetController,
   ],
   providers: [
     {
@@ -93,6 +98,10 @@ import { TokenService } from './token.service';
     EmailChangeMailJob,
     EmailChangedMailJob,
     MfaLoginService,
+    EmailRateLimit,
+    PasswordResetService,
+    PasswordResetMailHandler,
+    PasswordChangedMailHandler,
   ],
   // SessionIssuer: invitations sign the new user in as login does.
   exports: [JWT_KEY, SessionIssuer],

@@ -51,8 +51,10 @@ export class LoginThrottle {
     @Inject(KV_STORE) private readonly kv: KeyValueStore,
   ) {}
 
-  /** Counts requests per client; 429 with Retry-After past the limit. */
-  async limitByIp(action: 'login' | 'register' | 'email-verify'): Promise<void> {
+  /** Counts requests per client, each kind apart; 429 with Retry-After past the limit. */
+  async limitByIp(
+    action: 'login' | 'register' | 'email-verify' | 'password-forgot' | 'password-reset',
+  ): Promise<void> {
     const { value, ttlSeconds } = await this.kv.increment(
       AuthKeys.ipRate(action, this.client()),
       this.config.auth.ipRateWindowSeconds,

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { UserPrincipal } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
+import type { OutboxService } from '../../outbox/outbox.service';
 import type { AccountTokens } from '../account-tokens/account-tokens.service';
 import type { PasswordHasher } from '../../security/password-hasher.service';
 import { AuditAction } from '../audit/audit-actions';
@@ -40,6 +41,7 @@ describe('PasswordChangeService', () => {
   let sessions: jest.Mocked<Pick<SessionService, 'endAll'>>;
   let audit: jest.Mocked<Pick<AuditService, 'record'>>;
   let accountTokens: jest.Mocked<Pick<AccountTokens, 'revoke'>>;
+  let outbox: jest.Mocked<Pick<OutboxService, 'record'>>;
   let committed: boolean[];
   let service: PasswordChangeService;
 
@@ -49,11 +51,15 @@ describe('PasswordChangeService', () => {
       passwordCheckSucceeded: jest.fn().mockResolvedValue(undefined),
     };
     users = {
-      findByIdWithCredentials: jest
-        .fn()
-        .mockResolvedValue(
-          Object.assign(new User(), { id: 'user-1', passwordHash: hashOf(CURRENT) }),
-        ),
+      findByIdWithCredentials: jest.fn().mockResolvedValue(
+        Object.assign(new User(), {
+          id: 'user-1',
+          organizationId: principal.organizationId,
+          email: 'ada@acme.test',
+          firstName: 'Ada',
+          passwordHash: hashOf(CURRENT),
+        }),
+      ),
       transactional: jest.fn(),
       update: jest.fn().mockResolvedValue(true),
     };
@@ -67,6 +73,7 @@ describe('PasswordChangeService', () => {
     sessions = { endAll: jest.fn().mockResolvedValue(2) };
     audit = { record: jest.fn().mockResolvedValue(undefined) };
     accountTokens = { revoke: jest.fn().mockResolvedValue(1) };
+    outbox = { record: jest.fn().mockResolvedValue(undefined) };
     committed = [];
     const transactions: Pick<TransactionRunner, 'run'> = {
       run: async (work) => {
@@ -88,6 +95,7 @@ describe('PasswordChangeService', () => {
       audit as unknown as AuditService,
       transactions as TransactionRunner,
       accountTokens as unknown as AccountTokens,
+      outbox,
     );
   });
 
@@ -110,6 +118,16 @@ describe('PasswordChangeService', () => {
       { userId: 'user-1' },
       manager,
     );
+    // The notice to the account's address is recorded with the change, never sent from here.
+    expect(outbox.record).toHaveBeenCalledWith(manager, {
+      type: 'mail.password-changed',
+      organizationId: principal.organizationId,
+      payload: {
+        email: 'ada@acme.test',
+        firstName: 'Ada',
+        changedAt: expect.any(String) as unknown,
+      },
+    });
     expect(committed).toEqual([true]);
     expect(sessions.endAll).toHaveBeenCalledWith('user-1', 'this-session');
     expect(audit.record.mock.invocationCallOrder[0]).toBeLessThan(
@@ -157,5 +175,6 @@ describe('PasswordChangeService', () => {
     );
     expect(committed).toEqual([false]);
     expect(sessions.endAll).not.toHaveBeenCalled();
+    expect(outbox.record).not.toHaveBeenCalled();
   });
 });

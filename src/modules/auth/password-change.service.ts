@@ -3,6 +3,7 @@ import type { UserPrincipal } from '../../context/request-context';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
 import { TransactionRunner } from '../../database/transaction-runner.service';
+import { OutboxService } from '../../outbox/outbox.service';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { AccountTokens } from '../account-tokens/account-tokens.service';
 import { AuditAction } from '../audit/audit-actions';
@@ -10,10 +11,11 @@ import { AuditService } from '../audit/audit.service';
 import { SessionService } from '../sessions/session.service';
 import { UsersRepository } from '../users/users.repository';
 import { LoginThrottle } from './login-throttle';
+import { type PasswordChangedPayload, PasswordJobs } from './password-mail.jobs';
 
 /**
  * Changing one's own password: proves the current one (throttled), kills every password reset
- * link of the user, then ends every other session.
+ * link of the user, has the "password changed" notice sent, then ends every other session.
  */
 @Injectable()
 export class PasswordChangeService {
@@ -25,6 +27,7 @@ export class PasswordChangeService {
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly accountTokens: AccountTokens,
+    private readonly outbox: OutboxService,
   ) {}
 
   async changePassword(
@@ -51,8 +54,8 @@ export class PasswordChangeService {
     }
     await this.throttle.passwordCheckSucceeded(principal.userId);
     const passwordHash = await this.hasher.hash(newPassword);
-    // The new hash, the end of the reset links and the audit row commit together; the other
-    // sessions end once it is committed.
+    // The new hash, the end of the reset links, the audit row and the notice commit together;
+    // the other sessions end once it is committed.
     await this.transactions.run(async (manager) => {
       await this.users
         .transactional(manager)
@@ -63,6 +66,16 @@ export class PasswordChangeService {
         { action: AuditAction.PASSWORD_CHANGED, entityType: 'user', entityId: user.id },
         manager,
       );
+      const notice: PasswordChangedPayload = {
+        email: user.email,
+        firstName: user.firstName,
+        changedAt: new Date().toISOString(),
+      };
+      await this.outbox.record(manager, {
+        type: PasswordJobs.CHANGED,
+        organizationId: user.organizationId,
+        payload: notice,
+      });
     });
     const ended = await this.sessions.endAll(principal.userId, principal.sessionId);
     return ended;
