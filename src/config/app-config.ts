@@ -1,12 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import {
-  ENV_SCHEMA,
-  type EnvKey,
-  type EnvVarSpec,
-  type LogLevel,
-  type ParsedEnv,
-  type TrustProxy,
-} from './env.schema';
+import type { EnvVarSpec, TrustProxy } from './env-parsers';
+import { ENV_SCHEMA, type EnvKey, type LogLevel, type ParsedEnv } from './env.schema';
 
 export type DatabaseConfig =
   | { type: 'mysql'; url: string; poolSize: number; runMigrations: boolean }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV_SCHEMA, type EnvVarSpec } from './env.schema';
+import type { EnvVarSpec } from './env-parsers';
+import { ENV_SCHEMA } from './env.schema';
 
 const ROOT = join(__dirname, '..', '..');
 const SCHEMA = Object.entries(ENV_SCHEMA) as [string, EnvVarSpec<unknown>][];
