@@ -4568,7 +4568,7 @@ export interface operations {
             /**
              * @description FORBIDDEN: the user holds a permission you do not hold
              *
-             *     Needs permission users.update (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)
+             *     Needs permission users.update (not an API key) (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH)
              */
             403: {
                 headers: {

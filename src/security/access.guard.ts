@@ -17,6 +17,7 @@ import { type TenantHint, TenantResolver } from '../tenancy/tenant-resolver.serv
 import {
   AUTHENTICATED_ONLY,
   type AuthenticatedOptions,
+  PEOPLE_ONLY,
   PLATFORM_ONLY,
   REQUIRED_PERMISSIONS,
 } from './decorators';
@@ -128,9 +129,14 @@ export class AccessGuard extends AuthGuard('jwt') {
 
     if (principal.kind === 'api_key') {
       await this.apiKeys.admit(principal);
+      const peopleOnly = this.reflector.getAllAndOverride<boolean | undefined>(
+        PEOPLE_ONLY,
+        targets,
+      );
       const allowed = authenticatedOnly
         ? authenticatedOnly.apiKey
         : !platformOnly &&
+          !peopleOnly &&
           !(permissions ?? []).some((code) =>
             (API_KEY_FORBIDDEN_PERMISSIONS as readonly string[]).includes(code),
           );

@@ -21,6 +21,7 @@ import { API_KEY_FORBIDDEN_PERMISSIONS, type Permission } from './permissions';
 export const REQUIRED_PERMISSIONS = 'security:permissions';
 export const PLATFORM_ONLY = 'security:platform-only';
 export const AUTHENTICATED_ONLY = 'security:authenticated';
+export const PEOPLE_ONLY = 'security:people-only';
 
 /** The OpenAPI security scheme of API keys (`X-API-Key: sk_...`, or `Authorization: Bearer sk_...`). */
 export const API_KEY_SCHEME = 'api-key';
@@ -62,6 +63,17 @@ export const Permissions = (...permissions: Permission[]) =>
       true,
       !permissions.some((permission) => API_KEY_FORBIDDEN_PERMISSIONS.includes(permission)),
     ),
+  );
+
+/**
+ * As `@Permissions`, for a person only: API keys are refused whatever they hold. For what a
+ * key must never do although its permissions would cover it (turning off a user's second factor).
+ */
+export const PermissionsForPeople = (...permissions: Permission[]) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_PERMISSIONS, permissions),
+    SetMetadata(PEOPLE_ONLY, true),
+    documented(`Needs permission ${permissions.join(' + ')} (not an API key)`, { permissions }),
   );
 
 /**

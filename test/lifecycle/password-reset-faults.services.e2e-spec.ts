@@ -96,7 +96,8 @@ describe('a worker killed with SIGKILL in the middle of sending a reset mail', (
       tenant: subdomain,
     });
     expect(requested.status).toBe(202);
-    await waitFor(() => sink.inFlight === 1, 15_000);
+    // Two deliveries held: the registration's verification mail and the reset mail.
+    await waitFor(() => sink.inFlight === 2, 15_000);
 
     first.child.kill('SIGKILL');
     await first.exited;

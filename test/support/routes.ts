@@ -6,6 +6,7 @@ import {
   AUTHENTICATED_ONLY,
   type AuthenticatedOptions,
   REQUIRED_PERMISSIONS,
+  PEOPLE_ONLY,
   PLATFORM_ONLY,
 } from '../../src/security/decorators';
 import { API_KEY_FORBIDDEN_PERMISSIONS } from '../../src/security/permissions';
@@ -26,6 +27,8 @@ export interface RouteAccess {
   permissions: string[];
   /** `@PlatformOnly()`: platform principals only. */
   platformOnly: boolean;
+  /** `@PermissionsForPeople()`: the permissions, and never an API key. */
+  peopleOnly: boolean;
   authenticated?: Required<AuthenticatedOptions>;
 }
 
@@ -61,7 +64,7 @@ export function declaresAccess(access: RouteAccess): boolean {
  */
 export function keyMayCall(access: RouteAccess): boolean {
   if (access.public) return true;
-  if (access.platformOnly) return false;
+  if (access.platformOnly || access.peopleOnly) return false;
   if (access.authenticated) return access.authenticated.apiKey;
   return !access.permissions.some((code) =>
     (API_KEY_FORBIDDEN_PERMISSIONS as readonly string[]).includes(code),
@@ -113,6 +116,8 @@ export function nestRoutes(app: NestFastifyApplication): NestRoute[] {
             reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [],
           platformOnly:
             reflector.getAllAndOverride<boolean | undefined>(PLATFORM_ONLY, targets) ?? false,
+          peopleOnly:
+            reflector.getAllAndOverride<boolean | undefined>(PEOPLE_ONLY, targets) ?? false,
           authenticated: reflector.getAllAndOverride<Required<AuthenticatedOptions> | undefined>(
             AUTHENTICATED_ONLY,
             targets,

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { UserPrincipal } from '../../context/request-context';
 import { ApiEnvelope, ApiErrorResponse, ApiUuidParam } from '../../http/api-docs';
 import { ResponseMessage } from '../../http/envelope';
-import { CurrentUser, Permissions } from '../../security/decorators';
+import { CurrentUser, PermissionsForPeople } from '../../security/decorators';
 import { PERMISSIONS } from '../../security/permissions';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
@@ -16,7 +16,8 @@ export class UsersMfaController {
   constructor(private readonly resets: MfaReset) {}
 
   @Delete(':id/mfa')
-  @Permissions(PERMISSIONS.USERS_UPDATE)
+  // A key never turns off a person's second factor, whatever it holds.
+  @PermissionsForPeople(PERMISSIONS.USERS_UPDATE)
   @Audited(AuditAction.MFA_RESET)
   @ResponseMessage('Two-factor authentication reset')
   @ApiOperation({
