@@ -11,6 +11,7 @@ import { AuditAction } from '../modules/audit/audit-actions';
 import { AuditService } from '../modules/audit/audit.service';
 import { SessionService } from '../modules/sessions/session.service';
 import { SessionsModule } from '../modules/sessions/sessions.module';
+import { MfaFactorsRepository } from '../modules/mfa/mfa-factors.repository';
 import { SuperusersRepository } from '../modules/platform/superusers.repository';
 import { parseEmail } from '../security/email';
 import { PasswordHasher } from '../security/password-hasher.service';
@@ -28,10 +29,12 @@ import {
   withApplicationContext,
 } from './cli-support';
 
-const USAGE = `Usage: npm run superuser:create -- --email <email> --password <password>
+const USAGE = `Usage: npm run superuser:create -- --email <email> --password <password> [--reset-mfa]
    or: SUPERUSER_EMAIL=<email> SUPERUSER_PASSWORD=<password> npm run superuser:create
 
 Creates the platform superuser, or sets a new password when the email already exists.
+--reset-mfa also turns off the superuser's two-factor authentication: the way back in for a
+superuser who lost both the authenticator and the recovery codes.
 Arguments win over the environment; there is no default for either. The password must pass
 the password policy (8+ characters, at most 72 bytes, not a common password). Prefer
 SUPERUSER_PASSWORD: a --password argument shows in the process list and shell history.`;
@@ -45,6 +48,7 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
         options: {
           email: { type: 'string' },
           password: { type: 'string' },
+          'reset-mfa': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
         strict: true,
@@ -97,9 +101,8 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
           );
         }
         const passwordHash = await app.get(PasswordHasher).hash(password);
-        const { superuser, created } = await app
-          .get(SuperusersRepository)
-          .upsert(email, passwordHash);
+        const superusers = app.get(SuperusersRepository);
+        const { superuser, created } = await superusers.upsert(email, passwordHash);
         await app.get(AuditService).record({
           action: created ? AuditAction.SUPERUSER_CREATED : AuditAction.SUPERUSER_PASSWORD_RESET,
           organizationId: null,
@@ -108,11 +111,16 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
           after: { email },
           metadata: { source: 'superuser:create' },
         });
+        const mfaReset =
+          values['reset-mfa'] === true &&
+          (await resetMfa(app.get(DataSource), superusers, app.get(AuditService), superuser.id));
         const sessionsEnded =
           !created && sessionsReachable ? await app.get(SessionService).endAll(superuser.id) : 0;
-        return { created, sessionsEnded };
+        return { created, sessionsEnded, mfaReset };
       },
     );
+    if (outcome.mfaReset) io.out(`Two-factor authentication of ${email} turned off.`);
+    else if (values['reset-mfa']) io.out(`${email} had no two-factor authentication to turn off.`);
     if (outcome.created) io.out(`Superuser ${email} created.`);
     else if (sessionsReachable)
       io.out(
@@ -124,6 +132,35 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
           '(in-process store) are out of reach and last until they expire or the API restarts.',
       );
     }
+  });
+}
+
+/** Deletes the superuser's second factor and its flag, with the audit row, in one transaction. */
+async function resetMfa(
+  dataSource: DataSource,
+  superusers: SuperusersRepository,
+  audit: AuditService,
+  superuserId: string,
+): Promise<boolean> {
+  return dataSource.transaction(async (manager) => {
+    // The MFA module is not loaded here: its repository needs nothing but the data source.
+    const removed = await new MfaFactorsRepository(dataSource).remove(
+      { kind: 'platform', userId: superuserId },
+      manager,
+    );
+    if (!removed) return false;
+    await superusers.setMfaEnabledAt(superuserId, null, manager);
+    await audit.record(
+      {
+        action: AuditAction.MFA_RESET,
+        organizationId: null,
+        entityType: 'superuser',
+        entityId: superuserId,
+        metadata: { source: 'superuser:create' },
+      },
+      manager,
+    );
+    return true;
   });
 }
 

@@ -5,6 +5,11 @@ import { bearer, request } from '../support/api-client';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from '../support/backend';
 import { startTestApp, testEnv } from '../support/test-app';
 import { capture, envFor, inspect } from '../support/cli';
+import { enrol, passwordStep } from '../support/mfa';
+
+interface AuthTokens {
+  tokens: { accessToken: string };
+}
 
 /** `npm run superuser:create`, called in-process. */
 
@@ -146,6 +151,46 @@ describe('npm run superuser:create', () => {
           })
         ).status,
       ).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('--reset-mfa turns off the second factor of a superuser who lost it, audited', async () => {
+    const app = await startTestApp({ database });
+    try {
+      const account = { email, password: 'Mfa-Root-Passw0rd!' };
+      expect(
+        await superuserCreate(
+          ['--email', email, '--password', account.password],
+          envFor(database),
+          capture(),
+        ),
+      ).toBe(0);
+      const signedIn = await passwordStep(app, account);
+      await enrol(app, { ...account, token: signedIn.json<AuthTokens>().data.tokens.accessToken });
+      // From now on the password alone is not enough: the sign-in asks for a code.
+      expect((await passwordStep(app, account)).body.data.mfaRequired).toBe(true);
+
+      const io = capture();
+      const env = envFor(database, { REDIS_KEY_PREFIX: app.config.redis.keyPrefix });
+      const reset = ['--email', email, '--password', 'Reset-Root-Passw0rd!', '--reset-mfa'];
+      expect(await superuserCreate(reset, env, io)).toBe(0);
+      expect(io.stdout).toContain(`Two-factor authentication of ${email} turned off.`);
+      const after = await passwordStep(app, { email, password: 'Reset-Root-Passw0rd!' });
+      expect(after.status).toBe(200);
+      expect(after.json<AuthTokens>().data.tokens.accessToken).toEqual(expect.any(String));
+      const rows = await inspect(database, (dataSource) =>
+        dataSource.query<{ action: string }[]>(
+          "SELECT action FROM audit_logs WHERE action = 'auth.mfa.reset' AND entity_type = 'superuser'",
+        ),
+      );
+      expect(rows).toHaveLength(1);
+
+      // Nothing left to turn off: said so, and no second row.
+      const again = capture();
+      expect(await superuserCreate(reset, env, again)).toBe(0);
+      expect(again.stdout).toContain(`${email} had no two-factor authentication to turn off.`);
     } finally {
       await app.close();
     }
