@@ -121,10 +121,10 @@ describe('audit walk: every mutating route writes its audit row', () => {
 
   /** Requests the OpenAPI examples cannot make valid on their own: real credentials and tokens. */
   const SPECIAL: Record<string, (plan: Plan) => Promise<Partial<Plan>>> = {
-    'POST /api/invitations/preview': async ({ tenant }) => ({
-      body: { token: (await invitationLink(tenant)).token },
-      headers: { 'x-tenant-id': tenant.subdomain },
-    }),
+    'POST /api/invitations/preview': async ({ tenant }) => {
+      const { id, token } = await invitationLink(tenant);
+      return { body: { token }, headers: { 'x-tenant-id': tenant.subdomain }, entityIds: [id] };
+    },
     'POST /api/invitations/accept': async ({ tenant }) => {
       const { id, token } = await invitationLink(tenant);
       return {

@@ -52,6 +52,8 @@ export const AuditAction = {
   INVITATION_RESENT: 'invitation.resent',
   INVITATION_REVOKED: 'invitation.revoked',
   INVITATION_ACCEPTED: 'invitation.accepted',
+  /** Someone followed an invitation link and looked at what it offers (nothing changes). */
+  INVITATION_PREVIEWED: 'invitation.previewed',
   API_KEY_CREATED: 'api_key.created',
   API_KEY_REVOKED: 'api_key.revoked',
 } as const;

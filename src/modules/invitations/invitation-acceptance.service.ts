@@ -62,6 +62,14 @@ export class InvitationAcceptanceService {
     tenant: TenantRef | undefined,
   ): Promise<InvitationPreviewResponseDto> {
     const { invitation, organization } = await this.live('preview', token, tenant);
+    // A public route: who opened which invitation's link is on record, the token never.
+    await this.audit.record({
+      action: AuditAction.INVITATION_PREVIEWED,
+      organizationId: organization.id,
+      entityType: 'invitation',
+      entityId: invitation.id,
+      metadata: { email: invitation.email },
+    });
     return {
       organization: { name: organization.name },
       email: invitation.email,

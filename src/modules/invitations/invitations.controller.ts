@@ -29,7 +29,7 @@ import { CurrentPrincipal, CurrentTenant, Permissions } from '../../security/dec
 import { PERMISSIONS } from '../../security/permissions';
 import { Public } from '../../security/public.decorator';
 import { AuditAction } from '../audit/audit-actions';
-import { Audited, NotAudited } from '../audit/audited.decorator';
+import { Audited } from '../audit/audited.decorator';
 import { AuthResponseDto, AuthUserResponseDto } from '../auth/dto/auth-response.dto';
 import { sessionTokens } from '../auth/refresh-cookie';
 import {
@@ -164,7 +164,7 @@ export class InvitationsController {
 
   @Post('preview')
   @Public()
-  @NotAudited('reads the invitation a link names and changes nothing; accepting it is audited')
+  @Audited(AuditAction.INVITATION_PREVIEWED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'previewInvitation',
