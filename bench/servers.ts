@@ -56,6 +56,14 @@ export function serverEnvironment(databaseUrl: string, keyPrefix: string): Recor
     REDIS_URL: settings.redisUrl,
     REDIS_KEY_PREFIX: keyPrefix,
     JWT_SECRET: randomBytes(48).toString('base64url'),
+    API_KEY_PEPPER: randomBytes(48).toString('base64url'),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // As in docker-compose.yml: the API serves, a worker service runs the jobs.
+    WORKERS: 'off',
+    // Production requires real mail settings; the measured routes send none.
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    MAIL_FROM: 'bench@example.test',
+    APP_URL: 'https://app.example.test',
     JWT_ACCESS_EXPIRES_IN: '6h',
     // The limiters would turn the login benchmark into a 429 benchmark.
     AUTH_IP_RATE_LIMIT: '1000000',
