@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,10 +5,10 @@ import { join } from 'node:path';
 import { JOB_QUEUE, type JobQueue } from '../../src/jobs/job-queue';
 import { register } from '../support/api-client';
 import { createMysqlDatabase, type TestDatabase, uniqueSuffix } from '../support/backend';
-import { ROOT, runProgram } from '../support/built-cli';
+import { type LoggingProcess, ROOT, runProgram, startLoggingProcess } from '../support/built-cli';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
 import { waitFor } from '../support/time';
-import { type LogLine, startTestApp, testEnv, type TestApp } from '../support/test-app';
+import { startTestApp, testEnv, type TestApp } from '../support/test-app';
 
 /** The built worker, as `npm run worker` and the image run it. */
 const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
@@ -36,36 +35,12 @@ Module({ providers: [SlowHandler] })(SlowModule);
 runWorker([SlowModule]);
 `;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  logs: LogLine[];
-  exited: Promise<number | null>;
-}
-
-function startWorker(script: string, env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [script], {
-    cwd: ROOT,
-    env: { ...env, PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: LogLine[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const text of lines.filter((item) => item.trim())) logs.push(JSON.parse(text) as LogLine);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, logs, exited };
-}
-
 describe('the worker process (dist/src/worker.js)', () => {
   let database: TestDatabase;
   let dir: string;
   let api: TestApp;
   let env: Record<string, string>;
-  let worker: WorkerProcess | undefined;
+  let worker: LoggingProcess | undefined;
 
   beforeAll(async () => {
     if (!existsSync(WORKER))
@@ -92,7 +67,7 @@ describe('the worker process (dist/src/worker.js)', () => {
   });
 
   it('on SIGTERM finishes the job in hand, then exits 0, and never listens for HTTP', async () => {
-    worker = startWorker(join(dir, 'launcher.js'), env);
+    worker = startLoggingProcess(join(dir, 'launcher.js'), env);
     const { logs } = worker;
     await waitFor(() => logs.some((line) => line.msg === 'worker ready'), 20_000);
     const organizationId = (await register(api)).organization.id;

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -7,11 +6,11 @@ import { OutboxService } from '../../src/outbox/outbox.service';
 import { register, request } from '../support/api-client';
 import { linkToken, TEST_APP_URL } from '../support/account-mail';
 import { createMysqlDatabase, type TestDatabase, uniqueSuffix } from '../support/backend';
-import { ROOT } from '../support/built-cli';
+import { type LoggingProcess, ROOT, startLoggingProcess } from '../support/built-cli';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
 import { type ReceivedMail, type SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { sleep, waitFor } from '../support/time';
-import { type LogLine, startTestApp, testEnv, type TestApp } from '../support/test-app';
+import { startTestApp, testEnv, type TestApp } from '../support/test-app';
 import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis';
 
 /** The built worker, as `npm run worker` and the image run it. */
@@ -23,36 +22,12 @@ const isResetMailTo =
   (mail: ReceivedMail): boolean =>
     mail.recipients.includes(email) && /reset your password/.test(mail.subject);
 
-interface WorkerProcess {
-  child: ChildProcess;
-  logs: LogLine[];
-  exited: Promise<unknown>;
-}
-
-function startWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [WORKER], {
-    cwd: ROOT,
-    env: { ...env, PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const logs: LogLine[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const text of lines.filter((line) => line.trim())) logs.push(JSON.parse(text) as LogLine);
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return { child, logs, exited };
-}
-
 describe('a worker killed with SIGKILL in the middle of sending a reset mail', () => {
   let sink: SmtpSink;
   let database: TestDatabase;
   let env: Record<string, string>;
   let api: TestApp;
-  const workers: WorkerProcess[] = [];
+  const workers: LoggingProcess[] = [];
 
   beforeAll(async () => {
     if (!existsSync(WORKER))
@@ -78,8 +53,8 @@ describe('a worker killed with SIGKILL in the middle of sending a reset mail', (
     await sink?.stop();
   });
 
-  async function launch(): Promise<WorkerProcess> {
-    const worker = startWorker(env);
+  async function launch(): Promise<LoggingProcess> {
+    const worker = startLoggingProcess(WORKER, env, 'inherit');
     workers.push(worker);
     await waitFor(() => worker.logs.some((line) => line.msg === 'worker ready'), 20_000);
     return worker;

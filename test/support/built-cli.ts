@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LogLine } from './test-app';
 
 /**
  * The compiled commands as the Docker image runs them: `node dist/src/cli/<name>.js`, with
@@ -52,4 +53,34 @@ export function runBuiltCommand(
   const path = join(ROOT, 'dist', 'src', 'cli', `${command}.js`);
   if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build first`);
   return runProgram(['node', path, ...args], { env });
+}
+
+/** A long-running built process (the worker) whose JSON log lines are collected as they come. */
+export interface LoggingProcess {
+  child: ChildProcess;
+  logs: LogLine[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `node <script>` with nothing but `env` (and PATH); stderr goes to the test's output or is piped. */
+export function startLoggingProcess(
+  script: string,
+  env: Record<string, string>,
+  stderr: 'pipe' | 'inherit' = 'pipe',
+): LoggingProcess {
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...env, PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', stderr],
+  });
+  const logs: LogLine[] = [];
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const text of lines.filter((item) => item.trim())) logs.push(JSON.parse(text) as LogLine);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, logs, exited };
 }
