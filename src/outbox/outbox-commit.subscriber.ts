@@ -9,7 +9,14 @@ import { OutboxRelay } from './outbox-relay.service';
 import { OUTBOX_RECORDED } from './outbox.service';
 
 /**
- * Wakes the relay right after a transaction that recorded outbox events commits, so their
+ * Long enough for the request that committed to have answered first: with workers in the API
+ * process, a job started at once would share the request's event loop, and what the job does
+ * (whether a reset mail goes out at all) would show in the request's timing.
+ */
+const WAKE_DELAY_MS = 50;
+
+/**
+ * Wakes the relay shortly after a transaction that recorded outbox events commits, so their
  * jobs do not wait for the next poll. Registered on the data source at boot.
  */
 @Injectable()
@@ -25,8 +32,9 @@ export class OutboxCommitSubscriber implements EntitySubscriberInterface, OnModu
 
   afterTransactionCommit(event: TransactionCommitEvent): void {
     if (!this.take(event)) return;
-    // After the commit has returned to its caller: the relay's own transaction must not nest.
-    setImmediate(() => this.relay.wake());
+    // After the commit has returned to its caller (the relay's own transaction must not nest)
+    // and its request has answered.
+    setTimeout(() => this.relay.wake(), WAKE_DELAY_MS).unref();
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
