@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource, IsNull } from 'typeorm';
 import { JOB_QUEUE, type JobQueue } from '../../src/jobs/job-queue';
+import { OutboxEvent } from '../../src/outbox/outbox-event.entity';
 import { register } from '../support/api-client';
 import { createMysqlDatabase, type TestDatabase, uniqueSuffix } from '../support/backend';
 import { type LoggingProcess, ROOT, runProgram, startLoggingProcess } from '../support/built-cli';
@@ -72,6 +74,13 @@ describe('the worker process (dist/src/worker.js)', () => {
     await waitFor(() => logs.some((line) => line.msg === 'worker ready'), 20_000);
     const organizationId = (await register(api)).organization.id;
     const queue = api.app.get<JobQueue>(JOB_QUEUE);
+    // The registration's verification mail goes first: queued by the API's relay, done by the worker.
+    const events = api.app.get(DataSource).getRepository(OutboxEvent);
+    await waitFor(async () => {
+      const counts = await queue.counts();
+      const pending = await events.countBy({ dispatchedAt: IsNull() });
+      return pending === 0 && counts.waiting + counts.active === 0;
+    }, 20_000);
     const { id } = await queue.enqueue({
       name: 'test.slow',
       organizationId,
