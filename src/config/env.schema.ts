@@ -10,6 +10,7 @@ import {
   hostname,
   integer,
   mailbox,
+  mysqlUrls,
   nonEmpty,
   oneOf,
   origins,
@@ -42,6 +43,11 @@ export const ENV_SCHEMA = {
     description:
       'mysql://user:pass@host:3306/db for MySQL 8 / MariaDB. Unset: embedded SQLite file ./data/app.sqlite (or sqlite:PATH).',
     parse: databaseUrl,
+  },
+  DATABASE_REPLICA_URLS: {
+    description:
+      'Comma-separated mysql:// URLs of read replicas of DATABASE_URL (which must be mysql://). Only list reads go to them; see docs/operations.md. Unset: every read goes to DATABASE_URL.',
+    parse: mysqlUrls,
   },
   DB_POOL_SIZE: {
     description: 'MySQL connection pool size per instance.',
