@@ -39,7 +39,7 @@ export interface Results {
 
 export const progress = (line: string): void => void process.stderr.write(`· ${line}\n`);
 
-const fmt = (value: number | null | undefined, digits = 1): string =>
+export const fmt = (value: number | null | undefined, digits = 1): string =>
   value === null || value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
 
 const loadAverages = (): string =>
@@ -48,7 +48,7 @@ const loadAverages = (): string =>
     .map((value) => value.toFixed(2))
     .join(' ');
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
