@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { applyPendingMigrations, withDataSource } from '../../src/database/migration-runner';
+import { replicaCount } from '../../src/database/replica-reads';
 import { login, me, request } from '../support/api-client';
 import { createMysqlDatabase, TEST_MYSQL_URL, type TestDatabase } from '../support/backend';
 import {
@@ -48,7 +49,8 @@ async function listed(t: TestApp, path: string, token: string, field: string): P
 /**
  * DATABASE_REPLICA_URLS names a second database holding a stale copy of the primary: whatever
  * the API shows from it is visibly old. List reads must show the copy; authentication, tenant
- * resolution and the answers to one's own writes must show the primary.
+ * resolution and the answers to one's own writes must show the primary. (The primary starts
+ * empty and the app migrates it at boot: migrations that went to the replica would fail it all.)
  */
 describe('read replicas: which reads see the primary', () => {
   let primary: TestDatabase;
@@ -141,6 +143,16 @@ describe('read replicas: which reads see the primary', () => {
     expect(actions).toContain('product.created');
     expect(actions).not.toContain('product.updated');
     expect(actions).not.toContain('user.created');
+  });
+
+  it('gives the commands (migrations, seed, superuser) the primary alone', async () => {
+    const withReplica = t.config.database;
+    expect(withReplica).toMatchObject({ replicaUrls: [replica.url] });
+    const seen = await withDataSource(withReplica, async (dataSource) => {
+      const [{ name }] = await dataSource.query<{ name: string }[]>('SELECT DATABASE() AS name');
+      return { replicas: replicaCount(dataSource), database: name };
+    });
+    expect(seen).toEqual({ replicas: 0, database: databaseName(primary) });
   });
 
   it('reports the replica in readiness', async () => {
