@@ -54,6 +54,16 @@ function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/** CPU seconds used so far by this process's ended children (redis-benchmark runs), from /proc/self/stat. */
+export function childrenCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / JIFFIES_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 /** This process and the two servers; MariaDB, Redis and the kernel's softirq threads are added by name. */
 const benchPids = new Set<number>([process.pid]);
 const SERVICE_NAMES = new Set(['mariadbd', 'mysqld', 'redis-server']);

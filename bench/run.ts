@@ -23,9 +23,9 @@
  * AUTH_IP_RATE_LIMIT, LOGIN_MAX_FAILURES and LOGIN_ACCOUNT_MAX_FAILURES default to high values (the limiters would
  * otherwise turn the login run into a 429 run); set them to see the limiters at work.
  * BENCH_SOAK_DURATION (s, default 300) is the length of the memory soak.
- * BENCH_ONLY=me,products,login,storm,saturation,soak runs a subset; BENCH_API_NODE_ARGS and BENCH_BARE_NODE_ARGS
- * add node flags to the API or bare process (e.g. "--cpu-prof --cpu-prof-dir=prof" to see where
- * the time goes).
+ * BENCH_ONLY=me,products,login,storm,saturation,soak runs a subset; BENCH_API_NODE_ARGS and
+ * BENCH_BARE_NODE_ARGS add node flags to the API or bare process (e.g. "--cpu-prof
+ * --cpu-prof-dir=prof" to see where the time goes).
  */
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
