@@ -3,8 +3,9 @@ import type { MysqlConnectionOptions } from 'typeorm/driver/mysql/MysqlConnectio
 
 /**
  * Read replicas (DATABASE_REPLICA_URLS). Every read goes to the primary unless its repository
- * wraps it in readFromReplica: that call is the one, greppable way to accept data that may lag
- * the primary by the replication delay. docs/operations.md lists which reads do.
+ * wraps it in readFromReplica (onReplica in a tenant-scoped repository): the one, greppable way
+ * to accept data that may lag the primary by the replication delay. docs/operations.md lists
+ * which reads do, and replica-reads.spec.ts holds the code to that list.
  */
 
 /** How many replicas the data source reads from (0 without DATABASE_REPLICA_URLS, and on SQLite). */
