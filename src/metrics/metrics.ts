@@ -130,8 +130,18 @@ export class Metrics {
 
   constructor(config: Pick<AppConfig, 'metrics'>) {
     this.enabled = config.metrics.enabled;
-    // Process CPU, memory, file descriptors, GC and the event-loop lag (nodejs_eventloop_lag_*).
-    if (this.enabled) collectDefaultMetrics({ register: this.registry });
+    if (this.enabled) this.collectDefaults();
+  }
+
+  /**
+   * Process CPU, memory, file descriptors, GC and the event-loop lag (nodejs_eventloop_lag_*).
+   * prom-client's `nodejs_active_*_total` are gauges named like counters, which promtool
+   * rejects; each is the sum of the `nodejs_active_*` gauge by type beside it, so they go.
+   */
+  private collectDefaults(): void {
+    collectDefaultMetrics({ register: this.registry });
+    for (const kind of ['handles', 'requests', 'resources'])
+      this.registry.removeSingleMetric(`nodejs_active_${kind}_total`);
   }
 
   /** Called from the onRequest hook; the response's 'close' event fires once, answered or aborted. */
