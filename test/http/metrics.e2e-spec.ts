@@ -188,3 +188,12 @@ describe(`Prometheus metrics (${TEST_BACKEND})`, () => {
     });
   });
 });
+
+describe('the metrics listener at shutdown', () => {
+  it('closes with the app, while the process lives on', async () => {
+    const t = await startTestApp({ env: { METRICS_PORT: String(await freePort()) } });
+    await scrape(t);
+    await t.close();
+    await expect(fetch(metricsUrl(t))).rejects.toThrow();
+  });
+});
