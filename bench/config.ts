@@ -59,6 +59,7 @@ export const PASSTHROUGH_ENV = [
   'AUTH_IP_RATE_LIMIT',
   'LOGIN_MAX_FAILURES',
   'LOGIN_ACCOUNT_MAX_FAILURES',
+  'METRICS_PORT',
 ] as const;
 
 /** The password of every seeded user. */

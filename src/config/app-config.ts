@@ -17,6 +17,8 @@ export interface AppConfig {
   env: 'development' | 'test' | 'production';
   host: string;
   port: number;
+  /** The Prometheus listener; `enabled` false (METRICS_PORT=0): none, and nothing is measured. */
+  metrics: { enabled: boolean; host: string; port: number };
   database: DatabaseConfig;
   redis: { url: string | null; keyPrefix: string };
   jwt: {
@@ -206,6 +208,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     env: values.NODE_ENV,
     host: values.HOST,
     port: values.PORT,
+    metrics: {
+      enabled: values.METRICS_PORT !== 0,
+      host: values.METRICS_HOST,
+      port: values.METRICS_PORT,
+    },
     database:
       database.kind === 'mysql'
         ? {
