@@ -189,4 +189,36 @@ describe('graceful shutdown of the built server', () => {
     expect(completed).toMatchObject({ statusCode: 404 });
     expect(server.logs.map((line) => line.msg)).toContain('shutdown complete');
   });
+
+  it('leaves an idle keep-alive connection open, serves the next request on it and then closes it', async () => {
+    server = await startServer(database.url);
+    const { port } = server;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const get = (id: string): void => {
+      socket.write(`GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: ${id}\r\n\r\n`);
+    };
+    get('before-sigterm');
+    await server.waitForLog((line) => line.requestId === 'before-sigterm');
+
+    // A proxy's pooled connection, idle when SIGTERM comes: closing it now would race with the
+    // proxy's next request on it, which the proxy cannot retry when it is a POST.
+    server.child.kill('SIGTERM');
+    await server.waitForLog((line) => line.msg === 'shutting down: finishing in-flight requests');
+    await waitUntilRefused(port);
+    expect(socket.destroyed).toBe(false);
+
+    get('during-drain');
+    await closed;
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answers[1]).toMatch(/\r\nx-request-id: during-drain\r\n/i);
+    // The answer tells the client to drop the connection, and the server closes it after.
+    expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
 });
