@@ -85,7 +85,23 @@ export async function createApp(
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(securityHeaders).header('x-request-id', request.id);
-    if (drain.active) void reply.header('connection', 'close');
+    if (drain.active) {
+      void reply.header('connection', 'close');
+      if (drain.refuses(request.method)) {
+        void reply
+          .status(HttpStatus.SERVICE_UNAVAILABLE)
+          .header('retry-after', '1')
+          .send(
+            errorBody(
+              HttpStatus.SERVICE_UNAVAILABLE,
+              ErrorCode.SERVICE_UNAVAILABLE,
+              'This instance is shutting down; retry the request',
+              request.id,
+            ),
+          );
+        return;
+      }
+    }
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,

@@ -45,8 +45,10 @@ export function localNginxConfig(dir: string, listenPort: number, upstreams: num
   conf = replaceOnce(conf, 'resolver 127.0.0.11 valid=10s ipv6=off;', '');
   conf = replaceOnce(
     conf,
-    'server api:3000 resolve;',
-    upstreams.map((port) => `server 127.0.0.1:${port};`).join('\n        '),
+    'server api:3000 resolve max_fails=1 fail_timeout=10s;',
+    upstreams
+      .map((port) => `server 127.0.0.1:${port} max_fails=1 fail_timeout=10s;`)
+      .join('\n        '),
   );
   conf = replaceOnce(conf, 'listen 80;', `listen 127.0.0.1:${listenPort};`);
   conf = replaceOnce(
