@@ -5,7 +5,7 @@ import { exitGracefullyOnSignals, loadProcessConfig } from './bootstrap/process-
 async function bootstrap(): Promise<void> {
   const config = loadProcessConfig();
 
-  const { app, logger } = await createApp(config);
+  const { app, logger, drain } = await createApp(config);
   const warning = embeddedModeWarning(config);
   if (warning) logger.warn(warning);
   if (config.jwt.secretGenerated) {
@@ -29,6 +29,9 @@ async function bootstrap(): Promise<void> {
   exitGracefullyOnSignals(app, logger, config, {
     prefix: '',
     draining: 'finishing in-flight requests',
+    // Half of SHUTDOWN_TIMEOUT for clients to drop their idle keep-alive connections (nginx's
+    // upstream keepalive_timeout is below it); the other half for the close itself.
+    drain: () => drain.start(app.getHttpServer(), config.shutdownTimeoutMs / 2),
   });
 
   await app.listen({ port: config.port, host: config.host });

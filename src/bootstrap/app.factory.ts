@@ -16,6 +16,7 @@ import { errorBody } from '../http/exception.filter';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { ExactRouteLogger } from './exact-route-logger';
+import { HttpDrain } from './http-drain';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
 import { staticSecurityHeaders } from './security-headers';
@@ -33,6 +34,8 @@ export interface CreateAppOptions {
 export interface CreatedApp {
   app: NestFastifyApplication;
   logger: Logger;
+  /** The first shutdown phase (main.ts starts it on SIGTERM, before `app.close()`). */
+  drain: HttpDrain;
 }
 
 const contextOf = new WeakMap<FastifyRequest, ContextStore>();
@@ -54,13 +57,16 @@ export async function createApp(
   const metrics = new Metrics(config);
   const measured = metrics.enabled;
   const securityHeaders = staticSecurityHeaders();
+  const drain = new HttpDrain();
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
       requestIdFrom(request.headers['x-request-id']),
-    return503OnClosing: true,
+    // Past the drain window, a request on a connection still open is served (and the connection
+    // closed after it), not refused: behind a proxy that request may be a POST it cannot retry.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router refuses some URLs before any hook or Nest runs; they still get the envelope.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -82,6 +88,23 @@ export async function createApp(
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(securityHeaders).header('x-request-id', request.id);
+    if (drain.active) {
+      void reply.header('connection', 'close');
+      if (drain.refuses(request.method)) {
+        void reply
+          .status(HttpStatus.SERVICE_UNAVAILABLE)
+          .header('retry-after', '1')
+          .send(
+            errorBody(
+              HttpStatus.SERVICE_UNAVAILABLE,
+              ErrorCode.SERVICE_UNAVAILABLE,
+              'This instance is shutting down; retry the request',
+              request.id,
+            ),
+          );
+        return;
+      }
+    }
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,
@@ -157,7 +180,7 @@ export async function createApp(
     maxAge: 600,
   });
   if (config.docsEnabled) await setupSwagger(app);
-  return { app, logger };
+  return { app, logger, drain };
 }
 
 /** One warning at boot when any embedded backend is in use. */

@@ -19,13 +19,14 @@ export function loadProcessConfig(): AppConfig {
  * SIGTERM / SIGINT close the app once (Nest runs every shutdown hook: the HTTP server drains,
  * workers finish the jobs in hand, backends and the metrics listener close) and exit 0; past SHUTDOWN_TIMEOUT, or when
  * closing fails, the process exits 1. `what.prefix` names the process in the log lines
- * (`''` for the API, `'worker '` for the worker).
+ * (`''` for the API, `'worker '` for the worker); `what.drain`, when given, runs first, while
+ * the app is still whole (the API's connection drain, see http-drain.ts).
  */
 export function exitGracefullyOnSignals(
   app: { close(): Promise<void> },
   logger: Logger,
   config: Pick<AppConfig, 'shutdownTimeoutMs'>,
-  what: { prefix: string; draining: string },
+  what: { prefix: string; draining: string; drain?: () => Promise<void> },
 ): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -37,8 +38,8 @@ export function exitGracefullyOnSignals(
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
-    app
-      .close()
+    (what.drain ?? (() => Promise.resolve()))()
+      .then(() => app.close())
       .then(() => {
         logger.info(`${what.prefix}shutdown complete`);
         logger.flush();

@@ -154,7 +154,28 @@ describe('graceful shutdown of the built server', () => {
     expect(server.logs.filter((line) => line.level >= 50)).toEqual([]);
   });
 
-  it('finishes a request still uploading its body when SIGTERM arrives, and refuses new connections', async () => {
+  /** A raw HTTP/1.1 request; keep-alive, so only the server's answer can end the connection. */
+  const rawRequest = (method: string, path: string, id: string, body = ''): string =>
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: ${id}\r\n` +
+    (body
+      ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
+      : '') +
+    `\r\n${body}`;
+
+  /** An open connection that has had one answer (a proxy's pooled connection, now idle). */
+  async function idleConnection(
+    port: number,
+    id: string,
+  ): Promise<{ socket: Socket; answers: Promise<string> }> {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const answers = readUntilClosed(socket);
+    socket.write(rawRequest('GET', '/health/live', id));
+    await server?.waitForLog((line) => line.requestId === id);
+    return { socket, answers };
+  }
+
+  it('finishes a request still uploading its body when SIGTERM arrives, and refuses what a proxy can retry', async () => {
     server = await startServer(database.url);
     const { port } = server;
     const body = JSON.stringify({ note: 'x'.repeat(4000) });
@@ -171,8 +192,14 @@ describe('graceful shutdown of the built server', () => {
 
     server.child.kill('SIGTERM');
     await server.waitForLog((line) => line.msg === 'shutting down: finishing in-flight requests');
-    // The listening socket closes: a new client cannot get in any more.
-    await waitUntilRefused(port);
+    // A GET on a new connection is refused with 503, which a proxy retries on another instance.
+    const late = connect(port, '127.0.0.1');
+    const lateAnswer = readUntilClosed(late);
+    late.write(rawRequest('GET', '/health/live', 'late-1'));
+    const refused = await lateAnswer;
+    expect(refused).toMatch(/^HTTP\/1\.1 503 /);
+    expect(refused).toMatch(/\r\nconnection: close\r\n/i);
+    expect(refused).toContain('"error":"SERVICE_UNAVAILABLE"');
     expect(server.child.exitCode).toBeNull();
 
     socket.end(body.slice(1000));
@@ -183,10 +210,38 @@ describe('graceful shutdown of the built server', () => {
     expect(raw).toContain('"error":"NOT_FOUND"');
 
     expect(await server.exited).toEqual({ code: 0, signal: null });
+    await waitUntilRefused(port);
     const completed = server.logs.find(
       (line) => line.requestId === 'in-flight-1' && line.msg === 'request completed',
     );
     expect(completed).toMatchObject({ statusCode: 404 });
     expect(server.logs.map((line) => line.msg)).toContain('shutdown complete');
+  });
+
+  it('leaves idle keep-alive connections open: the next request on each is answered, then the connection closed', async () => {
+    server = await startServer(database.url);
+    const first = await idleConnection(server.port, 'idle-1');
+    const second = await idleConnection(server.port, 'idle-2');
+
+    // A proxy's pooled connections, idle when SIGTERM comes: closing them now would race with
+    // the proxy's next request on them, which it cannot retry when it is a POST.
+    server.child.kill('SIGTERM');
+    await server.waitForLog((line) => line.msg === 'shutting down: finishing in-flight requests');
+    await sleep(200);
+    expect([first.socket.destroyed, second.socket.destroyed]).toEqual([false, false]);
+
+    first.socket.write(rawRequest('GET', '/health/live', 'drain-get'));
+    second.socket.write(rawRequest('POST', '/api/shutdown-probe', 'drain-post', '{}'));
+    const [get, post] = (await Promise.all([first.answers, second.answers])).map(
+      (text) => text.split(/(?=HTTP\/1\.1 )/)[1],
+    );
+    // Both answers tell the client to drop the connection, and the server closes it after.
+    expect(get).toMatch(/^HTTP\/1\.1 503 [^]*\r\nconnection: close\r\n/i);
+    expect(get).toMatch(/\r\nretry-after: 1\r\n/i);
+    // A POST is never refused: a proxy would not retry it. The route does not exist: the
+    // enveloped 404 shows it was served.
+    expect(post).toMatch(/^HTTP\/1\.1 404 [^]*\r\nconnection: close\r\n/i);
+    expect(post).toContain('"error":"NOT_FOUND"');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -77,6 +77,8 @@ export interface RequestOptions {
   csrf?: boolean;
   /** Extra headers; they win over everything above. */
   headers?: Record<string, string>;
+  /** The client's source address: any 127.x.y.z on loopback, to stand for distinct clients. */
+  localAddress?: string;
 }
 
 export class ApiResponse<T = unknown> {
@@ -163,6 +165,7 @@ export function request<T = unknown>(
         method,
         headers,
         agent,
+        localAddress: options.localAddress,
       },
       (res) => {
         const chunks: Buffer[] = [];
