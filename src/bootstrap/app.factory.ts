@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import { type DynamicModule, HttpStatus } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from '../app.module';
@@ -14,6 +14,7 @@ import {
 import { ErrorCode } from '../http/error-codes';
 import { errorBody } from '../http/exception.filter';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { ApiFastifyAdapter } from './api-fastify-adapter';
 import { ExactRouteLogger } from './exact-route-logger';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
@@ -51,7 +52,7 @@ export async function createApp(
 ): Promise<CreatedApp> {
   const logger = createLogger(config, options.logDestination);
   const securityHeaders = staticSecurityHeaders();
-  const adapter = new FastifyAdapter({
+  const adapter = new ApiFastifyAdapter({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
