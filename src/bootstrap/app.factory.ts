@@ -18,7 +18,7 @@ import { ApiFastifyAdapter } from './api-fastify-adapter';
 import { ExactRouteLogger } from './exact-route-logger';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
-import { staticSecurityHeaders } from './security-headers';
+import { API_SECURITY_HEADERS, documentSecurityHeaders, isDocumentPath } from './security-headers';
 import { setupSwagger } from './swagger';
 
 export interface CreateAppOptions {
@@ -51,7 +51,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<CreatedApp> {
   const logger = createLogger(config, options.logDestination);
-  const securityHeaders = staticSecurityHeaders();
+  const documentHeaders = documentSecurityHeaders();
   const adapter = new ApiFastifyAdapter({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
@@ -64,7 +64,7 @@ export async function createApp(
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       void reply
         .status(HttpStatus.BAD_REQUEST)
-        .headers({ ...securityHeaders, 'x-request-id': request.id })
+        .headers({ ...API_SECURITY_HEADERS, 'x-request-id': request.id })
         .send(
           errorBody(
             HttpStatus.BAD_REQUEST,
@@ -78,8 +78,12 @@ export async function createApp(
   const fastify = adapter.getInstance();
   installJsonParser(fastify);
 
+  // Swagger UI is a page and gets helmet's whole set; every other response is JSON.
+  const isDocument = (url: string) => config.docsEnabled && isDocumentPath(url);
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(securityHeaders).header('x-request-id', request.id);
+    void reply
+      .headers(isDocument(request.url) ? documentHeaders : API_SECURITY_HEADERS)
+      .header('x-request-id', request.id);
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,
