@@ -35,8 +35,6 @@ export interface CreatedApp {
   logger: Logger;
 }
 
-const contextOf = new WeakMap<FastifyRequest, ContextStore>();
-
 /** Longest path parameter the router accepts (Fastify's default, stated so the message can name it). */
 const MAX_PARAM_LENGTH = 100;
 
@@ -84,19 +82,17 @@ export async function createApp(
     void reply
       .headers(isDocument(request.url) ? documentHeaders : API_SECURITY_HEADERS)
       .header('x-request-id', request.id);
+    done();
+  });
+  // Opened by the last hook before Nest's guards and handlers, as nothing earlier reads it: body
+  // parsing resumes on the socket's async context, so a context opened sooner would be lost there.
+  fastify.addHook('preHandler', (request, _reply, done) => {
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,
       userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH),
     };
-    contextOf.set(request, store);
     RequestContext.run(store, done);
-  });
-  // Body parsing resumes on the socket's async context; re-enter ours before guards and handlers run.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    const store = contextOf.get(request);
-    if (store) RequestContext.run(store, done);
-    else done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     // Skips building the log object at all when access lines are filtered out (LOG_LEVEL=warn).
