@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import { type DynamicModule, HttpStatus } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -126,7 +125,6 @@ export async function createApp(
   );
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live', 'health/ready'] });
-  await app.register(fastifyCookie);
   app.enableCors({
     // Only listed origins get CORS headers; others get none, so browsers block them.
     origin: (origin, callback) =>
