@@ -4,8 +4,9 @@
  * It sums self time by area (garbage collection, a package, a folder of src/, Node's own
  * modules), once more with native code charged to the JavaScript that called it, and lists the
  * N busiest functions, as shares of the busy time (idle left out). Only
- * samples from the first one inside a request guard on are counted, so boot does not blur the
- * load.
+ * samples from the first one inside MARKER on are counted (a function every request runs:
+ * the guard's `canActivate` by default, `authenticate` for the bare server), so boot does not
+ * blur the load.
  */
 import { readFileSync } from 'node:fs';
 
@@ -27,8 +28,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** A function that every authenticated request runs: the profile counts from its first sample. */
-const LOAD_MARKER = 'canActivate';
+const DEFAULT_MARKER = 'canActivate';
 const DEFAULT_TOP = 25;
 
 /** The area a frame belongs to: a package, a folder of this project, Node internals or V8. */
@@ -55,15 +55,15 @@ function describe(frame: CallFrame): string {
 }
 
 function main(): void {
-  const [file, topArgument] = process.argv.slice(2);
-  if (!file) throw new Error('usage: bench/profile.ts FILE.cpuprofile [TOP]');
+  const [file, topArgument, marker = DEFAULT_MARKER] = process.argv.slice(2);
+  if (!file) throw new Error('usage: bench/profile.ts FILE.cpuprofile [TOP] [MARKER]');
   const top = Number(topArgument ?? DEFAULT_TOP);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 
   const marked = new Set<number>();
   for (const node of profile.nodes) {
-    if (node.callFrame.functionName !== LOAD_MARKER) continue;
+    if (node.callFrame.functionName !== marker) continue;
     const pending = [node.id];
     while (pending.length > 0) {
       const id = pending.pop() as number;
@@ -72,7 +72,7 @@ function main(): void {
     }
   }
   const start = profile.samples.findIndex((id) => marked.has(id));
-  if (start < 0) throw new Error(`no sample inside ${LOAD_MARKER}: was the server under load?`);
+  if (start < 0) throw new Error(`no sample inside ${marker}: was the server under load?`);
 
   const selfUs = new Map<number, number>();
   let busyUs = 0;
