@@ -125,22 +125,25 @@ export async function createApp(
   );
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live', 'health/ready'] });
-  app.enableCors({
-    // Only listed origins get CORS headers; others get none, so browsers block them.
-    origin: (origin, callback) =>
-      callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
-    credentials: true,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: [
-      'Content-Type',
-      'Authorization',
-      'X-Request-Id',
-      'X-Tenant-ID',
-      'X-CSRF-Protection',
-    ],
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
-    maxAge: 600,
-  });
+  // Without CORS_ORIGINS no origin is allowed: no CORS handling at all, rather than a hook on
+  // every request that refuses every origin.
+  if (config.corsOrigins.length > 0)
+    app.enableCors({
+      // Only listed origins get CORS headers; others get none, so browsers block them.
+      origin: (origin, callback) =>
+        callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
+      credentials: true,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: [
+        'Content-Type',
+        'Authorization',
+        'X-Request-Id',
+        'X-Tenant-ID',
+        'X-CSRF-Protection',
+      ],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
   if (config.docsEnabled) await setupSwagger(app);
   return { app, logger };
 }

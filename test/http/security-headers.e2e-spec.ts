@@ -163,5 +163,10 @@ describe('CORS with no CORS_ORIGINS', () => {
       headers: { origin: 'http://localhost:3000' },
     });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await request(t, 'OPTIONS', '/api/anything', {
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });
