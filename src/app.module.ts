@@ -1,11 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { EnvelopeInterceptor } from './http/envelope.interceptor';
 import { GlobalExceptionFilter } from './http/exception.filter';
 import { AppValidationPipe } from './http/validation.pipe';
 import { JobsModule } from './jobs/jobs.module';
@@ -66,13 +65,13 @@ export class AppModule {
         ApiKeysModule,
         ...extraImports,
       ],
-      // The request pipeline, in one place: deny-by-default access, errors, envelope, validation.
+      // The request pipeline, in one place: deny-by-default access, errors, validation (the
+      // success envelope is put on by ApiFastifyAdapter, src/bootstrap/api-fastify-adapter.ts).
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },
         // After AccessGuard, on the principal it resolved: a session the MFA policy restricts.
         { provide: APP_GUARD, useExisting: MfaEnrolmentGuard },
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useClass: AppValidationPipe },
       ],
     };

@@ -1,7 +1,6 @@
-import fastifyCookie from '@fastify/cookie';
 import { type DynamicModule, HttpStatus } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from '../app.module';
@@ -15,11 +14,12 @@ import { ErrorCode } from '../http/error-codes';
 import { errorBody } from '../http/exception.filter';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
+import { ApiFastifyAdapter } from './api-fastify-adapter';
 import { ExactRouteLogger } from './exact-route-logger';
 import { HttpDrain } from './http-drain';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
-import { staticSecurityHeaders } from './security-headers';
+import { API_SECURITY_HEADERS, documentSecurityHeaders, isDocumentPath } from './security-headers';
 import { setupSwagger } from './swagger';
 
 export interface CreateAppOptions {
@@ -38,8 +38,6 @@ export interface CreatedApp {
   drain: HttpDrain;
 }
 
-const contextOf = new WeakMap<FastifyRequest, ContextStore>();
-
 /** Longest path parameter the router accepts (Fastify's default, stated so the message can name it). */
 const MAX_PARAM_LENGTH = 100;
 
@@ -56,9 +54,9 @@ export async function createApp(
   const logger = createLogger(config, options.logDestination);
   const metrics = new Metrics(config);
   const measured = metrics.enabled;
-  const securityHeaders = staticSecurityHeaders();
+  const documentHeaders = documentSecurityHeaders();
   const drain = new HttpDrain();
-  const adapter = new FastifyAdapter({
+  const adapter = new ApiFastifyAdapter({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -72,7 +70,7 @@ export async function createApp(
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       void reply
         .status(HttpStatus.BAD_REQUEST)
-        .headers({ ...securityHeaders, 'x-request-id': request.id })
+        .headers({ ...API_SECURITY_HEADERS, 'x-request-id': request.id })
         .send(
           errorBody(
             HttpStatus.BAD_REQUEST,
@@ -86,8 +84,13 @@ export async function createApp(
   const fastify = adapter.getInstance();
   installJsonParser(fastify);
 
+  // Swagger UI is a page and gets helmet's whole set; every other response is JSON.
+  const isDocument = (url: string) => config.docsEnabled && isDocumentPath(url);
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(securityHeaders).header('x-request-id', request.id);
+    void reply
+      .headers(isDocument(request.url) ? documentHeaders : API_SECURITY_HEADERS)
+      .header('x-request-id', request.id);
+    if (measured) metrics.requestStarted(reply.raw);
     if (drain.active) {
       void reply.header('connection', 'close');
       if (drain.refuses(request.method)) {
@@ -105,20 +108,17 @@ export async function createApp(
         return;
       }
     }
+    done();
+  });
+  // Opened by the last hook before Nest's guards and handlers, as nothing earlier reads it: body
+  // parsing resumes on the socket's async context, so a context opened sooner would be lost there.
+  fastify.addHook('preHandler', (request, _reply, done) => {
     const store: ContextStore = {
       requestId: request.id,
       ip: request.ip,
       userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH),
     };
-    contextOf.set(request, store);
-    if (measured) metrics.requestStarted(reply.raw);
     RequestContext.run(store, done);
-  });
-  // Body parsing resumes on the socket's async context; re-enter ours before guards and handlers run.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    const store = contextOf.get(request);
-    if (store) RequestContext.run(store, done);
-    else done();
   });
   // The one hook after each response: metrics, then the access line.
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -162,23 +162,25 @@ export async function createApp(
   );
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live', 'health/ready'] });
-  await app.register(fastifyCookie);
-  app.enableCors({
-    // Only listed origins get CORS headers; others get none, so browsers block them.
-    origin: (origin, callback) =>
-      callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
-    credentials: true,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: [
-      'Content-Type',
-      'Authorization',
-      'X-Request-Id',
-      'X-Tenant-ID',
-      'X-CSRF-Protection',
-    ],
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
-    maxAge: 600,
-  });
+  // Without CORS_ORIGINS no origin is allowed: no CORS handling at all, rather than a hook on
+  // every request that refuses every origin.
+  if (config.corsOrigins.length > 0)
+    app.enableCors({
+      // Only listed origins get CORS headers; others get none, so browsers block them.
+      origin: (origin, callback) =>
+        callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
+      credentials: true,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: [
+        'Content-Type',
+        'Authorization',
+        'X-Request-Id',
+        'X-Tenant-ID',
+        'X-CSRF-Protection',
+      ],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
   if (config.docsEnabled) await setupSwagger(app);
   return { app, logger, drain };
 }

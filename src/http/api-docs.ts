@@ -15,7 +15,7 @@ import { INT32_MAX, UUID_LENGTH } from './api-properties';
 import { MAX_PAGE_SIZE } from './pagination.dto';
 
 /*
- * Swagger decorators for what EnvelopeInterceptor and GlobalExceptionFilter actually send, so a
+ * Swagger decorators for what ApiFastifyAdapter and GlobalExceptionFilter actually send, so a
  * controller documents its DTO and the envelope around it comes out right:
  *
  *   @ApiEnvelope(UserResponseDto)                        { success, data: UserResponseDto, message }

@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { INT32_MAX } from './api-properties';
 import type { FieldError } from './app-exception';
-import type { Pagination } from './envelope';
+import type { Pagination, SuccessEnvelope } from './envelope';
 import { ErrorCode } from './error-codes';
 import { MAX_PAGE_SIZE } from './pagination.dto';
 import type { ErrorBody } from './exception.filter';
 
 /*
- * Swagger shapes of the envelopes that EnvelopeInterceptor and GlobalExceptionFilter wrap around
+ * Swagger shapes of the envelopes that the API's Fastify adapter and GlobalExceptionFilter wrap around
  * every response. Documentation only: nothing is validated or transformed through these classes,
  * and each one implements the runtime type it documents so the two cannot drift apart.
  * The decorators that use them are in ./api-docs.ts.
@@ -28,7 +28,7 @@ export class PaginationDto implements Pagination {
   description:
     'Every successful response (except GET /health). `data` is documented per operation; lists add `pagination`.',
 })
-export class SuccessEnvelopeDto {
+export class SuccessEnvelopeDto implements Pick<SuccessEnvelope, 'success' | 'message'> {
   @ApiProperty({ type: Boolean, enum: [true], example: true }) success!: true;
   @ApiProperty({ maxLength: 200, example: 'OK', description: 'Short human-readable outcome' })
   message!: string;

@@ -25,6 +25,13 @@ function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
+/** A command's error as callers see it: a wrong command as is, anything else as "unavailable". */
+function unavailableOr(error: unknown): Error {
+  return isReplyError(error) && !UNAVAILABLE_REPLIES.test(error.message)
+    ? error
+    : new KvUnavailableError(error);
+}
+
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   private readonly client: Redis;
@@ -94,8 +101,7 @@ export class RedisKeyValueStore implements KeyValueStore {
     try {
       return await command();
     } catch (error) {
-      if (isReplyError(error) && !UNAVAILABLE_REPLIES.test(error.message)) throw error;
-      throw new KvUnavailableError(error);
+      throw unavailableOr(error);
     }
   }
 
@@ -187,16 +193,22 @@ export class RedisKeyValueStore implements KeyValueStore {
     return this.call(() => this.client.smembers(this.key(key)));
   }
 
+  // One async frame per script run, not three (call() around a try/await): this runs on
+  // every authenticated request.
   async runScript<R extends ScriptValue>(
     script: KvScript<R>,
     keys: string[],
     args: (string | number)[],
   ): Promise<R> {
-    const sha = this.scriptSha(script);
     const prefixedKeys = keys.map((key) => this.key(key));
-    return this.call(async () => {
+    try {
       try {
-        return (await this.client.evalsha(sha, prefixedKeys.length, ...prefixedKeys, ...args)) as R;
+        return (await this.client.evalsha(
+          this.scriptSha(script),
+          prefixedKeys.length,
+          ...prefixedKeys,
+          ...args,
+        )) as R;
       } catch (error) {
         if (!isReplyError(error) || !error.message.startsWith('NOSCRIPT')) throw error;
         return (await this.client.eval(
@@ -206,7 +218,9 @@ export class RedisKeyValueStore implements KeyValueStore {
           ...args,
         )) as R;
       }
-    });
+    } catch (error) {
+      throw unavailableOr(error);
+    }
   }
 
   private scriptSha(script: KvScript<ScriptValue>): string {

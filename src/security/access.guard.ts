@@ -1,14 +1,14 @@
-import { type ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import {
-  type ApiKeyPrincipal,
-  type Principal,
-  RequestContext,
-  type UserPrincipal,
-} from '../context/request-context';
+import { type ApiKeyPrincipal, type Principal, RequestContext } from '../context/request-context';
 import { AppException } from '../http/app-exception';
 import { ErrorCode } from '../http/error-codes';
 import { LOGGER } from '../logging/logger';
@@ -21,9 +21,19 @@ import {
   PLATFORM_ONLY,
   REQUIRED_PERMISSIONS,
 } from './decorators';
+import { AccessTokenAuthenticator } from './access-token-authenticator';
 import { ApiKeyAuthenticator, presentedApiKey } from './api-key-authenticator';
 import { API_KEY_FORBIDDEN_PERMISSIONS } from './permissions';
 import { IS_PUBLIC, type PublicOptions } from './public.decorator';
+
+/** What a route declares, read from its decorators once and kept for every later request. */
+interface RoutePolicy {
+  publicOptions?: Required<PublicOptions>;
+  permissions: string[];
+  platformOnly: boolean;
+  authenticatedOnly?: Required<AuthenticatedOptions>;
+  peopleOnly: boolean;
+}
 
 /**
  * The one global guard, deny by default:
@@ -42,23 +52,22 @@ import { IS_PUBLIC, type PublicOptions } from './public.decorator';
  *   (sessions, profile, password, platform).
  */
 @Injectable()
-export class AccessGuard extends AuthGuard('jwt') {
+export class AccessGuard implements CanActivate {
+  /** Per controller class, then per handler: a handler may be inherited by several controllers. */
+  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tenants: TenantResolver,
+    private readonly tokens: AccessTokenAuthenticator,
     private readonly apiKeys: ApiKeyAuthenticator,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const publicOptions = this.reflector.getAllAndOverride<Required<PublicOptions> | undefined>(
-      IS_PUBLIC,
-      targets,
-    );
+    const { publicOptions, permissions, platformOnly, authenticatedOnly, peopleOnly } =
+      this.policyOf(context);
     const hint = this.tenants.hint(request.headers);
 
     if (publicOptions) {
@@ -66,18 +75,7 @@ export class AccessGuard extends AuthGuard('jwt') {
       return true;
     }
 
-    const permissions = this.reflector.getAllAndOverride<string[] | undefined>(
-      REQUIRED_PERMISSIONS,
-      targets,
-    );
-    const platformOnly = this.reflector.getAllAndOverride<boolean | undefined>(
-      PLATFORM_ONLY,
-      targets,
-    );
-    const authenticatedOnly = this.reflector.getAllAndOverride<
-      Required<AuthenticatedOptions> | undefined
-    >(AUTHENTICATED_ONLY, targets);
-    if (!permissions?.length && !platformOnly && !authenticatedOnly) {
+    if (permissions.length === 0 && !platformOnly && !authenticatedOnly) {
       this.logger.error(
         { route: `${request.method} ${request.routeOptions.url}` },
         'route declares no access requirement; refused',
@@ -92,8 +90,14 @@ export class AccessGuard extends AuthGuard('jwt') {
     const apiKey = presentedApiKey(request.headers);
     let principal: Principal;
     if (apiKey === undefined) {
-      await super.canActivate(context);
-      principal = (request as FastifyRequest & { user: UserPrincipal }).user;
+      const user = await this.tokens.principalOf(request);
+      if (!user)
+        throw new AppException(
+          HttpStatus.UNAUTHORIZED,
+          ErrorCode.UNAUTHORIZED,
+          'Missing, invalid or revoked access token',
+        );
+      principal = user;
     } else {
       principal = await this.authenticateApiKey(apiKey);
     }
@@ -129,15 +133,11 @@ export class AccessGuard extends AuthGuard('jwt') {
 
     if (principal.kind === 'api_key') {
       await this.apiKeys.admit(principal);
-      const peopleOnly = this.reflector.getAllAndOverride<boolean | undefined>(
-        PEOPLE_ONLY,
-        targets,
-      );
       const allowed = authenticatedOnly
         ? authenticatedOnly.apiKey
         : !platformOnly &&
           !peopleOnly &&
-          !(permissions ?? []).some((code) =>
+          !permissions.some((code) =>
             (API_KEY_FORBIDDEN_PERMISSIONS as readonly string[]).includes(code),
           );
       if (!allowed)
@@ -157,9 +157,7 @@ export class AccessGuard extends AuthGuard('jwt') {
       );
     }
 
-    const missing = (permissions ?? []).filter(
-      (permission) => !principal.permissions.includes(permission),
-    );
+    const missing = permissions.filter((permission) => !principal.permissions.includes(permission));
     if (missing.length > 0) {
       throw new AppException(
         HttpStatus.FORBIDDEN,
@@ -192,15 +190,28 @@ export class AccessGuard extends AuthGuard('jwt') {
     TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof Error) throw error;
-    if (error) throw new Error('Authentication failed unexpectedly');
-    if (!user)
-      throw new AppException(
-        HttpStatus.UNAUTHORIZED,
-        ErrorCode.UNAUTHORIZED,
-        'Missing, invalid or revoked access token',
-      );
-    return user;
+  private policyOf(context: ExecutionContext): RoutePolicy {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.policies.get(controller);
+    if (!byHandler) {
+      byHandler = new WeakMap();
+      this.policies.set(controller, byHandler);
+    }
+    let policy = byHandler.get(handler);
+    if (!policy) {
+      const targets = [handler, controller];
+      const read = <T>(key: string) =>
+        this.reflector.getAllAndOverride<T | undefined>(key, targets);
+      policy = {
+        publicOptions: read<Required<PublicOptions>>(IS_PUBLIC),
+        permissions: read<string[]>(REQUIRED_PERMISSIONS) ?? [],
+        platformOnly: read<boolean>(PLATFORM_ONLY) ?? false,
+        authenticatedOnly: read<Required<AuthenticatedOptions>>(AUTHENTICATED_ONLY),
+        peopleOnly: read<boolean>(PEOPLE_ONLY) ?? false,
+      };
+      byHandler.set(handler, policy);
+    }
+    return policy;
   }
 }

@@ -142,3 +142,32 @@ describe('access token attacks', () => {
     expect((await me(t, other.tokens.accessToken)).status).toBe(200);
   });
 });
+
+/**
+ * Apps booted in one process (tests, several instances side by side) each check tokens with
+ * their own key and session store: a process-wide strategy registry once let the app booted
+ * last check the tokens of every app in the process.
+ */
+describe('access tokens of two apps in one process', () => {
+  let first: TestApp;
+  let second: TestApp;
+
+  beforeAll(async () => {
+    first = await startTestApp();
+    second = await startTestApp({
+      env: { JWT_SECRET: 'another-test-secret-that-is-at-least-32-characters' },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+  });
+
+  it("accepts each app's own tokens and refuses the other's", async () => {
+    const ofFirst = await register(first);
+    const ofSecond = await register(second);
+    expect((await me(first, ofFirst.tokens.accessToken)).status).toBe(200);
+    expect((await me(second, ofSecond.tokens.accessToken)).status).toBe(200);
+    expect((await me(first, ofSecond.tokens.accessToken)).status).toBe(401);
+    expect((await me(second, ofFirst.tokens.accessToken)).status).toBe(401);
+  });
+});

@@ -27,8 +27,7 @@ const refusal = (response: { status: number; body: { error?: string } }) =>
 /**
  * The rules around invitations, on the embedded default's mail: SMTP_URL unset, each message
  * an .eml file that the tests read and follow. Runs on both backends. The nested suites boot
- * apps of their own, after which the first app's tokens no longer verify (one passport
- * strategy per process): every test of the first app comes before them.
+ * apps of their own.
  */
 describe('invitation rules, mail as .eml files', () => {
   let t: TestApp;

@@ -54,7 +54,7 @@ import {
   assertCsrfSafe,
   clearRefreshCookie,
   CSRF_HEADER,
-  REFRESH_COOKIE,
+  refreshCookieOf,
   sessionTokens,
 } from './refresh-cookie';
 import type { PendingMfa } from './login.service';
@@ -243,9 +243,7 @@ export class AuthController {
   ): Promise<AuthResponseDto> {
     const fromBody = dto.refreshToken !== undefined;
     if (!fromBody) assertCsrfSafe(request, this.config);
-    const session = await this.refreshes.refresh(
-      dto.refreshToken ?? request.cookies[REFRESH_COOKIE],
-    );
+    const session = await this.refreshes.refresh(dto.refreshToken ?? refreshCookieOf(request));
     return {
       user: AuthUserResponseDto.from(session.identity),
       organization: session.identity.organization,

@@ -21,6 +21,7 @@ import { MfaLoginService } from './mfa-login.service';
 import { EmailRateLimit } from './email-rate-limit';
 import { buildJwtKey, JWT_KEY } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
+import { AccessTokenAuthenticator } from '../../security/access-token-authenticator';
 import { LoginThrottle } from './login-throttle';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
@@ -84,6 +85,8 @@ import { TokenService } from './token.service';
     },
     TokenService,
     JwtStrategy,
+    // The access guard checks bearer tokens through this port (src/security).
+    { provide: AccessTokenAuthenticator, useExisting: JwtStrategy },
     LoginThrottle,
     SessionIssuer,
     RegistrationService,
@@ -104,6 +107,6 @@ import { TokenService } from './token.service';
     PasswordChangedMailHandler,
   ],
   // SessionIssuer: invitations sign the new user in as login does.
-  exports: [JWT_KEY, SessionIssuer],
+  exports: [JWT_KEY, SessionIssuer, AccessTokenAuthenticator],
 })
 export class AuthModule {}

@@ -1,3 +1,4 @@
+import { fastifyCookie } from '@fastify/cookie';
 import { HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
@@ -11,14 +12,33 @@ export const REFRESH_COOKIE_PATH = '/api/auth';
 /** Browsers must send this header on cookie-authenticated calls; a cross-site form or image cannot. */
 export const CSRF_HEADER = 'x-csrf-protection';
 
+/*
+ * The refresh cookie is read and written here, on the few routes that use it, with
+ * @fastify/cookie's parser and serializer. The plugin itself is not registered: it would parse
+ * the Cookie header and run an onSend hook on every request of every route.
+ */
+
+const attributes = (config: AppConfig) => ({
+  httpOnly: true,
+  secure: config.auth.secureCookies,
+  sameSite: 'strict' as const,
+  path: REFRESH_COOKIE_PATH,
+});
+
+/** The refresh token the request's Cookie header carries, if any. */
+export function refreshCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header ? fastifyCookie.parse(header)[REFRESH_COOKIE] : undefined;
+}
+
 export function setRefreshCookie(reply: FastifyReply, config: AppConfig, token: string): void {
-  void reply.setCookie(REFRESH_COOKIE, token, {
-    httpOnly: true,
-    secure: config.auth.secureCookies,
-    sameSite: 'strict',
-    path: REFRESH_COOKIE_PATH,
-    maxAge: config.jwt.refreshTtlSeconds,
-  });
+  void reply.header(
+    'set-cookie',
+    fastifyCookie.serialize(REFRESH_COOKIE, token, {
+      ...attributes(config),
+      maxAge: config.jwt.refreshTtlSeconds,
+    }),
+  );
 }
 
 /**
@@ -40,13 +60,12 @@ export function sessionTokens(
   };
 }
 
+/** Expired at once: the browser drops it. */
 export function clearRefreshCookie(reply: FastifyReply, config: AppConfig): void {
-  void reply.clearCookie(REFRESH_COOKIE, {
-    httpOnly: true,
-    secure: config.auth.secureCookies,
-    sameSite: 'strict',
-    path: REFRESH_COOKIE_PATH,
-  });
+  void reply.header(
+    'set-cookie',
+    fastifyCookie.serialize(REFRESH_COOKIE, '', { ...attributes(config), expires: new Date(1) }),
+  );
 }
 
 /**
