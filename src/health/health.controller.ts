@@ -39,7 +39,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @Public({ tenant: false })
+  @Public({ tenant: false, rateLimit: false })
   @RawResponse()
   @ApiOperation({
     summary: 'Dependency check, as /health/ready (outside the /api prefix, no authentication)',
@@ -54,7 +54,7 @@ export class HealthController {
   }
 
   @Get('live')
-  @Public({ tenant: false })
+  @Public({ tenant: false, rateLimit: false })
   @RawResponse()
   @ApiOperation({
     operationId: 'checkLiveness',
@@ -67,7 +67,7 @@ export class HealthController {
   }
 
   @Get('ready')
-  @Public({ tenant: false })
+  @Public({ tenant: false, rateLimit: false })
   @RawResponse()
   @ApiOperation({
     operationId: 'checkReadiness',
