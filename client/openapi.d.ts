@@ -1898,7 +1898,12 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The policy this client meets first: requests left (r) and seconds until its bucket is full again (t); on a 429, r=0 and t equals Retry-After */
+        RateLimit: string;
+        /** @description That policy: its name (ip, tenant, api-key, or an auth limiter such as login-client), its limit (q) and window in seconds (w) */
+        "RateLimit-Policy": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1928,6 +1933,8 @@ export interface operations {
             /** @description One page, with pagination, newest first by default */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1940,6 +1947,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), order, action, userId, from or to */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1966,6 +1975,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1984,6 +1995,8 @@ export interface operations {
             /** @description Needs permission audit.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1993,6 +2006,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2164,6 +2199,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2175,6 +2212,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field (a weak or common password, a reserved subdomain) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2201,6 +2240,8 @@ export interface operations {
             /** @description Subdomain already taken (CONFLICT) */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2221,6 +2262,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2275,6 +2318,8 @@ export interface operations {
             /** @description Signed in; or, with two-factor authentication on, `mfaRequired: true` and an mfaToken for POST /api/auth/mfa/verify (no tokens, no cookie) */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2286,6 +2331,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2312,6 +2359,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: same answer for a wrong password, an unknown email and a disabled account */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2330,6 +2379,8 @@ export interface operations {
             /** @description EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email; a new verification email is sent (at most one a minute, 5 a day) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2348,6 +2399,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2368,6 +2421,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2419,6 +2474,8 @@ export interface operations {
             /** @description Signed in; or `mfaRequired: true` with an mfaToken, as for login */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2430,6 +2487,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2456,6 +2515,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2476,6 +2537,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2530,6 +2593,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2541,6 +2606,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2567,6 +2634,8 @@ export interface operations {
             /** @description UNAUTHORIZED: unknown, expired or reused refresh token (reuse ends the session) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2585,6 +2654,8 @@ export interface operations {
             /** @description CSRF_REJECTED: the cookie was sent without `X-CSRF-Protection: 1`, or from an origin not allowed */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2594,6 +2665,28 @@ export interface operations {
                      *       "error": "CSRF_REJECTED",
                      *       "message": "Cookie-authenticated requests need the header X-CSRF-Protection: 1",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2635,6 +2728,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2650,6 +2745,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2668,6 +2765,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2677,6 +2776,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2718,6 +2839,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2729,6 +2852,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2747,6 +2872,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2756,6 +2883,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2797,6 +2946,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2808,6 +2959,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2826,6 +2979,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2835,6 +2990,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2876,6 +3053,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2887,6 +3066,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2905,6 +3086,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2914,6 +3097,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2958,6 +3163,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2973,6 +3180,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2999,6 +3208,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3017,6 +3228,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3035,6 +3248,8 @@ export interface operations {
             /** @description NOT_FOUND: no such session of yours */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,6 +3259,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Session not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -3089,6 +3326,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3100,6 +3339,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the current password is wrong; VALIDATION_ERROR: a weak, common or unchanged new password */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3118,6 +3359,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3136,6 +3379,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3156,6 +3401,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3210,6 +3457,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3221,6 +3470,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown, of another organization, not an email link, or mailed to an address the account no longer has; VALIDATION_ERROR; TENANT_REQUIRED */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3239,6 +3490,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3257,6 +3510,8 @@ export interface operations {
             /** @description CONFLICT: an email change whose new address another account of the organization holds by now (the link stays usable) */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3275,6 +3530,8 @@ export interface operations {
             /** @description TOKEN_EXPIRED or TOKEN_USED (used, or replaced by a newer link) */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3295,6 +3552,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3345,6 +3604,8 @@ export interface operations {
             /** @description Done; `data` is null */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3360,6 +3621,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3378,6 +3641,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3396,6 +3661,8 @@ export interface operations {
             /** @description CONFLICT: your address is already verified */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3416,6 +3683,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3470,6 +3739,8 @@ export interface operations {
             /** @description OK */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3481,6 +3752,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password is wrong; VALIDATION_ERROR: a bad address, or your current one */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3499,6 +3772,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3517,6 +3792,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3537,6 +3814,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3588,6 +3867,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3599,6 +3880,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: details per field, or not exactly one of code and recoveryCode */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3625,6 +3908,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the code is wrong or was already used (counted toward the lockout); UNAUTHORIZED: the mfaToken is unknown, expired or used */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3645,6 +3930,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3699,6 +3986,8 @@ export interface operations {
             /** @description Accepted; `data` is null */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3714,6 +4003,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3740,6 +4031,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3760,6 +4053,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3814,6 +4109,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3825,6 +4122,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown token, or one for something else or another organization; VALIDATION_ERROR: a weak or common password; TENANT_REQUIRED */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3843,6 +4142,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3861,6 +4162,8 @@ export interface operations {
             /** @description TOKEN_EXPIRED, or TOKEN_USED: the link was used, or another link of the user or a password change killed it */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,6 +4184,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3931,6 +4236,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3942,6 +4249,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3960,6 +4269,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3969,6 +4280,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4014,6 +4347,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4025,6 +4360,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password is wrong */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4043,6 +4380,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +4400,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4079,6 +4420,8 @@ export interface operations {
             /** @description CONFLICT: two-factor authentication is already on */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4099,6 +4442,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4153,6 +4498,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4164,6 +4511,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the code is wrong */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4182,6 +4531,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4200,6 +4551,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4218,6 +4571,8 @@ export interface operations {
             /** @description CONFLICT: no setup is waiting, or two-factor authentication is already on */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4227,6 +4582,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4272,6 +4649,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4283,6 +4662,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password or the code is wrong */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4301,6 +4682,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4319,6 +4702,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4339,6 +4724,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4393,6 +4780,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4404,6 +4793,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password or the code is wrong; VALIDATION_ERROR: not exactly one of code and recoveryCode */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4422,6 +4813,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4440,6 +4833,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4460,6 +4855,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4513,6 +4910,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4524,6 +4923,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID, or it is your own (use DELETE /api/auth/mfa/totp) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4550,6 +4951,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4572,6 +4975,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4590,6 +4995,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4608,6 +5015,8 @@ export interface operations {
             /** @description CONFLICT: the user has not set up two-factor authentication */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4617,6 +5026,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4658,6 +5089,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4669,6 +5102,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4687,6 +5122,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4696,6 +5133,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4741,6 +5200,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4752,6 +5213,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field; also for roles, status or any other field not allowed here */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4778,6 +5241,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4796,6 +5261,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4805,6 +5272,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4856,6 +5345,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4868,6 +5359,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), sort, order, role or status */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4894,6 +5387,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4912,6 +5407,8 @@ export interface operations {
             /** @description Needs permission users.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4921,6 +5418,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4966,6 +5485,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4977,6 +5498,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), including an unknown role */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5003,6 +5526,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5025,6 +5550,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5043,6 +5570,8 @@ export interface operations {
             /** @description CONFLICT: the email is already used in this organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5052,6 +5581,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5096,6 +5647,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5107,6 +5660,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5133,6 +5688,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5151,6 +5708,8 @@ export interface operations {
             /** @description Needs permission users.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5169,6 +5728,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5178,6 +5739,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "User not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5222,6 +5805,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5237,6 +5822,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5263,6 +5850,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5285,6 +5874,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5303,6 +5894,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5321,6 +5914,8 @@ export interface operations {
             /** @description CONFLICT: the last active admin of the organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5330,6 +5925,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5378,6 +5995,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5389,6 +6008,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), including an unknown role; or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5415,6 +6036,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5437,6 +6060,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5455,6 +6080,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5473,6 +6100,8 @@ export interface operations {
             /** @description CONFLICT: would leave the organization without an active admin, or a concurrent change won */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5482,6 +6111,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5523,6 +6174,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5534,6 +6187,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5552,6 +6207,8 @@ export interface operations {
             /** @description Needs permission roles.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5561,6 +6218,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5606,6 +6285,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5617,6 +6298,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), e.g. an unknown permission or a reserved name */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5643,6 +6326,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5661,6 +6346,8 @@ export interface operations {
             /** @description FORBIDDEN: the role would grant a permission you do not hold */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5679,6 +6366,8 @@ export interface operations {
             /** @description CONFLICT: a role with this name (ignoring case and Unicode form) already exists */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5688,6 +6377,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5732,6 +6443,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5743,6 +6456,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5769,6 +6484,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5787,6 +6504,8 @@ export interface operations {
             /** @description Needs permission roles.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5805,6 +6524,8 @@ export interface operations {
             /** @description NOT_FOUND: no such role in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5814,6 +6535,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Role not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5858,6 +6601,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5873,6 +6618,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5899,6 +6646,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5917,6 +6666,8 @@ export interface operations {
             /** @description FORBIDDEN: the role holds a permission you do not hold */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5935,6 +6686,8 @@ export interface operations {
             /** @description NOT_FOUND: no such role in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5953,6 +6706,8 @@ export interface operations {
             /** @description CONFLICT: the role is built-in, or still assigned to users */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5962,6 +6717,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6010,6 +6787,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6021,6 +6800,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field, e.g. a reserved name), or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6047,6 +6828,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6065,6 +6848,8 @@ export interface operations {
             /** @description FORBIDDEN: the role holds, or would grant, a permission you do not hold */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6083,6 +6868,8 @@ export interface operations {
             /** @description NOT_FOUND: no such role in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6101,6 +6888,8 @@ export interface operations {
             /** @description CONFLICT: the name is taken, a built-in role cannot be renamed, or admin would lose a permission */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6110,6 +6899,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6151,6 +6962,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6162,6 +6975,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6180,6 +6995,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6189,6 +7006,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6234,6 +7073,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6245,6 +7086,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field: e.g. nested or oversized settings (nothing is changed) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6271,6 +7114,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6289,6 +7134,8 @@ export interface operations {
             /** @description Needs permission organization.update (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6298,6 +7145,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6340,6 +7209,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6352,6 +7223,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100) or order */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6378,6 +7251,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6396,6 +7271,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6405,6 +7282,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6450,6 +7349,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6461,6 +7362,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6487,6 +7390,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6505,6 +7410,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6523,6 +7430,8 @@ export interface operations {
             /** @description NOT_FOUND: no such organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6532,6 +7441,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Organization not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6585,6 +7516,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6597,6 +7530,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), sort, order, status or price bounds; unknown query parameters */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6623,6 +7558,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6641,6 +7578,8 @@ export interface operations {
             /** @description Needs permission products.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6650,6 +7589,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6695,6 +7656,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6706,6 +7669,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field; also for fields the client may not set (organizationId, id, createdAt, ...) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6732,6 +7697,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6750,6 +7717,8 @@ export interface operations {
             /** @description Needs permission products.create (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6768,6 +7737,8 @@ export interface operations {
             /** @description CONFLICT: the SKU is already used in this organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6777,6 +7748,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6821,6 +7814,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6832,6 +7827,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6850,6 +7847,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6868,6 +7867,8 @@ export interface operations {
             /** @description Needs permission products.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6886,6 +7887,8 @@ export interface operations {
             /** @description NOT_FOUND: no such product in the caller's organization (another organization's id included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6895,6 +7898,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Product not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6939,6 +7964,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6954,6 +7981,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6972,6 +8001,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6990,6 +8021,8 @@ export interface operations {
             /** @description Needs permission products.delete (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7008,6 +8041,8 @@ export interface operations {
             /** @description NOT_FOUND: no such product in the caller's organization (another organization's id included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7017,6 +8052,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Product not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7065,6 +8122,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7076,6 +8135,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7102,6 +8163,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7120,6 +8183,8 @@ export interface operations {
             /** @description Needs permission products.update (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7138,6 +8203,8 @@ export interface operations {
             /** @description NOT_FOUND: no such product in the caller's organization (another organization's id included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7156,6 +8223,8 @@ export interface operations {
             /** @description CONFLICT: the new SKU is already used in this organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7165,6 +8234,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7207,6 +8298,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7219,6 +8312,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page or limit (1-100) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7245,6 +8340,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7263,6 +8360,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7272,6 +8371,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7333,6 +8454,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7344,6 +8467,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7370,6 +8495,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7388,6 +8515,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7406,6 +8535,8 @@ export interface operations {
             /** @description NOT_FOUND: no failed job has this id */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7415,6 +8546,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "No failed job with this id",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7483,6 +8636,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7495,6 +8650,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), sort, order or status */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7521,6 +8678,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7539,6 +8698,8 @@ export interface operations {
             /** @description Needs permission users.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7548,6 +8709,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7593,6 +8776,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7604,6 +8789,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), including an unknown role */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7630,6 +8817,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7652,6 +8841,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7670,6 +8861,8 @@ export interface operations {
             /** @description CONFLICT: the email already belongs to a user of this organization, or has a pending invitation (resend it) */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7679,6 +8872,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7723,6 +8938,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7734,6 +8951,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7760,6 +8979,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7782,6 +9003,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7800,6 +9023,8 @@ export interface operations {
             /** @description NOT_FOUND: no such invitation in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7818,6 +9043,8 @@ export interface operations {
             /** @description CONFLICT: the invitation was already accepted or revoked */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7827,6 +9054,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7871,6 +9120,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7882,6 +9133,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7908,6 +9161,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7930,6 +9185,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7948,6 +9205,8 @@ export interface operations {
             /** @description NOT_FOUND: no such invitation in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7966,6 +9225,8 @@ export interface operations {
             /** @description CONFLICT: the invitation was already accepted or revoked */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7975,6 +9236,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -8020,6 +9303,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8031,6 +9316,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown token, or one of another organization or purpose; VALIDATION_ERROR (details per field); TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8049,6 +9336,8 @@ export interface operations {
             /** @description TOKEN_USED (accepted, or replaced by a resent link), TOKEN_EXPIRED, or INVITATION_REVOKED */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8069,6 +9358,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8123,6 +9414,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8134,6 +9427,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown token, or one of another organization or purpose; VALIDATION_ERROR (details per field); TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8152,6 +9447,8 @@ export interface operations {
             /** @description CONFLICT: a user with this email joined the organization meanwhile */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8170,6 +9467,8 @@ export interface operations {
             /** @description TOKEN_USED (accepted, or replaced by a resent link), TOKEN_EXPIRED, or INVITATION_REVOKED */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8190,6 +9489,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8244,6 +9545,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8256,6 +9559,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100) or order */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8282,6 +9587,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8300,6 +9607,8 @@ export interface operations {
             /** @description Needs permission api_keys.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8309,6 +9618,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -8354,6 +9685,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8365,6 +9698,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field): no or unknown permissions, api_keys.manage or roles.manage, an expiry not in the future */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8391,6 +9726,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8413,6 +9750,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8422,6 +9761,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -8466,6 +9827,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8481,6 +9844,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8507,6 +9872,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8525,6 +9892,8 @@ export interface operations {
             /** @description Needs permission api_keys.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8543,6 +9912,8 @@ export interface operations {
             /** @description NOT_FOUND: no such key in your organization (another organization's included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8552,6 +9923,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "API key not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
