@@ -57,6 +57,8 @@ export const PASSTHROUGH_ENV = [
   'AUTH_IP_RATE_LIMIT',
   'LOGIN_MAX_FAILURES',
   'LOGIN_ACCOUNT_MAX_FAILURES',
+  'RATE_LIMIT_IP',
+  'RATE_LIMIT_TENANT',
 ] as const;
 
 /** The password of every seeded user. */
