@@ -60,6 +60,8 @@ export const PASSTHROUGH_ENV = [
   'LOGIN_MAX_FAILURES',
   'LOGIN_ACCOUNT_MAX_FAILURES',
   'METRICS_PORT',
+  'RATE_LIMIT_IP',
+  'RATE_LIMIT_TENANT',
 ] as const;
 
 /** The password of every seeded user. */

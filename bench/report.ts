@@ -92,6 +92,7 @@ export function printAppConfig(config: AppConfig): void {
       `DB_POOL_SIZE=${config.database.type === 'mysql' ? config.database.poolSize : '-'} UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}\n` +
       `              AUTH_IP_RATE_LIMIT=${config.auth.ipRateLimit} LOGIN_MAX_FAILURES=${config.auth.loginMaxFailures} ` +
       `LOGIN_ACCOUNT_MAX_FAILURES=${config.auth.loginAccountMaxFailures} ` +
+      `RATE_LIMIT_IP=${config.rateLimits.ip?.limit ?? 0} RATE_LIMIT_TENANT=${config.rateLimits.tenant?.limit ?? 0} ` +
       `JWT_ACCESS_EXPIRES_IN=${config.jwt.accessTtlSeconds}s SESSION_CACHE_TTL=${config.auth.sessionCacheTtlSeconds}s ` +
       `METRICS=${config.metrics.enabled ? `on (port ${config.metrics.port})` : 'off'}`,
   );

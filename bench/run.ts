@@ -21,8 +21,10 @@
  * BENCH_REDIS_URL (redis://127.0.0.1:6379). BCRYPT_ROUNDS, HASH_CONCURRENCY, DB_POOL_SIZE and
  * SESSION_CACHE_TTL, when set, are passed to both servers; otherwise the app's defaults apply.
  * AUTH_IP_RATE_LIMIT, LOGIN_MAX_FAILURES and LOGIN_ACCOUNT_MAX_FAILURES default to high values (the limiters would
- * otherwise turn the login run into a 429 run); set them to see the limiters at work. The API
- * serves its metrics on a free port; METRICS_PORT=0 measures it without them.
+ * otherwise turn the login run into a 429 run); set them to see the limiters at work. RATE_LIMIT_IP
+ * and RATE_LIMIT_TENANT default to values the load never reaches: the limits are counted on every
+ * request, as in production, but refuse none. The API serves its metrics on a free port;
+ * METRICS_PORT=0 measures it without them.
  * BENCH_SOAK_DURATION (s, default 300) is the length of the memory soak.
  * BENCH_ONLY=me,products,login,storm,saturation,soak runs a subset; BENCH_API_NODE_ARGS and
  * BENCH_BARE_NODE_ARGS add node flags to the API or bare process (e.g. "--cpu-prof

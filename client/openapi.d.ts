@@ -1903,7 +1903,12 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The policy this client meets first: requests left (r) and seconds until its bucket is full again (t); on a 429, r=0 and t equals Retry-After */
+        RateLimit: string;
+        /** @description That policy: its name (ip, tenant, api-key, or an auth limiter such as login-client), its limit (q) and window in seconds (w) */
+        "RateLimit-Policy": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1933,6 +1938,8 @@ export interface operations {
             /** @description One page, with pagination, newest first by default */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1945,6 +1952,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), order, action, userId, from or to */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1971,6 +1980,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1989,6 +2000,8 @@ export interface operations {
             /** @description Needs permission audit.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1998,6 +2011,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2169,6 +2204,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2180,6 +2217,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field (a weak or common password, a reserved subdomain) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2206,6 +2245,8 @@ export interface operations {
             /** @description Subdomain already taken (CONFLICT) */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2226,6 +2267,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2280,6 +2323,8 @@ export interface operations {
             /** @description Signed in; or, with two-factor authentication on, `mfaRequired: true` and an mfaToken for POST /api/auth/mfa/verify (no tokens, no cookie) */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2291,6 +2336,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2317,6 +2364,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: same answer for a wrong password, an unknown email and a disabled account */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2335,6 +2384,8 @@ export interface operations {
             /** @description EMAIL_NOT_VERIFIED: the password is right, but the organization requires a verified email; a new verification email is sent (at most one a minute, 5 a day) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2353,6 +2404,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2373,6 +2426,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2424,6 +2479,8 @@ export interface operations {
             /** @description Signed in; or `mfaRequired: true` with an mfaToken, as for login */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2435,6 +2492,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2461,6 +2520,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2481,6 +2542,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2535,6 +2598,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2546,6 +2611,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2572,6 +2639,8 @@ export interface operations {
             /** @description UNAUTHORIZED: unknown, expired or reused refresh token (reuse ends the session) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2590,6 +2659,8 @@ export interface operations {
             /** @description CSRF_REJECTED: the cookie was sent without `X-CSRF-Protection: 1`, or from an origin not allowed */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2599,6 +2670,28 @@ export interface operations {
                      *       "error": "CSRF_REJECTED",
                      *       "message": "Cookie-authenticated requests need the header X-CSRF-Protection: 1",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2640,6 +2733,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2655,6 +2750,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2673,6 +2770,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2682,6 +2781,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2723,6 +2844,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2734,6 +2857,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2752,6 +2877,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2761,6 +2888,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2802,6 +2951,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2813,6 +2964,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2831,6 +2984,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2840,6 +2995,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2881,6 +3058,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2892,6 +3071,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2910,6 +3091,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2919,6 +3102,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -2963,6 +3168,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2978,6 +3185,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3004,6 +3213,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3022,6 +3233,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3040,6 +3253,8 @@ export interface operations {
             /** @description NOT_FOUND: no such session of yours */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3049,6 +3264,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Session not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -3094,6 +3331,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3105,6 +3344,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the current password is wrong; VALIDATION_ERROR: a weak, common or unchanged new password */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3123,6 +3364,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3141,6 +3384,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3161,6 +3406,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3215,6 +3462,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3226,6 +3475,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown, of another organization, not an email link, or mailed to an address the account no longer has; VALIDATION_ERROR; TENANT_REQUIRED */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3244,6 +3495,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3262,6 +3515,8 @@ export interface operations {
             /** @description CONFLICT: an email change whose new address another account of the organization holds by now (the link stays usable) */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3280,6 +3535,8 @@ export interface operations {
             /** @description TOKEN_EXPIRED or TOKEN_USED (used, or replaced by a newer link) */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3300,6 +3557,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3350,6 +3609,8 @@ export interface operations {
             /** @description Done; `data` is null */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3365,6 +3626,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3383,6 +3646,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3401,6 +3666,8 @@ export interface operations {
             /** @description CONFLICT: your address is already verified */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3421,6 +3688,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3475,6 +3744,8 @@ export interface operations {
             /** @description OK */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3486,6 +3757,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password is wrong; VALIDATION_ERROR: a bad address, or your current one */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3504,6 +3777,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3522,6 +3797,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3542,6 +3819,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3593,6 +3872,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3604,6 +3885,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: details per field, or not exactly one of code and recoveryCode */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3630,6 +3913,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the code is wrong or was already used (counted toward the lockout); UNAUTHORIZED: the mfaToken is unknown, expired or used */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3650,6 +3935,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3704,6 +3991,8 @@ export interface operations {
             /** @description Accepted; `data` is null */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3719,6 +4008,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3745,6 +4036,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3765,6 +4058,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3819,6 +4114,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3830,6 +4127,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown token, or one for something else or another organization; VALIDATION_ERROR: a weak or common password; TENANT_REQUIRED */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3848,6 +4147,8 @@ export interface operations {
             /** @description TENANT_NOT_FOUND: the subdomain or X-Tenant-ID names no organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3866,6 +4167,8 @@ export interface operations {
             /** @description TOKEN_EXPIRED, or TOKEN_USED: the link was used, or another link of the user or a password change killed it */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3886,6 +4189,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3936,6 +4241,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3947,6 +4254,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3965,6 +4274,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3974,6 +4285,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4019,6 +4352,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4030,6 +4365,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password is wrong */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4048,6 +4385,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4066,6 +4405,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4084,6 +4425,8 @@ export interface operations {
             /** @description CONFLICT: two-factor authentication is already on */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4104,6 +4447,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4158,6 +4503,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4169,6 +4516,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the code is wrong */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4187,6 +4536,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4205,6 +4556,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4223,6 +4576,8 @@ export interface operations {
             /** @description CONFLICT: no setup is waiting, or two-factor authentication is already on */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4232,6 +4587,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4277,6 +4654,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4288,6 +4667,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password or the code is wrong */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4306,6 +4687,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4324,6 +4707,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4344,6 +4729,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4398,6 +4785,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4409,6 +4798,8 @@ export interface operations {
             /** @description INVALID_CREDENTIALS: the password or the code is wrong; VALIDATION_ERROR: not exactly one of code and recoveryCode */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4427,6 +4818,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4445,6 +4838,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4465,6 +4860,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4518,6 +4915,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4529,6 +4928,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID, or it is your own (use DELETE /api/auth/mfa/totp) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4555,6 +4956,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4577,6 +4980,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4595,6 +5000,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4613,6 +5020,8 @@ export interface operations {
             /** @description CONFLICT: the user has not set up two-factor authentication */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4622,6 +5031,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4663,6 +5094,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4674,6 +5107,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4692,6 +5127,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4701,6 +5138,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4746,6 +5205,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4757,6 +5218,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field; also for roles, status or any other field not allowed here */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4783,6 +5246,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4801,6 +5266,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4810,6 +5277,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4861,6 +5350,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4873,6 +5364,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), sort, order, role or status */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4899,6 +5392,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4917,6 +5412,8 @@ export interface operations {
             /** @description Needs permission users.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4926,6 +5423,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -4971,6 +5490,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4982,6 +5503,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), including an unknown role */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5008,6 +5531,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5030,6 +5555,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5048,6 +5575,8 @@ export interface operations {
             /** @description CONFLICT: the email is already used in this organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5057,6 +5586,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5101,6 +5652,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5112,6 +5665,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5138,6 +5693,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5156,6 +5713,8 @@ export interface operations {
             /** @description Needs permission users.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5174,6 +5733,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5183,6 +5744,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "User not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5227,6 +5810,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5242,6 +5827,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5268,6 +5855,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5290,6 +5879,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5308,6 +5899,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5326,6 +5919,8 @@ export interface operations {
             /** @description CONFLICT: the last active admin of the organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5335,6 +5930,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5383,6 +6000,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5394,6 +6013,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), including an unknown role; or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5420,6 +6041,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5442,6 +6065,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5460,6 +6085,8 @@ export interface operations {
             /** @description NOT_FOUND: no such user in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5478,6 +6105,8 @@ export interface operations {
             /** @description CONFLICT: would leave the organization without an active admin, or a concurrent change won */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5487,6 +6116,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5528,6 +6179,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5539,6 +6192,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5557,6 +6212,8 @@ export interface operations {
             /** @description Needs permission roles.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5566,6 +6223,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5611,6 +6290,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5622,6 +6303,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), e.g. an unknown permission or a reserved name */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5648,6 +6331,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5666,6 +6351,8 @@ export interface operations {
             /** @description FORBIDDEN: the role would grant a permission you do not hold */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5684,6 +6371,8 @@ export interface operations {
             /** @description CONFLICT: a role with this name (ignoring case and Unicode form) already exists */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5693,6 +6382,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5737,6 +6448,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5748,6 +6461,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5774,6 +6489,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5792,6 +6509,8 @@ export interface operations {
             /** @description Needs permission roles.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5810,6 +6529,8 @@ export interface operations {
             /** @description NOT_FOUND: no such role in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5819,6 +6540,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Role not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -5863,6 +6606,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5878,6 +6623,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5904,6 +6651,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5922,6 +6671,8 @@ export interface operations {
             /** @description FORBIDDEN: the role holds a permission you do not hold */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5940,6 +6691,8 @@ export interface operations {
             /** @description NOT_FOUND: no such role in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5958,6 +6711,8 @@ export interface operations {
             /** @description CONFLICT: the role is built-in, or still assigned to users */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5967,6 +6722,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6015,6 +6792,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6026,6 +6805,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field, e.g. a reserved name), or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6052,6 +6833,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6070,6 +6853,8 @@ export interface operations {
             /** @description FORBIDDEN: the role holds, or would grant, a permission you do not hold */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6088,6 +6873,8 @@ export interface operations {
             /** @description NOT_FOUND: no such role in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6106,6 +6893,8 @@ export interface operations {
             /** @description CONFLICT: the name is taken, a built-in role cannot be renamed, or admin would lose a permission */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6115,6 +6904,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6156,6 +6967,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6167,6 +6980,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6185,6 +7000,8 @@ export interface operations {
             /** @description Platform accounts or API keys outside their allowed routes (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6194,6 +7011,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6239,6 +7078,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6250,6 +7091,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field: e.g. nested or oversized settings (nothing is changed) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6276,6 +7119,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6294,6 +7139,8 @@ export interface operations {
             /** @description Needs permission organization.update (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6303,6 +7150,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6345,6 +7214,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6357,6 +7228,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100) or order */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6383,6 +7256,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6401,6 +7276,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6410,6 +7287,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6455,6 +7354,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6466,6 +7367,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6492,6 +7395,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6510,6 +7415,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6528,6 +7435,8 @@ export interface operations {
             /** @description NOT_FOUND: no such organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6537,6 +7446,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Organization not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6590,6 +7521,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6602,6 +7535,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), sort, order, status or price bounds; unknown query parameters */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6628,6 +7563,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6646,6 +7583,8 @@ export interface operations {
             /** @description Needs permission products.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6655,6 +7594,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6700,6 +7661,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6711,6 +7674,8 @@ export interface operations {
             /** @description VALIDATION_ERROR, with details per field; also for fields the client may not set (organizationId, id, createdAt, ...) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6737,6 +7702,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6755,6 +7722,8 @@ export interface operations {
             /** @description Needs permission products.create (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6773,6 +7742,8 @@ export interface operations {
             /** @description CONFLICT: the SKU is already used in this organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6782,6 +7753,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6826,6 +7819,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6837,6 +7832,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6855,6 +7852,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6873,6 +7872,8 @@ export interface operations {
             /** @description Needs permission products.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6891,6 +7892,8 @@ export interface operations {
             /** @description NOT_FOUND: no such product in the caller's organization (another organization's id included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6900,6 +7903,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Product not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -6944,6 +7969,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6959,6 +7986,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6977,6 +8006,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6995,6 +8026,8 @@ export interface operations {
             /** @description Needs permission products.delete (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7013,6 +8046,8 @@ export interface operations {
             /** @description NOT_FOUND: no such product in the caller's organization (another organization's id included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7022,6 +8057,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "Product not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7070,6 +8127,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7081,6 +8140,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), or BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7107,6 +8168,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7125,6 +8188,8 @@ export interface operations {
             /** @description Needs permission products.update (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7143,6 +8208,8 @@ export interface operations {
             /** @description NOT_FOUND: no such product in the caller's organization (another organization's id included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7161,6 +8228,8 @@ export interface operations {
             /** @description CONFLICT: the new SKU is already used in this organization */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7170,6 +8239,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7212,6 +8303,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7224,6 +8317,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page or limit (1-100) */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7250,6 +8345,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7268,6 +8365,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7277,6 +8376,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7338,6 +8459,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7349,6 +8472,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7375,6 +8500,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7393,6 +8520,8 @@ export interface operations {
             /** @description Needs a platform superuser token (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7411,6 +8540,8 @@ export interface operations {
             /** @description NOT_FOUND: no failed job has this id */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7420,6 +8551,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "No failed job with this id",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7488,6 +8641,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7500,6 +8655,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100), sort, order or status */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7526,6 +8683,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7544,6 +8703,8 @@ export interface operations {
             /** @description Needs permission users.read (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7553,6 +8714,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7598,6 +8781,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7609,6 +8794,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field), including an unknown role */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7635,6 +8822,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7657,6 +8846,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7675,6 +8866,8 @@ export interface operations {
             /** @description CONFLICT: the email already belongs to a user of this organization, or has a pending invitation (resend it) */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7684,6 +8877,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7728,6 +8943,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7739,6 +8956,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7765,6 +8984,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7787,6 +9008,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7805,6 +9028,8 @@ export interface operations {
             /** @description NOT_FOUND: no such invitation in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7823,6 +9048,8 @@ export interface operations {
             /** @description CONFLICT: the invitation was already accepted or revoked */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7832,6 +9059,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -7876,6 +9125,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7887,6 +9138,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7913,6 +9166,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7935,6 +9190,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7953,6 +9210,8 @@ export interface operations {
             /** @description NOT_FOUND: no such invitation in your organization */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7971,6 +9230,8 @@ export interface operations {
             /** @description CONFLICT: the invitation was already accepted or revoked */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7980,6 +9241,28 @@ export interface operations {
                      *       "error": "CONFLICT",
                      *       "message": "Conflicts with the current state",
                      *       "statusCode": 409,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -8025,6 +9308,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8036,6 +9321,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown token, or one of another organization or purpose; VALIDATION_ERROR (details per field); TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8054,6 +9341,8 @@ export interface operations {
             /** @description TOKEN_USED (accepted, or replaced by a resent link), TOKEN_EXPIRED, or INVITATION_REVOKED */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8074,6 +9363,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8128,6 +9419,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8139,6 +9432,8 @@ export interface operations {
             /** @description TOKEN_INVALID: unknown token, or one of another organization or purpose; VALIDATION_ERROR (details per field); TENANT_REQUIRED: no subdomain and no X-Tenant-ID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8157,6 +9452,8 @@ export interface operations {
             /** @description CONFLICT: a user with this email joined the organization meanwhile */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8175,6 +9472,8 @@ export interface operations {
             /** @description TOKEN_USED (accepted, or replaced by a resent link), TOKEN_EXPIRED, or INVITATION_REVOKED */
             410: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8195,6 +9494,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8249,6 +9550,8 @@ export interface operations {
             /** @description One page, with pagination */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8261,6 +9564,8 @@ export interface operations {
             /** @description VALIDATION_ERROR: bad page, limit (1-100) or order */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8287,6 +9592,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8305,6 +9612,8 @@ export interface operations {
             /** @description Needs permission api_keys.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8314,6 +9623,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -8359,6 +9690,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8370,6 +9703,8 @@ export interface operations {
             /** @description VALIDATION_ERROR (details per field): no or unknown permissions, api_keys.manage or roles.manage, an expiry not in the future */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8396,6 +9731,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8418,6 +9755,8 @@ export interface operations {
              */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8427,6 +9766,28 @@ export interface operations {
                      *       "error": "FORBIDDEN",
                      *       "message": "You do not have permission to do this",
                      *       "statusCode": 403,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */
@@ -8471,6 +9832,8 @@ export interface operations {
             /** @description Done; `data` is null */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8486,6 +9849,8 @@ export interface operations {
             /** @description BAD_REQUEST: the id is not a UUID */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8512,6 +9877,8 @@ export interface operations {
             /** @description Missing, invalid, expired or revoked access token (UNAUTHORIZED) */
             401: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8530,6 +9897,8 @@ export interface operations {
             /** @description Needs permission api_keys.manage (FORBIDDEN), or a tenant hint naming another organization (TENANT_MISMATCH) */
             403: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8548,6 +9917,8 @@ export interface operations {
             /** @description NOT_FOUND: no such key in your organization (another organization's included) */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8557,6 +9928,28 @@ export interface operations {
                      *       "error": "NOT_FOUND",
                      *       "message": "API key not found",
                      *       "statusCode": 404,
+                     *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS: retry after the number of seconds in Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "error": "TOO_MANY_REQUESTS",
+                     *       "message": "Too many attempts; try again later",
+                     *       "statusCode": 429,
                      *       "requestId": "0f9c2b1e-5d1a-4a57-9d3e-2f8f1a6c7b90"
                      *     }
                      */

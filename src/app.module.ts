@@ -26,6 +26,7 @@ import { PlatformJobsModule } from './modules/platform/platform-jobs.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { UsersModule } from './modules/users/users.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SecurityModule } from './security/security.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { LoggingModule } from './logging/logging.module';
@@ -50,6 +51,7 @@ export class AppModule {
         AuditModule,
         PlatformModule,
         SecurityModule,
+        RateLimitModule,
         TenancyModule.forRoot(OrganizationsModule),
         JobsModule,
         OutboxModule,

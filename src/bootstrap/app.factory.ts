@@ -178,7 +178,7 @@ export async function createApp(
         'X-Tenant-ID',
         'X-CSRF-Protection',
       ],
-      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
       maxAge: 600,
     });
   if (config.docsEnabled) await setupSwagger(app);

@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { errorResponseOptions } from '../http/api-docs';
 import { API_KEY_SCHEME } from '../security/decorators';
 import pluginMetadata from '../openapi-metadata';
+import { documentRateLimits } from './openapi-rate-limits';
 
 export const DOCS_PATH = 'api/docs';
 export const DOCS_JSON_PATH = 'api/docs-json';
@@ -79,6 +80,7 @@ function createDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: fallbackOperationId,
   });
   markPublicOperations(document);
+  documentRateLimits(document);
   return document;
 }
 

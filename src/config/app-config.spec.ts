@@ -55,11 +55,45 @@ describe('loadConfig', () => {
       expect(config.apiKeys).toMatchObject({
         pepperGenerated: true,
         environment: 'test',
-        rateLimitPerMinute: 600,
       });
       expect(config.apiKeys.pepper.length).toBeGreaterThanOrEqual(32);
       expect(loadConfig({}).apiKeys.pepper).not.toBe(config.apiKeys.pepper);
-      expect(loadConfig({ API_KEY_RATE_LIMIT: '5' }).apiKeys.rateLimitPerMinute).toBe(5);
+    });
+
+    it('builds the general rate limits: 300 per client, 3000 per tenant, 600 per key, a minute each', () => {
+      expect(config.rateLimits).toEqual({
+        ip: {
+          name: 'ip',
+          limit: 300,
+          windowSeconds: 60,
+          intervalUs: 200_000,
+          capacityUs: 60_000_000,
+          header: '"ip";q=300;w=60',
+        },
+        tenant: {
+          name: 'tenant',
+          limit: 3000,
+          windowSeconds: 60,
+          intervalUs: 20_000,
+          capacityUs: 60_000_000,
+          header: '"tenant";q=3000;w=60',
+        },
+        apiKey: {
+          name: 'api-key',
+          limit: 600,
+          windowSeconds: 60,
+          intervalUs: 100_000,
+          capacityUs: 60_000_000,
+          header: '"api-key";q=600;w=60',
+        },
+      });
+      const tuned = loadConfig({
+        RATE_LIMIT_IP: '0',
+        RATE_LIMIT_TENANT: '10',
+        RATE_LIMIT_WINDOW: '10s',
+        API_KEY_RATE_LIMIT: '0',
+      }).rateLimits;
+      expect(tuned).toMatchObject({ ip: null, apiKey: null, tenant: { intervalUs: 1_000_000 } });
     });
 
     it('makes a random per-boot JWT secret and says so', () => {
@@ -144,7 +178,6 @@ describe('loadConfig', () => {
         pepper: PEPPER,
         pepperGenerated: false,
         environment: 'live',
-        rateLimitPerMinute: 600,
       });
     });
 
@@ -238,7 +271,9 @@ describe('loadConfig', () => {
       ['REDIS_URL', 'cache:6379', /redis:\/\//],
       ['JWT_SECRET', 'x'.repeat(31), /at least 32 characters/],
       ['API_KEY_PEPPER', 'x'.repeat(31), /at least 32 characters/],
-      ['API_KEY_RATE_LIMIT', '0', /between 1 and/],
+      ['API_KEY_RATE_LIMIT', '-1', /between 0 and/],
+      ['RATE_LIMIT_TENANT', '1.5', /must be an integer/],
+      ['RATE_LIMIT_WINDOW', '0', /duration/],
       ['JWT_REFRESH_EXPIRES_IN', '1w', /duration/],
       ['BCRYPT_ROUNDS', '16', /between 4 and 15/],
       ['CORS_ORIGINS', 'https://app.example.com/path', /not an origin/],

@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import type { EnvVarSpec, TrustProxy } from './env-parsers';
 import { ENV_SCHEMA, type EnvKey, type LogLevel, type ParsedEnv } from './env.schema';
+import { bucketPolicy, type GeneralPolicies } from '../rate-limit/rate-policy';
 
 export type DatabaseConfig =
   | {
@@ -96,8 +97,9 @@ export interface AppConfig {
     pepperGenerated: boolean;
     /** The `<env>` of `sk_<env>_...`: live in production, test otherwise; keys of the other never work. */
     environment: 'live' | 'test';
-    rateLimitPerMinute: number;
   };
+  /** The general rate limits (GCRA buckets), null where off. */
+  rateLimits: GeneralPolicies;
   /** Password reset requests per target email (organization and address) and window. */
   passwordReset: { emailRateLimit: number; emailRateWindowSeconds: number };
 }
@@ -286,7 +288,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       pepper: values.API_KEY_PEPPER ?? randomBytes(48).toString('base64url'),
       pepperGenerated: values.API_KEY_PEPPER === undefined,
       environment: values.NODE_ENV === 'production' ? 'live' : 'test',
-      rateLimitPerMinute: values.API_KEY_RATE_LIMIT,
+    },
+    rateLimits: {
+      ip: bucketPolicy('ip', values.RATE_LIMIT_IP, values.RATE_LIMIT_WINDOW),
+      tenant: bucketPolicy('tenant', values.RATE_LIMIT_TENANT, values.RATE_LIMIT_WINDOW),
+      apiKey: bucketPolicy('api-key', values.API_KEY_RATE_LIMIT, values.RATE_LIMIT_WINDOW),
     },
     passwordReset: {
       emailRateLimit: values.PASSWORD_RESET_RATE_LIMIT,

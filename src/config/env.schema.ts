@@ -305,9 +305,27 @@ export const ENV_SCHEMA = {
   },
   API_KEY_RATE_LIMIT: {
     description:
-      'Requests per minute allowed to each API key, counted across every instance (429 with Retry-After past it).',
+      'Requests allowed to each API key within RATE_LIMIT_WINDOW, counted across every instance (429 with Retry-After past it); 0: off.',
     default: '600',
-    parse: integer(1, 1_000_000),
+    parse: integer(0, 1_000_000),
+  },
+  RATE_LIMIT_IP: {
+    description:
+      'Requests allowed per client (IPv4 address or IPv6 /64) within RATE_LIMIT_WINDOW on every route but /health: within each organization for authenticated requests, and apart for public ones; 0: off.',
+    default: '300',
+    parse: integer(0, 1_000_000),
+  },
+  RATE_LIMIT_TENANT: {
+    description:
+      'Authenticated requests allowed per organization (all its users and API keys together) within RATE_LIMIT_WINDOW; 0: off.',
+    default: '3000',
+    parse: integer(0, 10_000_000),
+  },
+  RATE_LIMIT_WINDOW: {
+    description:
+      'Window of RATE_LIMIT_IP, RATE_LIMIT_TENANT and API_KEY_RATE_LIMIT: a limit may be used at once, then refills evenly over the window.',
+    default: '1m',
+    parse: duration,
   },
   PASSWORD_RESET_RATE_LIMIT: {
     description:

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RateVerdict } from '../rate-limit/gcra';
 import type { CachedIdentity } from './identity';
 
 /** The organization a piece of work acts for. */
@@ -65,6 +66,8 @@ export interface ContextStore {
   readonly userAgent?: string;
   tenant?: TenantRef;
   principal?: Principal;
+  /** The general rate limit's verdict on this request; the access guard writes its headers. */
+  rateLimit?: RateVerdict;
   readonly systemScope?: SystemScopeMark;
 }
 

@@ -40,7 +40,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @Public({ tenant: false })
+  @Public({ tenant: false, rateLimit: false })
   @RawResponse()
   @ApiOperation({
     summary: 'Dependency check, as /health/ready (outside the /api prefix, no authentication)',
@@ -55,7 +55,7 @@ export class HealthController {
   }
 
   @Get('live')
-  @Public({ tenant: false })
+  @Public({ tenant: false, rateLimit: false })
   @RawResponse()
   @ApiOperation({
     operationId: 'checkLiveness',
@@ -68,7 +68,7 @@ export class HealthController {
   }
 
   @Get('ready')
-  @Public({ tenant: false })
+  @Public({ tenant: false, rateLimit: false })
   @RawResponse()
   @ApiOperation({
     operationId: 'checkReadiness',

@@ -6,12 +6,14 @@ import {
   Injectable,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type ApiKeyPrincipal, type Principal, RequestContext } from '../context/request-context';
 import { AppException } from '../http/app-exception';
 import { ErrorCode } from '../http/error-codes';
 import { LOGGER } from '../logging/logger';
+import { AnonymousRateLimit } from '../rate-limit/anonymous-rate-limit.service';
+import { rateLimitHeaders } from '../rate-limit/rate-limit-response';
 import { TenantContext } from '../tenancy/tenant-context';
 import { type TenantHint, TenantResolver } from '../tenancy/tenant-resolver.service';
 import {
@@ -37,7 +39,10 @@ interface RoutePolicy {
 
 /**
  * The one global guard, deny by default:
- * - `@Public()` routes pass, after resolving a tenant the request names (subdomain / X-Tenant-ID);
+ * - `@Public()` routes pass, after resolving a tenant the request names (subdomain / X-Tenant-ID)
+ *   and counting the request in the client's anonymous rate-limit bucket (health checks excepted);
+ * - every request that acts for an organization is counted in its buckets (client in the
+ *   tenant, tenant, API key) in the same round trip that checks its session or key;
  * - every other route needs a valid access token of a live session, and the token's tenant
  *   must match any tenant the request names (403 otherwise);
  * - `@PlatformOnly()` routes need a platform principal (a platform token, from the superuser
@@ -61,16 +66,29 @@ export class AccessGuard implements CanActivate {
     private readonly tenants: TenantResolver,
     private readonly tokens: AccessTokenAuthenticator,
     private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly anonymousLimit: AnonymousRateLimit,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await this.decide(context);
+    } finally {
+      // Whatever the outcome, the response reports the bucket this request was counted in.
+      const verdict = RequestContext.current()?.rateLimit;
+      if (verdict)
+        void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(verdict));
+    }
+  }
+
+  private async decide(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const { publicOptions, permissions, platformOnly, authenticatedOnly, peopleOnly } =
       this.policyOf(context);
     const hint = this.tenants.hint(request.headers);
 
     if (publicOptions) {
+      if (publicOptions.rateLimit) await this.anonymousLimit.check();
       if (publicOptions.tenant && hint) await this.enterHintedTenant(hint);
       return true;
     }
@@ -87,20 +105,7 @@ export class AccessGuard implements CanActivate {
       );
     }
 
-    const apiKey = presentedApiKey(request.headers);
-    let principal: Principal;
-    if (apiKey === undefined) {
-      const user = await this.tokens.principalOf(request);
-      if (!user)
-        throw new AppException(
-          HttpStatus.UNAUTHORIZED,
-          ErrorCode.UNAUTHORIZED,
-          'Missing, invalid or revoked access token',
-        );
-      principal = user;
-    } else {
-      principal = await this.authenticateApiKey(apiKey);
-    }
+    const principal = await this.authenticate(request);
     const store = RequestContext.current();
     if (store) store.principal = principal;
     if (principal.kind === 'platform') {
@@ -115,6 +120,9 @@ export class AccessGuard implements CanActivate {
     const organization =
       principal.kind === 'api_key' ? principal.organization : principal.identity.organization;
     TenantContext.enter({ id: organization.id, subdomain: organization.subdomain });
+    // A token's request was counted by its session check; a key's is counted here, before
+    // anything can refuse it.
+    if (principal.kind === 'api_key') await this.apiKeys.admit(principal);
 
     if (hint && !this.tenants.names(hint, organization)) {
       const named = await this.tenants.resolve(hint);
@@ -132,7 +140,6 @@ export class AccessGuard implements CanActivate {
     }
 
     if (principal.kind === 'api_key') {
-      await this.apiKeys.admit(principal);
       const allowed = authenticatedOnly
         ? authenticatedOnly.apiKey
         : !platformOnly &&
@@ -166,6 +173,28 @@ export class AccessGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  /**
+   * The token's or the key's principal. A credential that fails before naming an organization
+   * was counted in no tenant's bucket, so its request counts in the anonymous one.
+   */
+  private async authenticate(request: FastifyRequest): Promise<Principal> {
+    const apiKey = presentedApiKey(request.headers);
+    try {
+      if (apiKey !== undefined) return await this.authenticateApiKey(apiKey);
+      const user = await this.tokens.principalOf(request);
+      if (!user)
+        throw new AppException(
+          HttpStatus.UNAUTHORIZED,
+          ErrorCode.UNAUTHORIZED,
+          'Missing, invalid or revoked access token',
+        );
+      return user;
+    } catch (error) {
+      if (!RequestContext.current()?.rateLimit) await this.anonymousLimit.check();
+      throw error;
+    }
   }
 
   private async authenticateApiKey(presented: string | null): Promise<ApiKeyPrincipal> {

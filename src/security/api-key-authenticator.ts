@@ -17,8 +17,9 @@ export abstract class ApiKeyAuthenticator {
   abstract authenticate(presented: string): Promise<ApiKeyPrincipal | null>;
 
   /**
-   * Counts the request against the key's rate limit (429 TOO_MANY_REQUESTS past it) and notes
-   * the use. Runs once the key's organization is the request's tenant.
+   * Counts the request in its rate-limit buckets (client in the tenant, tenant, key; 429
+   * TOO_MANY_REQUESTS when one refuses) and notes the use, in one round trip. Runs once the
+   * key's organization is the request's tenant.
    */
   abstract admit(principal: ApiKeyPrincipal): Promise<void>;
 }

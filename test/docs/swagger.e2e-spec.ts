@@ -209,6 +209,29 @@ describe('API documentation', () => {
       ).toBeGreaterThan(20);
     });
 
+    it('documents 429 and the RateLimit headers on every operation but /health, on every non-5xx answer', () => {
+      const problems: string[] = [];
+      for (const operation of operations) {
+        const limited = !operation.path.startsWith('/health');
+        const responses = operation.operation.responses as Record<
+          string,
+          { headers?: Record<string, unknown> }
+        >;
+        if (limited !== '429' in responses) problems.push(`${operation.key}: 429 ${!limited}`);
+        for (const [status, response] of Object.entries(responses)) {
+          if (status.startsWith('5')) continue;
+          const names = Object.keys(response.headers ?? {});
+          const documented = names.includes('RateLimit') && names.includes('RateLimit-Policy');
+          if (documented !== limited)
+            problems.push(`${operation.key} ${status}: headers ${documented}`);
+          if (status === '429' && !names.includes('Retry-After'))
+            problems.push(`${operation.key} 429: no Retry-After`);
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(Object.keys(doc.components?.headers ?? {})).toEqual(['RateLimit', 'RateLimit-Policy']);
+    });
+
     it('declares the bearer, API key and refresh-cookie security schemes', () => {
       const schemes = doc.components?.securitySchemes ?? {};
       expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

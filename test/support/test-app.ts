@@ -58,6 +58,10 @@ export function testEnv(
     DB_RUN_MIGRATIONS: 'true',
     // Many apps share a test process and the machine: a test that scrapes sets a free port.
     METRICS_PORT: '0',
+    // Every test client is 127.0.0.1 and suites make thousands of requests: the general limits
+    // are out of reach here, and the suites that test them set their own (test/rate-limit/).
+    RATE_LIMIT_IP: '1000000',
+    RATE_LIMIT_TENANT: '10000000',
     ...(backend === 'mysql'
       ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` }
       : {}),

@@ -5,6 +5,7 @@ import type { ApiKeyPrincipal } from '../../context/request-context';
 import type { TransactionRunner } from '../../database/transaction-runner.service';
 import { AppException } from '../../http/app-exception';
 import { MemoryKeyValueStore } from '../../kv/memory-kv-store';
+import { bucketPolicy } from '../../rate-limit/rate-policy';
 import type { Organization } from '../organizations/organization.entity';
 import type { OrganizationsRepository } from '../organizations/organizations.repository';
 import { ApiKey } from './api-key.entity';
@@ -18,8 +19,8 @@ const config = {
     pepper: 'a-test-pepper-of-at-least-32-characters',
     pepperGenerated: false,
     environment: 'test',
-    rateLimitPerMinute: 2,
   },
+  rateLimits: { ip: null, tenant: null, apiKey: bucketPolicy('api-key', 2, 60) },
 } as AppConfig;
 
 describe('ApiKeyAuthenticatorService', () => {
@@ -52,7 +53,9 @@ describe('ApiKeyAuthenticatorService', () => {
     organization = { id: ORG, name: 'Acme', subdomain: 'acme', status: 'active' };
     markUsed = jest.fn<Promise<void>, [string, Date]>().mockResolvedValue(undefined);
     warn = jest.fn();
-    now = 1_000_000;
+    now = Date.now();
+    // The scripts take the time from the caller: the same clock as the store's.
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
     kv = new MemoryKeyValueStore(() => now);
     const keys = {
       findForAuthentication: jest.fn((publicId: string) =>
@@ -101,15 +104,27 @@ describe('ApiKeyAuthenticatorService', () => {
     expect(await service.authenticate(key.replace(/^sk_test_/, 'sk_live_'))).toBeNull();
   });
 
-  it('limits each key to its requests per minute, with Retry-After, and lets it go on in the next minute', async () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('limits each key to its requests per window, with Retry-After, refilling one every window / limit', async () => {
     const principal = (await service.authenticate(key)) as ApiKeyPrincipal;
     await service.admit(principal);
     await service.admit(principal);
     const refused = await service.admit(principal).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(AppException);
-    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', headers: { 'retry-after': '60' } });
-    now += 60_001;
+    expect(refused).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      headers: {
+        'retry-after': '30',
+        'ratelimit-policy': '"api-key";q=2;w=60',
+        ratelimit: '"api-key";r=0;t=30',
+      },
+    });
+    now += 29_999;
+    await expect(service.admit(principal)).rejects.toBeInstanceOf(AppException);
+    now += 1;
     await expect(service.admit(principal)).resolves.toBeUndefined();
+    await expect(service.admit(principal)).rejects.toBeInstanceOf(AppException);
   });
 
   it('writes lastUsedAt once a minute per key, and logs a failed write instead of failing the request', async () => {

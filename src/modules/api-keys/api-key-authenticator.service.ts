@@ -1,29 +1,32 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import type { ApiKeyPrincipal } from '../../context/request-context';
+import { type ApiKeyPrincipal, RequestContext } from '../../context/request-context';
 import { TransactionRunner } from '../../database/transaction-runner.service';
-import { AppException } from '../../http/app-exception';
-import { ErrorCode } from '../../http/error-codes';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import { LOGGER } from '../../logging/logger';
+import { bucketArgs, verdictOf } from '../../rate-limit/gcra';
+import { tenantBuckets } from '../../rate-limit/rate-limit-buckets';
+import { admit } from '../../rate-limit/rate-limit-response';
 import { ApiKeyAuthenticator } from '../../security/api-key-authenticator';
 import { API_KEY_PERMISSIONS } from '../../security/permissions';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import type { ApiKey } from './api-key.entity';
 import { ApiKeySecrets, parseApiKey } from './api-key-secrets';
 import { ApiKeysRepository } from './api-keys.repository';
+import { ADMIT_API_KEY } from './api-key.scripts';
 
-/** The rate limit's fixed window, and the most often last_used_at is written per key. */
-const WINDOW_SECONDS = 60;
+/** The most often last_used_at is written per key. */
+const USED_MARK_MS = 60_000;
 
-/** The key-value keys of API keys (under REDIS_KEY_PREFIX); docs/authentication.md lists them. */
+/**
+ * The key-value keys of API keys (under REDIS_KEY_PREFIX); docs/authentication.md lists them.
+ * The rate-limit bucket is RateLimitKeys.apiKey; both carry the organization's hash tag.
+ */
 export const ApiKeyKeys = {
-  rate: (organizationId: string, apiKeyId: string) =>
-    `org:${organizationId}:api-key:${apiKeyId}:rate`,
   used: (organizationId: string, apiKeyId: string) =>
-    `org:${organizationId}:api-key:${apiKeyId}:used`,
+    `org:{${organizationId}}:api-key:${apiKeyId}:used`,
 };
 
 export function isLive(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now: Date): boolean {
@@ -81,20 +84,19 @@ export class ApiKeyAuthenticatorService extends ApiKeyAuthenticator {
 
   async admit(principal: ApiKeyPrincipal): Promise<void> {
     const { organizationId, apiKeyId } = principal;
-    const { value, ttlSeconds } = await this.kv.increment(
-      ApiKeyKeys.rate(organizationId, apiKeyId),
-      WINDOW_SECONDS,
+    const buckets = tenantBuckets(
+      this.config.rateLimits,
+      organizationId,
+      RequestContext.current()?.ip,
+      apiKeyId,
     );
-    if (value > this.config.apiKeys.rateLimitPerMinute)
-      throw new AppException(
-        HttpStatus.TOO_MANY_REQUESTS,
-        ErrorCode.TOO_MANY_REQUESTS,
-        'This API key made too many requests; try again later',
-        undefined,
-        { 'retry-after': String(Math.max(1, Math.ceil(ttlSeconds))) },
-      );
-    if (await this.kv.setIfAbsent(ApiKeyKeys.used(organizationId, apiKeyId), '1', WINDOW_SECONDS))
-      this.recordUse(apiKeyId);
+    const [limits, firstUse] = await this.kv.runScript(
+      ADMIT_API_KEY,
+      [ApiKeyKeys.used(organizationId, apiKeyId), ...buckets.keys],
+      [Date.now(), USED_MARK_MS, ...bucketArgs(buckets.policies)],
+    );
+    admit(verdictOf(limits, buckets.policies));
+    if (firstUse === 1) this.recordUse(apiKeyId);
   }
 
   /** Off the request path: the answer does not wait for this write, and a failure only leaves the time older. */

@@ -19,7 +19,7 @@ const PEPPER = 'a-test-pepper-of-at-least-32-characters';
 
 function secretsFor(environment: 'live' | 'test' = 'test', pepper = PEPPER): ApiKeySecrets {
   return new ApiKeySecrets({
-    apiKeys: { pepper, pepperGenerated: false, environment, rateLimitPerMinute: 600 },
+    apiKeys: { pepper, pepperGenerated: false, environment },
   } as AppConfig);
 }
 

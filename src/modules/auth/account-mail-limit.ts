@@ -1,9 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
+import type { RatePolicy } from '../../rate-limit/rate-policy';
 
 /** Mails one user may cause per window: verification resends and email change requests alike. */
 export const ACCOUNT_MAILS_PER_MINUTE = 1;
 export const ACCOUNT_MAILS_PER_DAY = 5;
+
+const MINUTE_POLICY: RatePolicy = {
+  name: 'account-mail-minute',
+  limit: ACCOUNT_MAILS_PER_MINUTE,
+  windowSeconds: 60,
+};
+const DAY_POLICY: RatePolicy = {
+  name: 'account-mail-day',
+  limit: ACCOUNT_MAILS_PER_DAY,
+  windowSeconds: 24 * 3600,
+};
 
 /** What the allowance is for; each kind has its own counters. */
 export type AccountMailKind = 'verification' | 'email-change';
@@ -23,12 +35,20 @@ export const AccountMailKeys = {
 export class AccountMailLimit {
   constructor(@Inject(KV_STORE) private readonly kv: KeyValueStore) {}
 
-  /** Takes one mail of the allowance; resolves to 0, or to the seconds to wait when none is left. */
-  async take(kind: AccountMailKind, userId: string): Promise<number> {
+  /** Takes one mail of the allowance; resolves to null, or to the exhausted policy and the wait. */
+  async take(
+    kind: AccountMailKind,
+    userId: string,
+  ): Promise<{ policy: RatePolicy; waitSeconds: number } | null> {
     const minute = await this.kv.increment(AccountMailKeys.minute(kind, userId), 60);
-    if (minute.value > ACCOUNT_MAILS_PER_MINUTE) return Math.max(1, minute.ttlSeconds);
-    const day = await this.kv.increment(AccountMailKeys.day(kind, userId), 24 * 3600);
-    if (day.value > ACCOUNT_MAILS_PER_DAY) return Math.max(1, day.ttlSeconds);
-    return 0;
+    if (minute.value > ACCOUNT_MAILS_PER_MINUTE)
+      return { policy: MINUTE_POLICY, waitSeconds: Math.max(1, minute.ttlSeconds) };
+    const day = await this.kv.increment(
+      AccountMailKeys.day(kind, userId),
+      DAY_POLICY.windowSeconds,
+    );
+    if (day.value > ACCOUNT_MAILS_PER_DAY)
+      return { policy: DAY_POLICY, waitSeconds: Math.max(1, day.ttlSeconds) };
+    return null;
   }
 }

@@ -18,7 +18,8 @@ import { SessionControl } from '../sessions/session-control';
 import { UsersRepository } from '../users/users.repository';
 import { AccountMailLimit } from './account-mail-limit';
 import { emailChangedEvent, emailChangeEvent } from './account-email.jobs';
-import { LoginThrottle, tooManyRequests } from './login-throttle';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
+import { LoginThrottle } from './login-throttle';
 
 export const emailTaken = () =>
   new AppException(
@@ -81,8 +82,8 @@ export class EmailChangeService {
         [{ field: 'newEmail', messages: ['newEmail must differ from your current address'] }],
       );
     }
-    const wait = await this.limit.take('email-change', user.id);
-    if (wait > 0) throw tooManyRequests(wait);
+    const refused = await this.limit.take('email-change', user.id);
+    if (refused) throw tooManyRequests(refused.policy, refused.waitSeconds);
     await this.transactions.run(async (manager) => {
       // A link mailed for an earlier request must not apply that one later.
       await this.accountTokens.revoke('change-email', { userId: user.id }, manager);

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import type { CanonicalEmail } from '../../security/email';
 import { AuthKeys } from './auth-keys';
-import { tooManyRequests } from './login-throttle';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
+import type { RatePolicy } from '../../rate-limit/rate-policy';
 
 /**
  * Counts public requests that name an email address (a password reset for it), per
@@ -19,12 +20,12 @@ export class EmailRateLimit {
     action: string,
     scope: string,
     email: CanonicalEmail,
-    rule: { limit: number; windowSeconds: number },
+    rule: RatePolicy,
   ): Promise<void> {
     const { value, ttlSeconds } = await this.kv.increment(
       AuthKeys.emailRate(action, scope, email),
       rule.windowSeconds,
     );
-    if (value > rule.limit) throw tooManyRequests(ttlSeconds);
+    if (value > rule.limit) throw tooManyRequests(rule, ttlSeconds);
   }
 }

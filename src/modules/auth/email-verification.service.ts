@@ -18,7 +18,8 @@ import { UsersRepository } from '../users/users.repository';
 import { AccountMailLimit } from './account-mail-limit';
 import { verifyEmailEvent } from './account-email.jobs';
 import { EmailChangeService, emailTaken } from './email-change.service';
-import { LoginThrottle, tooManyRequests } from './login-throttle';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
+import { LoginThrottle } from './login-throttle';
 
 /** What a followed link did. */
 export interface EmailVerified {
@@ -88,8 +89,8 @@ export class EmailVerificationService {
         'Your email address is already verified',
       );
     }
-    const wait = await this.limit.take('verification', user.id);
-    if (wait > 0) throw tooManyRequests(wait);
+    const refused = await this.limit.take('verification', user.id);
+    if (refused) throw tooManyRequests(refused.policy, refused.waitSeconds);
     await this.transactions.run(async (manager) => {
       await this.audit.record(
         {
@@ -109,7 +110,7 @@ export class EmailVerificationService {
    * unless one went out within the allowance, so getting a link needs no session.
    */
   async refuseLogin(user: User): Promise<AppException> {
-    const mailed = (await this.limit.take('verification', user.id)) === 0;
+    const mailed = (await this.limit.take('verification', user.id)) === null;
     await this.transactions.run(async (manager) => {
       await this.audit.record(
         {

@@ -1,10 +1,10 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { RequestContext } from '../../context/request-context';
-import { AppException } from '../../http/app-exception';
-import { ErrorCode } from '../../http/error-codes';
 import { KV_STORE, type KeyValueStore, toMilliseconds } from '../../kv/kv-store';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
+import type { RatePolicy } from '../../rate-limit/rate-policy';
 import { rateLimitClient } from '../../security/client-address';
 import type { CanonicalEmail } from '../../security/email';
 import { AuthKeys } from './auth-keys';
@@ -15,16 +15,6 @@ import {
   REFUND_ATTEMPT,
 } from './login-throttle.scripts';
 
-export function tooManyRequests(ttlSeconds: number): AppException {
-  return new AppException(
-    HttpStatus.TOO_MANY_REQUESTS,
-    ErrorCode.TOO_MANY_REQUESTS,
-    'Too many attempts; try again later',
-    undefined,
-    { 'retry-after': String(Math.max(1, Math.ceil(ttlSeconds))) },
-  );
-}
-
 /** Which lock an attempt just set off: one client's on the account, or the account's for everyone. */
 export type Lock = 'client' | 'account';
 
@@ -33,6 +23,8 @@ interface Counters {
   account: string;
   /** Failures allowed on the account counter within the window. */
   accountLimit: number;
+  /** The names the 429 gives the two counters (RateLimit-Policy). */
+  names: { client: string; account: string };
 }
 
 /**
@@ -59,7 +51,12 @@ export class LoginThrottle {
       AuthKeys.ipRate(action, this.client()),
       this.config.auth.ipRateWindowSeconds,
     );
-    if (value > this.config.auth.ipRateLimit) throw tooManyRequests(ttlSeconds);
+    const { ipRateLimit, ipRateWindowSeconds } = this.config.auth;
+    if (value > ipRateLimit)
+      throw tooManyRequests(
+        { name: 'auth-ip', limit: ipRateLimit, windowSeconds: ipRateWindowSeconds },
+        ttlSeconds,
+      );
   }
 
   /**
@@ -97,6 +94,7 @@ export class LoginThrottle {
       client: AuthKeys.clientFailures(scope, email, this.client()),
       account: AuthKeys.accountFailures(scope, email),
       accountLimit: this.config.auth.loginAccountMaxFailures,
+      names: { client: 'login-client', account: 'login-account' },
     };
   }
 
@@ -108,6 +106,7 @@ export class LoginThrottle {
       // this counter: it keeps the strict limit, and a stolen token spread over many addresses
       // still gets no more than LOGIN_MAX_FAILURES guesses per window.
       accountLimit: this.config.auth.loginMaxFailures,
+      names: { client: 'password-check-client', account: 'password-check' },
     };
   }
 
@@ -125,7 +124,12 @@ export class LoginThrottle {
     const lock: Lock = verdict === CLIENT_LOCKED ? 'client' : 'account';
     const limit = lock === 'client' ? loginMaxFailures : counters.accountLimit;
     if (value === limit + 1 && onLocked) await onLocked(lock);
-    throw tooManyRequests(ttlMs / 1000);
+    const policy: RatePolicy = {
+      name: counters.names[lock],
+      limit,
+      windowSeconds: loginFailureWindowSeconds,
+    };
+    throw tooManyRequests(policy, ttlMs / 1000);
   }
 
   private async refund(counters: Counters): Promise<void> {

@@ -15,13 +15,16 @@ import { Role } from '../roles/role.entity';
 import { User } from '../users/user.entity';
 import type { UsersRepository } from '../users/users.repository';
 import type { LoginDto } from './dto/auth.dto';
-import { type LoginThrottle, tooManyRequests } from './login-throttle';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
+import type { LoginThrottle } from './login-throttle';
 import { LoginService } from './login.service';
 import type { EmailVerificationService } from './email-verification.service';
 import type { IssuedSession, SessionIssuer } from './session-issuer.service';
 import type { MfaChallenges } from '../mfa/mfa-challenges';
 import type { PendingMfa } from './login.service';
 import { Metrics } from '../../metrics/metrics';
+
+const LIMIT = { name: 'auth-ip', limit: 30, windowSeconds: 60 };
 
 /** The outcome of a login that needed no second factor. */
 function signedIn(outcome: IssuedSession | PendingMfa): IssuedSession {
@@ -268,7 +271,7 @@ describe('LoginService', () => {
     it('audits the lock the attempt sets off, and checks no password while locked', async () => {
       throttle.attemptLogin.mockImplementation(async (_scope, _email, onLocked) => {
         await onLocked?.('client');
-        throw tooManyRequests(60);
+        throw tooManyRequests(LIMIT, 60);
       });
       await expect(service.login(login(), TENANT)).rejects.toMatchObject({
         status: 429,
@@ -285,7 +288,7 @@ describe('LoginService', () => {
     });
 
     it('counts nothing past the per-client rate limit', async () => {
-      throttle.limitByIp.mockRejectedValue(tooManyRequests(10));
+      throttle.limitByIp.mockRejectedValue(tooManyRequests(LIMIT, 10));
       await expect(service.login(login(), TENANT)).rejects.toMatchObject({ status: 429 });
       expect(throttle.attemptLogin).not.toHaveBeenCalled();
       expect(audit.record).not.toHaveBeenCalled();
@@ -341,7 +344,7 @@ describe('LoginService', () => {
     it('audits a platform lockout outside every tenant', async () => {
       throttle.attemptLogin.mockImplementation(async (_scope, _email, onLocked) => {
         await onLocked?.('account');
-        throw tooManyRequests(60);
+        throw tooManyRequests(LIMIT, 60);
       });
       await expect(service.superuserLogin(login())).rejects.toMatchObject({ status: 429 });
       expect(audit.record).toHaveBeenCalledWith({

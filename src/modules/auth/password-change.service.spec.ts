@@ -9,8 +9,11 @@ import type { AuditService } from '../audit/audit.service';
 import type { SessionService } from '../sessions/session.service';
 import { User } from '../users/user.entity';
 import type { UsersRepository } from '../users/users.repository';
-import { type LoginThrottle, tooManyRequests } from './login-throttle';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
+import type { LoginThrottle } from './login-throttle';
 import { PasswordChangeService } from './password-change.service';
+
+const LIMIT = { name: 'auth-ip', limit: 30, windowSeconds: 60 };
 
 const manager = {} as EntityManager;
 const CURRENT = 'old horse battery staple';
@@ -148,7 +151,7 @@ describe('PasswordChangeService', () => {
   });
 
   it('checks no password once the throttle refuses the attempt', async () => {
-    throttle.attemptPasswordCheck.mockRejectedValue(tooManyRequests(60));
+    throttle.attemptPasswordCheck.mockRejectedValue(tooManyRequests(LIMIT, 60));
     await expect(service.changePassword(principal, CURRENT, NEXT)).rejects.toMatchObject({
       status: 429,
     });

@@ -99,6 +99,7 @@ describe('PasswordResetService', () => {
       await service.forgot(EMAIL, TENANT);
       expect(throttle.limitByIp).toHaveBeenCalledWith('password-forgot');
       expect(emailLimit.limit).toHaveBeenCalledWith('password-forgot', TENANT.id, EMAIL, {
+        name: 'password-reset-email',
         limit: 5,
         windowSeconds: 3600,
       });

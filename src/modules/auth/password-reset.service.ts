@@ -53,6 +53,7 @@ export class PasswordResetService {
     const tenant = requireTenant(hinted);
     await this.throttle.limitByIp('password-forgot');
     await this.emailLimit.limit('password-forgot', tenant.id, email, {
+      name: 'password-reset-email',
       limit: this.config.passwordReset.emailRateLimit,
       windowSeconds: this.config.passwordReset.emailRateWindowSeconds,
     });

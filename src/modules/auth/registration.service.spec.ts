@@ -15,10 +15,13 @@ import type { RolesRepository } from '../roles/roles.repository';
 import type { User } from '../users/user.entity';
 import type { UsersRepository } from '../users/users.repository';
 import type { RegisterDto } from './dto/auth.dto';
-import { type LoginThrottle, tooManyRequests } from './login-throttle';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
+import type { LoginThrottle } from './login-throttle';
 import { RegistrationService } from './registration.service';
 import type { IssuedSession, SessionIssuer } from './session-issuer.service';
 import type { OutboxService } from '../../outbox/outbox.service';
+
+const LIMIT = { name: 'auth-ip', limit: 30, windowSeconds: 60 };
 
 const ORG = '33333333-3333-4333-8333-333333333333';
 const manager = {} as EntityManager;
@@ -227,7 +230,7 @@ describe('RegistrationService', () => {
   });
 
   it('checks the per-client rate limit before anything else', async () => {
-    throttle.limitByIp.mockRejectedValue(tooManyRequests(30));
+    throttle.limitByIp.mockRejectedValue(tooManyRequests(LIMIT, 30));
     await expect(service.register(registration())).rejects.toMatchObject({ status: 429 });
     expect(organizations.findBySubdomain).not.toHaveBeenCalled();
     expect(hasher.hash).not.toHaveBeenCalled();

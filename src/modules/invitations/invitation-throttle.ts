@@ -6,7 +6,7 @@ import { RequestContext } from '../../context/request-context';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import { rateLimitClient } from '../../security/client-address';
 import type { CanonicalEmail } from '../../security/email';
-import { tooManyRequests } from '../auth/login-throttle';
+import { tooManyRequests } from '../../rate-limit/rate-limit-response';
 
 export type InvitationRoute = 'preview' | 'accept';
 
@@ -36,18 +36,24 @@ export class InvitationThrottle {
 
   limitByIp(route: InvitationRoute): Promise<void> {
     const client = rateLimitClient(RequestContext.current()?.ip ?? 'unknown');
-    return this.count(InvitationKeys.ipRate(route, client), this.config.auth.ipRateLimit);
+    return this.count(
+      InvitationKeys.ipRate(route, client),
+      'invitation-ip',
+      this.config.auth.ipRateLimit,
+    );
   }
 
   limitByEmail(organizationId: string, email: CanonicalEmail): Promise<void> {
-    return this.count(InvitationKeys.emailRate(organizationId, email), INVITATION_EMAIL_RATE_LIMIT);
+    return this.count(
+      InvitationKeys.emailRate(organizationId, email),
+      'invitation-email',
+      INVITATION_EMAIL_RATE_LIMIT,
+    );
   }
 
-  private async count(key: string, limit: number): Promise<void> {
-    const { value, ttlSeconds } = await this.kv.increment(
-      key,
-      this.config.auth.ipRateWindowSeconds,
-    );
-    if (value > limit) throw tooManyRequests(ttlSeconds);
+  private async count(key: string, name: string, limit: number): Promise<void> {
+    const windowSeconds = this.config.auth.ipRateWindowSeconds;
+    const { value, ttlSeconds } = await this.kv.increment(key, windowSeconds);
+    if (value > limit) throw tooManyRequests({ name, limit, windowSeconds }, ttlSeconds);
   }
 }

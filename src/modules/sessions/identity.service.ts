@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { UserPrincipal } from '../../context/request-context';
+import { RequestContext, type UserPrincipal } from '../../context/request-context';
+import { admit } from '../../rate-limit/rate-limit-response';
 import { SystemScope } from '../../tenancy/system-scope.service';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import type { User } from '../users/user.entity';
@@ -90,8 +91,12 @@ export class IdentityService {
 
   /** Null when the token was revoked, its session ended, or the user or organization may no longer act. */
   async principalFor(facts: TokenFacts): Promise<UserPrincipal | false> {
-    const check = await this.sessions.checkAccess(facts, facts.kind);
-    if (check.state === 'revoked' || check.state === 'ended') return false;
+    const check = await this.sessions.checkAccess(facts, facts.kind, {
+      ip: RequestContext.current()?.ip,
+    });
+    // Remembered even for a token refused below, so its 401 carries the headers of its bucket.
+    admit(check.rateLimit);
+    if (check.state !== 'ok' && check.state !== 'miss') return false;
     const identity =
       check.state === 'ok'
         ? check.identity

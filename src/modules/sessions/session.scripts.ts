@@ -1,4 +1,5 @@
 import type { KvScript, LocalKvTransaction } from '../../kv/kv-store';
+import { RATE_LIMIT_LUA, rateLimitLocal } from '../../rate-limit/gcra';
 
 /**
  * The atomic steps of the session lifecycle, each as Lua for Redis and as a synchronous
@@ -199,16 +200,22 @@ return {'reuse', session}`,
 
 /**
  * The one round trip of every authenticated request. KEYS: blacklist entry of the token,
- * session, session cache, identity version. ARGV: session cache lifetime (ms, slid on every hit),
- * the token's user id, organization id and session kind, now (ms), idle timeout (ms, 0 = none).
- * A session that belongs to another user, organization or kind is 'ended' for this token. With an
- * idle timeout, each request moves the session's expiry to now + timeout (never past its refresh
- * state). Returns ['revoked'], ['ended'], ['ok', cachedJson] or ['miss', identityVersion]: the
- * version lets a rebuild store its result only if no invalidation happened in between.
+ * session, session cache, identity version, then the rate-limit buckets of the request (client
+ * in the tenant, tenant; none when the limits are off). ARGV: session cache lifetime (ms, slid
+ * on every hit), the token's user id, organization id and session kind, now (ms), idle timeout
+ * (ms, 0 = none), then interval and window (ms) per bucket.
+ * The buckets are counted first (rate-limit/gcra.ts): a refused request is ['limited'] and
+ * looks at nothing else. Otherwise a session that belongs to another user, organization or
+ * kind is 'ended' for this token. With an idle timeout, each request moves the session's
+ * expiry to now + timeout (never past its refresh state). Returns [state, detail, rate-limit
+ * result] with state 'limited', 'revoked', 'ended', 'ok' (detail: cached identity JSON) or
+ * 'miss' (detail: identity version, which lets a rebuild store its result only if no
+ * invalidation happened in between).
  */
-export const CHECK_ACCESS: KvScript<string[]> = {
+export const CHECK_ACCESS: KvScript<[string, string, number[]]> = {
   name: 'check-access',
-  lua: `
+  lua: `${RATE_LIMIT_LUA}
+local function check_session()
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'revoked'} end
 local raw = redis.call('GET', KEYS[2])
 if not raw then return {'ended'} end
@@ -226,31 +233,43 @@ if cached then
   redis.call('PEXPIRE', KEYS[3], ARGV[1])
   return {'ok', cached}
 end
-return {'miss', redis.call('GET', KEYS[4]) or '0'}`,
-  local(
-    tx,
-    [blacklistKey, sessionKey, cacheKey, versionKey],
-    [cacheTtlMs, userId, organizationId, kind, nowMs, idleMs],
-  ) {
-    if (tx.get(blacklistKey) !== null) return ['revoked'];
-    const raw = tx.get(sessionKey);
-    if (raw === null) return ['ended'];
-    const record = JSON.parse(raw) as StoredSession;
-    if (
-      record.userId !== userId ||
-      record.organizationId !== organizationId ||
-      record.kind !== kind
-    ) {
-      return ['ended'];
-    }
-    const idle = Number(idleMs);
-    if (idle > 0) {
-      const left = Math.min(idle, record.expiresAt - Number(nowMs));
-      if (left > 0) tx.expire(sessionKey, left / 1000);
-    }
-    const cached = tx.get(cacheKey);
-    if (cached === null) return ['miss', tx.get(versionKey) ?? '0'];
-    tx.expire(cacheKey, Number(cacheTtlMs) / 1000);
-    return ['ok', cached];
+return {'miss', redis.call('GET', KEYS[4]) or '0'}
+end
+local limits = rate_limit(5, #KEYS - 4, tonumber(ARGV[5]), 7)
+if limits[1] ~= 0 then return {'limited', '', limits} end
+local checked = check_session()
+return {checked[1], checked[2] or '', limits}`,
+  local(tx, keys, args) {
+    const limits = rateLimitLocal(tx, keys.slice(4), Number(args[4]), args.slice(6));
+    if (limits[0] !== 0) return ['limited', '', limits];
+    const [state, detail] = checkSession(tx, keys, args);
+    return [state, detail ?? '', limits];
   },
 };
+
+function checkSession(
+  tx: LocalKvTransaction,
+  [blacklistKey, sessionKey, cacheKey, versionKey]: string[],
+  [cacheTtlMs, userId, organizationId, kind, nowMs, idleMs]: string[],
+): string[] {
+  if (tx.get(blacklistKey) !== null) return ['revoked'];
+  const raw = tx.get(sessionKey);
+  if (raw === null) return ['ended'];
+  const record = JSON.parse(raw) as StoredSession;
+  if (
+    record.userId !== userId ||
+    record.organizationId !== organizationId ||
+    record.kind !== kind
+  ) {
+    return ['ended'];
+  }
+  const idle = Number(idleMs);
+  if (idle > 0) {
+    const left = Math.min(idle, record.expiresAt - Number(nowMs));
+    if (left > 0) tx.expire(sessionKey, left / 1000);
+  }
+  const cached = tx.get(cacheKey);
+  if (cached === null) return ['miss', tx.get(versionKey) ?? '0'];
+  tx.expire(cacheKey, Number(cacheTtlMs) / 1000);
+  return ['ok', cached];
+}

@@ -3,6 +3,8 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { KV_STORE, type KeyValueStore } from '../../kv/kv-store';
 import type { CachedIdentity } from '../../context/identity';
+import { bucketArgs, type Buckets, type RateVerdict, verdictOf } from '../../rate-limit/gcra';
+import { tenantBuckets } from '../../rate-limit/rate-limit-buckets';
 import { CACHE_IDENTITY, INVALIDATE_IDENTITY } from './identity-cache.scripts';
 import { SessionControl } from './session-control';
 import { END_ALL, END_SESSION, LIST_SESSIONS } from './session-index.scripts';
@@ -43,12 +45,18 @@ export type RotationResult =
   | { outcome: 'reuse'; sessionId: string; session: SessionRecord | null }
   | { outcome: 'invalid' };
 
-export type AccessCheck =
+/** `rateLimit`: the verdict of the general limits, when the check counted them. */
+export type AccessCheck = { rateLimit: RateVerdict | null } & (
   | { state: 'revoked' }
   | { state: 'ended' }
   | { state: 'ok'; identity: CachedIdentity }
   /** No cached identity: rebuild it, and store it only if `version` is still current. */
-  | { state: 'miss'; version: string };
+  | { state: 'miss'; version: string }
+  /** A rate limit refused the request; nothing else was looked at. */
+  | { state: 'limited'; rateLimit: RateVerdict }
+);
+
+const NO_BUCKETS: Buckets = { keys: [], policies: [] };
 
 /**
  * How long an identity version counter outlives its last invalidation: far longer than any
@@ -206,19 +214,28 @@ export class SessionService implements SessionControl {
     if (remaining > 0) await this.kv.set(SessionKeys.blacklist(tokenId), '1', remaining);
   }
 
-  /** Whether the token may act: not revoked, its session alive and its own (user, organization, kind). */
+  /**
+   * Whether the token may act: not revoked, its session alive and its own (user, organization,
+   * kind). With the client's address, the same round trip counts the request in the general
+   * rate limits of its organization ('limited' when one refuses it).
+   */
   async checkAccess(
     token: { tokenId: string; sessionId: string; organizationId: string; userId: string },
     kind: SessionKind,
+    client?: { ip: string | undefined },
   ): Promise<AccessCheck> {
     const { tokenId, sessionId, organizationId, userId } = token;
-    const [state, detail] = await this.kv.runScript(
+    const buckets = client
+      ? tenantBuckets(this.config.rateLimits, organizationId, client.ip)
+      : NO_BUCKETS;
+    const [state, detail, limits] = await this.kv.runScript(
       CHECK_ACCESS,
       [
         SessionKeys.blacklist(tokenId),
         SessionKeys.session(sessionId),
         SessionKeys.sessionCache(organizationId, userId),
         SessionKeys.identityVersion(organizationId, userId),
+        ...buckets.keys,
       ],
       [
         Math.round(this.config.auth.sessionCacheTtlSeconds * 1000),
@@ -227,11 +244,14 @@ export class SessionService implements SessionControl {
         kind,
         Date.now(),
         this.lifetimes.idleMs,
+        ...bucketArgs(buckets.policies),
       ],
     );
-    if (state === 'ok' && detail) return { state, identity: JSON.parse(detail) as CachedIdentity };
-    if (state === 'miss') return { state, version: detail ?? '0' };
-    return { state: state === 'revoked' ? 'revoked' : 'ended' };
+    const rateLimit = verdictOf(limits, buckets.policies);
+    if (state === 'limited' && rateLimit) return { state, rateLimit };
+    if (state === 'ok') return { state, identity: JSON.parse(detail) as CachedIdentity, rateLimit };
+    if (state === 'miss') return { state, version: detail, rateLimit };
+    return { state: state === 'revoked' ? 'revoked' : 'ended', rateLimit };
   }
 
   /** The identity version a rebuild must read before it reads the database. */
