@@ -98,8 +98,8 @@ describe(`Prometheus metrics (${TEST_BACKEND})`, () => {
       badCredentials: moved('auth_logins_total', { outcome: 'bad_credentials' }),
       throttled: moved('auth_logins_total', { outcome: 'throttled' }),
       lockouts: moved('auth_lockouts_total', { lock: 'client' }),
-      // The login throttle's 429 names no RateLimit-Policy yet.
-      rejections: moved('http_rate_limit_rejections_total', { policy: 'unknown' }),
+      // The lockout's 429 names its policy in RateLimit-Policy.
+      rejections: moved('http_rate_limit_rejections_total', { policy: 'login-client' }),
       login429: moved('http_requests_total', {
         route: '/api/auth/login',
         status_code: '429',
