@@ -50,7 +50,8 @@ interface UserRow extends RowDataPacket {
 
 async function main(): Promise<void> {
   const config = loadConfig(readProcessEnv());
-  if (config.database.type !== 'mysql' || !config.redis.url)
+  const redisConnection = config.redis.connection;
+  if (config.database.type !== 'mysql' || redisConnection?.kind !== 'single')
     throw new Error('The bare server needs DATABASE_URL (mysql) and REDIS_URL');
 
   const key = buildJwtKey(config.jwt.secret);
@@ -62,7 +63,10 @@ async function main(): Promise<void> {
   const prefix = config.redis.keyPrefix;
   const cacheTtlMs = Math.round(config.auth.sessionCacheTtlSeconds * 1000);
   const idleMs = (config.jwt.sessionIdleTimeoutSeconds ?? 0) * 1000;
-  const redis = new Redis(config.redis.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(redisConnection.url, {
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+  });
   const checkAccessSha = createHash('sha1').update(CHECK_ACCESS.lua).digest('hex');
   const pool = createPool({
     uri: config.database.url,
@@ -107,8 +111,8 @@ async function main(): Promise<void> {
     if (claims.typ !== 'access' || !sub || !sid || !jti || !organizationId) return null;
     const [state, cached] = await evalCheckAccess(
       [
-        prefix + SessionKeys.blacklist(jti),
-        prefix + SessionKeys.session(sid),
+        prefix + SessionKeys.blacklist(organizationId, jti),
+        prefix + SessionKeys.session(organizationId, sid),
         prefix + SessionKeys.sessionCache(organizationId, sub),
         prefix + SessionKeys.identityVersion(organizationId, sub),
       ],

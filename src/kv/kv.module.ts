@@ -21,9 +21,9 @@ class KvLifecycle implements OnApplicationShutdown {
       provide: KV_STORE,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<KeyValueStore> => {
-        if (!config.redis.url) return new MemoryKeyValueStore();
+        if (!config.redis.connection) return new MemoryKeyValueStore();
         const store = new RedisKeyValueStore({
-          url: config.redis.url,
+          connection: config.redis.connection,
           keyPrefix: config.redis.keyPrefix,
         });
         await store.connect();

@@ -48,7 +48,10 @@ describe('RedisKeyValueStore when Redis fails', () => {
 
   beforeAll(async () => {
     redis = await startThrowawayRedis();
-    store = new RedisKeyValueStore({ url: redis.url, keyPrefix: 'fault:' });
+    store = new RedisKeyValueStore({
+      connection: { kind: 'single', url: redis.url },
+      keyPrefix: 'fault:',
+    });
     await store.connect();
   });
 
@@ -82,7 +85,10 @@ describe('RedisKeyValueStore when Redis fails', () => {
   });
 
   it('fails fast at connect() while nothing listens', async () => {
-    const orphan = new RedisKeyValueStore({ url: redis.url, keyPrefix: 'fault:' });
+    const orphan = new RedisKeyValueStore({
+      connection: { kind: 'single', url: redis.url },
+      keyPrefix: 'fault:',
+    });
     const started = performance.now();
     const failure = await orphan.connect().then(
       () => null,
@@ -110,7 +116,7 @@ describe('RedisKeyValueStore when Redis fails', () => {
 
   it('fails a command instead of stalling when Redis hangs', async () => {
     const impatient = new RedisKeyValueStore({
-      url: redis.url,
+      connection: { kind: 'single', url: redis.url },
       keyPrefix: 'fault:',
       commandTimeoutMs: 200,
     });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
 import {
   type KeyValueStore,
   type KvScript,
@@ -7,10 +6,17 @@ import {
   type ScriptValue,
   toMilliseconds,
 } from './kv-store';
+import { assertOneSlot } from './key-slot';
+import {
+  createRedisClient,
+  describeRedisConnection,
+  type RedisClient,
+  type RedisConnection,
+} from './redis-connection';
 import { COMPARE_AND_SET, INCREMENT_WITH_TTL } from './scripts';
 
 export interface RedisStoreOptions {
-  url: string;
+  connection: RedisConnection;
   keyPrefix: string;
   /** Per-command deadline; a hung Redis fails requests instead of stalling them. */
   commandTimeoutMs?: number;
@@ -27,11 +33,11 @@ function isReplyError(error: unknown): error is Error {
 
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private readonly scriptShas = new Map<string, string>();
 
   constructor(private readonly options: RedisStoreOptions) {
-    this.client = new Redis(options.url, {
+    this.client = createRedisClient(options.connection, {
       lazyConnect: true,
       // Fail fast: no command waits in a queue for a Redis that is not there.
       enableOfflineQueue: false,
@@ -69,20 +75,10 @@ export class RedisKeyValueStore implements KeyValueStore {
           : String(cause);
       throw new KvUnavailableError(
         cause,
-        `Cannot connect to Redis at ${this.location()}: ${detail}`,
+        `Cannot connect to ${describeRedisConnection(this.options.connection)}: ${detail}`,
       );
     } finally {
       this.client.off('error', remember);
-    }
-  }
-
-  /** The URL without credentials, for error messages. */
-  private location(): string {
-    try {
-      const url = new URL(this.options.url);
-      return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-    } catch {
-      return 'the configured REDIS_URL';
     }
   }
 
@@ -105,6 +101,7 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   getMany(keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return Promise.resolve([]);
+    assertOneSlot(keys);
     return this.call(() => this.client.mget(keys.map((key) => this.key(key))));
   }
 
@@ -127,6 +124,7 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   delete(...keys: string[]): Promise<number> {
     if (keys.length === 0) return Promise.resolve(0);
+    assertOneSlot(keys);
     return this.call(() => this.client.del(...keys.map((key) => this.key(key))));
   }
 
@@ -192,6 +190,7 @@ export class RedisKeyValueStore implements KeyValueStore {
     keys: string[],
     args: (string | number)[],
   ): Promise<R> {
+    assertOneSlot(keys);
     const sha = this.scriptSha(script);
     const prefixedKeys = keys.map((key) => this.key(key));
     return this.call(async () => {

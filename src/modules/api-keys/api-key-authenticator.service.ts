@@ -18,12 +18,15 @@ import { ApiKeysRepository } from './api-keys.repository';
 /** The rate limit's fixed window, and the most often last_used_at is written per key. */
 const WINDOW_SECONDS = 60;
 
-/** The key-value keys of API keys (under REDIS_KEY_PREFIX); docs/authentication.md lists them. */
+/**
+ * The key-value keys of API keys (under REDIS_KEY_PREFIX), in their organization's Redis Cluster
+ * slot as every key of a tenant's requests; docs/authentication.md lists them.
+ */
 export const ApiKeyKeys = {
   rate: (organizationId: string, apiKeyId: string) =>
-    `org:${organizationId}:api-key:${apiKeyId}:rate`,
+    `org:{${organizationId}}:api-key:${apiKeyId}:rate`,
   used: (organizationId: string, apiKeyId: string) =>
-    `org:${organizationId}:api-key:${apiKeyId}:used`,
+    `org:{${organizationId}}:api-key:${apiKeyId}:used`,
 };
 
 export function isLive(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now: Date): boolean {
