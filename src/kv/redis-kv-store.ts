@@ -99,8 +99,8 @@ export class RedisKeyValueStore implements KeyValueStore {
     return this.call(() => this.client.get(this.key(key)));
   }
 
-  getMany(keys: string[]): Promise<(string | null)[]> {
-    if (keys.length === 0) return Promise.resolve([]);
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
     assertOneSlot(keys);
     return this.call(() => this.client.mget(keys.map((key) => this.key(key))));
   }
@@ -122,8 +122,8 @@ export class RedisKeyValueStore implements KeyValueStore {
     return reply === 'OK';
   }
 
-  delete(...keys: string[]): Promise<number> {
-    if (keys.length === 0) return Promise.resolve(0);
+  async delete(...keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
     assertOneSlot(keys);
     return this.call(() => this.client.del(...keys.map((key) => this.key(key))));
   }
