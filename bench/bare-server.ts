@@ -18,11 +18,12 @@ import { type JwtPayload, verify } from 'jsonwebtoken';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { loadConfig } from '../src/config/app-config';
 import { readProcessEnv } from '../src/config/env';
-import { SessionKeys } from '../src/modules/sessions/session-keys';
 import { CHECK_ACCESS } from '../src/modules/sessions/session.scripts';
 import { buildJwtKey } from '../src/modules/auth/jwt-key';
 import { Semaphore } from '../src/security/semaphore';
 import type { CachedIdentity } from '../src/context/identity';
+import { checkAccessCall } from './check-access';
+import { LOGIN_LOOKUP_SQL, PRODUCT_COUNT_SQL, PRODUCT_PAGE_SQL } from './queries';
 
 interface ProductRow extends RowDataPacket {
   id: string;
@@ -60,9 +61,6 @@ async function main(): Promise<void> {
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
   };
-  const prefix = config.redis.keyPrefix;
-  const cacheTtlMs = Math.round(config.auth.sessionCacheTtlSeconds * 1000);
-  const idleMs = (config.jwt.sessionIdleTimeoutSeconds ?? 0) * 1000;
   const redis = new Redis(redisConnection.url, {
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
@@ -109,16 +107,8 @@ async function main(): Promise<void> {
       organizationId?: string;
     };
     if (claims.typ !== 'access' || !sub || !sid || !jti || !organizationId) return null;
-    const [state, cached] = await evalCheckAccess(
-      [
-        prefix + SessionKeys.blacklist(organizationId, jti),
-        prefix + SessionKeys.session(organizationId, sid),
-        prefix + SessionKeys.sessionCache(organizationId, sub),
-        prefix + SessionKeys.identityVersion(organizationId, sub),
-      ],
-      // Tenant tokens only (typ access), as the benchmarked routes are tenant routes.
-      [cacheTtlMs, sub, organizationId, 'tenant', Date.now(), idleMs],
-    );
+    const call = checkAccessCall(config, { sub, sid, jti, organizationId }, Date.now());
+    const [state, cached] = await evalCheckAccess(call.keys, call.args);
     if (state !== 'ok' || !cached) return null;
     const identity = JSON.parse(cached) as CachedIdentity;
     return identity.user.status === 'active' && identity.organization.status === 'active'
@@ -155,15 +145,12 @@ async function main(): Promise<void> {
       const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? 20) || 20));
       const page = Math.max(1, Number(request.query.page ?? 1) || 1);
       const organizationId = identity.organization.id;
-      const [rows] = await pool.query<ProductRow[]>(
-        'SELECT id, organization_id, name, sku, price, description, status, created_at, updated_at, created_by, updated_by ' +
-          'FROM products WHERE organization_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?',
-        [organizationId, limit, (page - 1) * limit],
-      );
-      const [[count]] = await pool.query<CountRow[]>(
-        'SELECT COUNT(*) AS total FROM products WHERE organization_id = ?',
-        [organizationId],
-      );
+      const [rows] = await pool.query<ProductRow[]>(PRODUCT_PAGE_SQL, [
+        organizationId,
+        limit,
+        (page - 1) * limit,
+      ]);
+      const [[count]] = await pool.query<CountRow[]>(PRODUCT_COUNT_SQL, [organizationId]);
       const total = Number(count.total);
       return {
         success: true,
@@ -194,11 +181,10 @@ async function main(): Promise<void> {
       if (typeof email !== 'string' || typeof password !== 'string' || typeof tenant !== 'string') {
         return reply.code(400).send({ success: false, error: 'VALIDATION_ERROR' });
       }
-      const [users] = await pool.query<UserRow[]>(
-        'SELECT u.id, u.password_hash, u.status FROM users u INNER JOIN organizations o ON o.id = u.organization_id ' +
-          'WHERE o.subdomain = ? AND u.email = ? LIMIT 1',
-        [tenant.toLowerCase(), email.trim().toLowerCase()],
-      );
+      const [users] = await pool.query<UserRow[]>(LOGIN_LOOKUP_SQL, [
+        tenant.toLowerCase(),
+        email.trim().toLowerCase(),
+      ]);
       const user = users[0];
       const matches = user
         ? await hashes.run(() => bcrypt.compare(password, user.password_hash))

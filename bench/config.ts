@@ -17,7 +17,7 @@ function numberFrom(name: string, fallback: number, { allowZero = false } = {}):
 
 const nodeArgs = (name: string): string[] => (process.env[name] ?? '').split(' ').filter(Boolean);
 
-export const PARTS = ['me', 'products', 'login', 'storm'] as const;
+export const PARTS = ['me', 'products', 'login', 'storm', 'saturation', 'soak'] as const;
 export type Part = (typeof PARTS)[number];
 
 function onlyParts(): ReadonlySet<Part> {
@@ -32,6 +32,8 @@ function onlyParts(): ReadonlySet<Part> {
 export const settings = {
   /** Seconds per measured run. */
   duration: numberFrom('BENCH_DURATION', 10),
+  /** Seconds of the memory soak (soak.ts). */
+  soakDuration: numberFrom('BENCH_SOAK_DURATION', 300),
   connections: numberFrom('BENCH_CONNECTIONS', 50),
   /** Seconds of load before each measured run (not for logins, which warm nothing). */
   warmup: numberFrom('BENCH_WARMUP', 2, { allowZero: true }),
@@ -57,6 +59,7 @@ export const PASSTHROUGH_ENV = [
   'AUTH_IP_RATE_LIMIT',
   'LOGIN_MAX_FAILURES',
   'LOGIN_ACCOUNT_MAX_FAILURES',
+  'METRICS_PORT',
 ] as const;
 
 /** The password of every seeded user. */

@@ -3,7 +3,7 @@
  * else, read from /proc (Linux; null elsewhere) so that a run on a busy machine says so.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
@@ -54,6 +54,16 @@ function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/** CPU seconds used so far by this process's ended children (redis-benchmark runs), from /proc/self/stat. */
+export function childrenCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / JIFFIES_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 /** This process and the two servers; MariaDB, Redis and the kernel's softirq threads are added by name. */
 const benchPids = new Set<number>([process.pid]);
 const SERVICE_NAMES = new Set(['mariadbd', 'mysqld', 'redis-server']);
@@ -80,6 +90,39 @@ function servicePids(): number[] {
   } catch {
     return [];
   }
+}
+
+/** The socket inodes listening on a TCP port of this machine, from /proc/net/tcp and tcp6. */
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        // local_address is ADDR:PORT in hex; state 0A is LISTEN.
+        if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port)
+          inodes.add(fields[9]);
+      }
+    } catch {
+      // no such table (no IPv6, or not Linux)
+    }
+  }
+  return inodes;
+}
+
+/** The process listening on a local TCP port (MariaDB's, Redis's), or undefined when none here. */
+export function listenerPid(port: number): number | undefined {
+  const sockets = new Set([...listeningInodes(port)].map((inode) => `socket:[${inode}]`));
+  if (sockets.size === 0) return undefined;
+  for (const pid of servicePids()) {
+    try {
+      const fds = readdirSync(`/proc/${pid}/fd`);
+      if (fds.some((fd) => sockets.has(readlinkSync(`/proc/${pid}/fd/${fd}`, 'utf8')))) return pid;
+    } catch {
+      // the process ended, or its fds are not ours to read
+    }
+  }
+  return undefined;
 }
 
 export interface CpuUse {

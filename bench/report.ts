@@ -39,7 +39,7 @@ export interface Results {
 
 export const progress = (line: string): void => void process.stderr.write(`· ${line}\n`);
 
-const fmt = (value: number | null | undefined, digits = 1): string =>
+export const fmt = (value: number | null | undefined, digits = 1): string =>
   value === null || value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
 
 const loadAverages = (): string =>
@@ -48,7 +48,7 @@ const loadAverages = (): string =>
     .map((value) => value.toFixed(2))
     .join(' ');
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
@@ -91,7 +91,8 @@ export function printAppConfig(config: AppConfig): void {
       `DB_POOL_SIZE=${config.database.type === 'mysql' ? config.database.poolSize : '-'} UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}\n` +
       `              AUTH_IP_RATE_LIMIT=${config.auth.ipRateLimit} LOGIN_MAX_FAILURES=${config.auth.loginMaxFailures} ` +
       `LOGIN_ACCOUNT_MAX_FAILURES=${config.auth.loginAccountMaxFailures} ` +
-      `JWT_ACCESS_EXPIRES_IN=${config.jwt.accessTtlSeconds}s SESSION_CACHE_TTL=${config.auth.sessionCacheTtlSeconds}s`,
+      `JWT_ACCESS_EXPIRES_IN=${config.jwt.accessTtlSeconds}s SESSION_CACHE_TTL=${config.auth.sessionCacheTtlSeconds}s ` +
+      `METRICS=${config.metrics.enabled ? `on (port ${config.metrics.port})` : 'off'}`,
   );
 }
 

@@ -9,7 +9,9 @@
  *    (bare-server.ts), each as a child process on a free port (servers.ts).
  * 3. Drives both with autocannon (measure.ts): GET /api/auth/me, GET /api/products?limit=20,
  *    POST /api/auth/login; measures raw bcrypt.compare throughput at the same cost; then /me
- *    at a fixed rate, quiet and during a login storm.
+ *    at a fixed rate, quiet and during a login storm; then what MariaDB and Redis alone serve
+ *    of the hot operations (saturation.ts); then the memory soak (soak.ts): /me and the product
+ *    list together at half the measured capacity, with the API's heap after GC at both ends.
  * 4. Prints the machine (machine.ts), the tables with their targets (report.ts), and drops the
  *    database and the Redis keys, also when something fails or the run is interrupted.
  *
@@ -19,10 +21,12 @@
  * BENCH_REDIS_URL (redis://127.0.0.1:6379). BCRYPT_ROUNDS, HASH_CONCURRENCY, DB_POOL_SIZE and
  * SESSION_CACHE_TTL, when set, are passed to both servers; otherwise the app's defaults apply.
  * AUTH_IP_RATE_LIMIT, LOGIN_MAX_FAILURES and LOGIN_ACCOUNT_MAX_FAILURES default to high values (the limiters would
- * otherwise turn the login run into a 429 run); set them to see the limiters at work.
- * BENCH_ONLY=me,products,login,storm runs a subset; BENCH_API_NODE_ARGS and BENCH_BARE_NODE_ARGS
- * add node flags to the API or bare process (e.g. "--cpu-prof --cpu-prof-dir=prof" to see where
- * the time goes).
+ * otherwise turn the login run into a 429 run); set them to see the limiters at work. The API
+ * serves its metrics on a free port; METRICS_PORT=0 measures it without them.
+ * BENCH_SOAK_DURATION (s, default 300) is the length of the memory soak.
+ * BENCH_ONLY=me,products,login,storm,saturation,soak runs a subset; BENCH_API_NODE_ARGS and
+ * BENCH_BARE_NODE_ARGS add node flags to the API or bare process (e.g. "--cpu-prof
+ * --cpu-prof-dir=prof" to see where the time goes).
  */
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,7 +54,9 @@ import {
   type Results,
   type Storm,
 } from './report';
+import { printSaturation, saturationRun } from './saturation';
 import { createDatabase, seed } from './seed';
+import { printSoak, soakRun } from './soak';
 import {
   type ApiEnvelope,
   logIn,
@@ -58,10 +64,13 @@ import {
   redisPrefix,
   request,
   type Server,
+  freePort,
   serverEnvironment,
   startServer,
 } from './servers';
 
+/** The parts that printResults reports on; saturation and soak print their own tables. */
+const THROUGHPUT_PARTS: Part[] = ['me', 'products', 'login', 'storm'];
 /** The storm test's /me rate never drops below this many req/s. */
 const MIN_STORM_RATE = 10;
 /** The storm test's default /me rate, as a share of the quiet /me throughput. */
@@ -165,7 +174,7 @@ async function main(): Promise<void> {
   cleanUpOnSignals();
   printMachine(await describeMachine(settings.mysqlUrl, settings.redisUrl));
 
-  const serverEnv = serverEnvironment(await createDatabase(), redisPrefix());
+  const serverEnv = serverEnvironment(await createDatabase(), redisPrefix(), await freePort());
   const config = loadConfig(serverEnv);
   printAppConfig(config);
 
@@ -174,31 +183,36 @@ async function main(): Promise<void> {
 
   progress('starting the API and the bare server');
   const [api, bare] = await Promise.all([
-    startServer('api', 'api-server.ts', serverEnv, settings.apiNodeArgs),
+    // --expose-gc costs nothing until gc() is called: only the soak's heap samples call it.
+    startServer('api', 'api-server.ts', serverEnv, ['--expose-gc', ...settings.apiNodeArgs]),
     startServer('bare', 'bare-server.ts', serverEnv, settings.bareNodeArgs),
   ]);
   for (const server of [api, bare]) countAsBenchmark(server.child.pid);
 
   // The API's first /me below fills the session cache the bare server reads.
-  const auth = { authorization: `Bearer ${await logIn(api)}` };
+  const token = await logIn(api);
+  const auth = { authorization: `Bearer ${token}` };
   const broken = await sanityCheck([api, bare], auth);
   for (const problem of broken) console.log(`  ! sanity check failed, ${problem}`);
   const works = (server: Server, part: Part) =>
     !broken.some((line) => line.startsWith(`${server.name} ${part}:`));
 
+  const fullLoad = (server: Server, name: keyof typeof ROUTES): Promise<Measurement> =>
+    measure(
+      `${server.name} ${name}`,
+      {
+        url: server.url + ROUTES[name].path,
+        headers: auth,
+        connections: settings.connections,
+        duration: settings.duration,
+      },
+      server.child.pid,
+    );
   const run = async (server: Server, name: keyof typeof ROUTES): Promise<Measurement | null> =>
-    settings.only.has(name) && works(server, name)
-      ? measure(
-          `${server.name} ${name}`,
-          {
-            url: server.url + ROUTES[name].path,
-            headers: auth,
-            connections: settings.connections,
-            duration: settings.duration,
-          },
-          server.child.pid,
-        )
-      : null;
+    settings.only.has(name) && works(server, name) ? fullLoad(server, name) : null;
+  // The soak runs at a share of the API's capacity: measured above, or now when that was left out.
+  const capacity = async (measured: Measurement | null, name: keyof typeof ROUTES) =>
+    (measured ?? (await fullLoad(api, name))).rps;
 
   // Interleaved (API, bare, API, bare...) so that drifting background load hits both sides alike.
   const apiMe = await run(api, 'me');
@@ -210,8 +224,23 @@ async function main(): Promise<void> {
     settings.only.has('storm') && works(api, 'me') && works(api, 'login')
       ? await stormRun(api, auth, apiMe?.rps)
       : null;
+  const saturation = settings.only.has('saturation') ? await saturationRun(config, token) : null;
+  const soak =
+    settings.only.has('soak') && works(api, 'me') && works(api, 'products')
+      ? await soakRun(api, auth, [
+          { name: 'me', path: ROUTES.me.path, capacity: await capacity(apiMe, 'me') },
+          {
+            name: 'products',
+            path: ROUTES.products.path,
+            capacity: await capacity(apiProducts, 'products'),
+          },
+        ])
+      : null;
 
-  printResults({ apiMe, bareMe, apiProducts, bareProducts, ...logins, storm }, config);
+  if (THROUGHPUT_PARTS.some((part) => settings.only.has(part)))
+    printResults({ apiMe, bareMe, apiProducts, bareProducts, ...logins, storm }, config);
+  if (saturation) printSaturation(saturation);
+  if (soak) printSoak(soak);
   printAfter(await machineBusy(1000));
   if (broken.length > 0) process.exitCode = 1;
 }

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
@@ -39,8 +40,27 @@ export function redisPrefix(): string {
   return prefix;
 }
 
-/** The environment of both servers: production mode on the run's database and key prefix. */
-export function serverEnvironment(databaseUrl: string, keyPrefix: string): Record<string, string> {
+/** A port that was free a moment ago, for the API's metrics listener. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * The environment of both servers: production mode on the run's database and key prefix, the
+ * API with its metrics listener on `metricsPort` (METRICS_PORT=0 in the environment turns it off).
+ */
+export function serverEnvironment(
+  databaseUrl: string,
+  keyPrefix: string,
+  metricsPort: number,
+): Record<string, string> {
   const passthrough = Object.fromEntries(
     PASSTHROUGH_ENV.flatMap((key) => {
       const value = process.env[key];
@@ -69,6 +89,8 @@ export function serverEnvironment(databaseUrl: string, keyPrefix: string): Recor
     AUTH_IP_RATE_LIMIT: '1000000',
     LOGIN_MAX_FAILURES: '1000',
     LOGIN_ACCOUNT_MAX_FAILURES: '100000',
+    // Measured as it runs in production: every request counted into the metrics.
+    METRICS_PORT: String(metricsPort),
     ...passthrough,
   };
 }

@@ -980,6 +980,11 @@ export interface components {
              * @enum {string}
              */
             jobQueue: "connected" | "disconnected" | "embedded";
+            /**
+             * @description Each read replica of DATABASE_REPLICA_URLS, in order (empty without). A replica down does not make the instance unready: its reads go to the primary meanwhile
+             * @example []
+             */
+            replicas: ("connected" | "disconnected")[];
             backends: components["schemas"]["HealthBackendsDto"];
         };
         LivenessResponseDto: {

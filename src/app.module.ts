@@ -11,6 +11,8 @@ import { AppValidationPipe } from './http/validation.pipe';
 import { JobsModule } from './jobs/jobs.module';
 import { KvModule } from './kv/kv.module';
 import { MailModule } from './mail/mail.module';
+import type { Metrics } from './metrics/metrics';
+import { MetricsModule } from './metrics/metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { AccessGuard } from './security/access.guard';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
@@ -34,6 +36,7 @@ export class AppModule {
   static forRoot(
     config: AppConfig,
     logger: Logger,
+    metrics: Metrics,
     extraImports: DynamicModule['imports'] = [],
   ): DynamicModule {
     return {
@@ -41,6 +44,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
+        MetricsModule.forRoot(metrics),
         DatabaseModule,
         KvModule,
         MailModule,

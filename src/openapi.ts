@@ -15,7 +15,8 @@ import { loadConfig } from './config/app-config';
 export async function generateOpenApiDocument(
   env: Record<string, string> = {},
 ): Promise<OpenAPIObject> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', ...env });
+  // METRICS_PORT=0: nothing measured, no process metrics collected for a document export.
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', METRICS_PORT: '0', ...env });
   const { app } = await createApp(config, { preview: true });
   try {
     return await buildOpenApiDocument(app);

@@ -5,11 +5,13 @@ import { AppModule } from './app.module';
 import { exitGracefullyOnSignals, loadProcessConfig } from './bootstrap/process-lifecycle';
 import type { AppConfig } from './config/app-config';
 import { createLogger, PinoNestLogger } from './logging/logger';
+import { Metrics } from './metrics/metrics';
 
 /**
  * The worker-only process (`npm run worker`, `node dist/src/worker.js`, the same image as the
  * API): the whole application without an HTTP listener, running the job workers and the outbox
- * relay whatever WORKERS says. It needs Redis (REDIS_URL or REDIS_CLUSTER_NODES): an in-process queue would hold only its own
+ * relay whatever WORKERS says, and the metrics listener (the queue's series). It needs Redis
+ * (REDIS_URL or REDIS_CLUSTER_NODES): an in-process queue would hold only its own
  * jobs. SIGTERM stops taking jobs, waits for the ones in hand (up to SHUTDOWN_TIMEOUT), closes
  * the backends and exits 0.
  */
@@ -24,7 +26,7 @@ export async function runWorker(extraImports: DynamicModule['imports'] = []): Pr
   const config: AppConfig = { ...loaded, jobs: { ...loaded.jobs, runWorkers: true } };
   const logger = createLogger(config);
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot(config, logger, extraImports),
+    AppModule.forRoot(config, logger, new Metrics(config), extraImports),
     { logger: new PinoNestLogger(logger), abortOnError: false },
   );
 

@@ -14,6 +14,7 @@ import {
 import { ErrorCode } from '../http/error-codes';
 import { errorBody } from '../http/exception.filter';
 import { createLogger, PinoNestLogger } from '../logging/logger';
+import { Metrics } from '../metrics/metrics';
 import { ExactRouteLogger } from './exact-route-logger';
 import { installJsonParser } from './json-parser';
 import { requestIdFrom } from './request-id';
@@ -50,6 +51,8 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<CreatedApp> {
   const logger = createLogger(config, options.logDestination);
+  const metrics = new Metrics(config);
+  const measured = metrics.enabled;
   const securityHeaders = staticSecurityHeaders();
   const adapter = new FastifyAdapter({
     logger: false,
@@ -85,6 +88,7 @@ export async function createApp(
       userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH),
     };
     contextOf.set(request, store);
+    if (measured) metrics.requestStarted(reply.raw);
     RequestContext.run(store, done);
   });
   // Body parsing resumes on the socket's async context; re-enter ours before guards and handlers run.
@@ -93,7 +97,17 @@ export async function createApp(
     if (store) RequestContext.run(store, done);
     else done();
   });
+  // The one hook after each response: metrics, then the access line.
   fastify.addHook('onResponse', (request, reply, done) => {
+    if (measured) {
+      metrics.requestCompleted(
+        request.method,
+        request.routeOptions.url,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
+      if (reply.statusCode === 429) metrics.rateLimited(reply.getHeader('ratelimit-policy'));
+    }
     // Skips building the log object at all when access lines are filtered out (LOG_LEVEL=warn).
     if (!logger.isLevelEnabled('info')) {
       done();
@@ -113,7 +127,7 @@ export async function createApp(
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, logger, options.extraImports),
+    AppModule.forRoot(config, logger, metrics, options.extraImports),
     adapter,
     {
       logger: new ExactRouteLogger(new PinoNestLogger(logger)),

@@ -17,7 +17,7 @@ export function loadProcessConfig(): AppConfig {
 
 /**
  * SIGTERM / SIGINT close the app once (Nest runs every shutdown hook: the HTTP server drains,
- * workers finish the jobs in hand, backends close) and exit 0; past SHUTDOWN_TIMEOUT, or when
+ * workers finish the jobs in hand, backends and the metrics listener close) and exit 0; past SHUTDOWN_TIMEOUT, or when
  * closing fails, the process exits 1. `what.prefix` names the process in the log lines
  * (`''` for the API, `'worker '` for the worker).
  */

@@ -10,6 +10,8 @@ import { DatabaseModule } from '../database/database.module';
 import { MigrationLockTimeoutError, MigrationRunError } from '../database/migration-runner';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { LoggingModule } from '../logging/logging.module';
+import { Metrics } from '../metrics/metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { AuditModule } from '../modules/audit/audit.module';
 import { PlatformModule } from '../modules/platform/platform.module';
 import { SecurityModule } from '../security/security.module';
@@ -73,6 +75,8 @@ export async function withApplicationContext<T>(
     imports: [
       ConfigModule.forRoot(config),
       LoggingModule.forRoot(logger),
+      // A command serves no metrics and measures nothing.
+      MetricsModule.forRoot(new Metrics({ metrics: { ...config.metrics, enabled: false } })),
       DatabaseModule,
       AuditModule,
       PlatformModule,

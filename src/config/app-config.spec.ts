@@ -152,6 +152,7 @@ describe('loadConfig', () => {
       expect(config.database).toEqual({
         type: 'mysql',
         url: 'mysql://app:pw@db:3306/app',
+        replicaUrls: [],
         poolSize: 20,
         runMigrations: false,
       });
@@ -379,6 +380,35 @@ describe('loadConfig', () => {
         'JWT_SECRET is required when NODE_ENV=production',
         'API_KEY_PEPPER is required when NODE_ENV=production',
       ]);
+    });
+  });
+
+  describe('read replicas', () => {
+    const primary = { DATABASE_URL: 'mysql://app:pw@db:3306/app' };
+
+    it('reads DATABASE_REPLICA_URLS as mysql:// URLs, in order', () => {
+      const config = loadConfig({
+        ...primary,
+        DATABASE_REPLICA_URLS: 'mariadb://ro:pw@replica-1:3306/app, mysql://ro:pw@replica-2/app',
+      });
+      expect(config.database).toMatchObject({
+        replicaUrls: ['mysql://ro:pw@replica-1:3306/app', 'mysql://ro:pw@replica-2/app'],
+      });
+    });
+
+    it.each([
+      ['a URL of another scheme', 'postgres://replica/app', 'is not a mysql:// URL'],
+      ['a URL without a database', 'mysql://replica:3306', 'is not a mysql:// URL'],
+      ['an empty entry', 'mysql://replica/app,', 'is not a mysql:// URL'],
+      ['the same replica twice', 'mysql://replica/app,mysql://replica/app', 'twice'],
+    ])('refuses %s', (_case, value, problem) => {
+      expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URLS: value })).toThrow(problem);
+    });
+
+    it('refuses replicas without a mysql:// primary', () => {
+      expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'mysql://replica/app' })).toThrow(
+        'DATABASE_REPLICA_URLS needs a mysql:// DATABASE_URL',
+      );
     });
   });
 

@@ -4,13 +4,22 @@ import type { EnvVarSpec, TrustProxy } from './env-parsers';
 import { ENV_SCHEMA, type EnvKey, type LogLevel, type ParsedEnv } from './env.schema';
 
 export type DatabaseConfig =
-  | { type: 'mysql'; url: string; poolSize: number; runMigrations: boolean }
+  | {
+      type: 'mysql';
+      url: string;
+      /** Read replicas of `url`; empty without DATABASE_REPLICA_URLS. */
+      replicaUrls: string[];
+      poolSize: number;
+      runMigrations: boolean;
+    }
   | { type: 'sqlite'; path: string; runMigrations: boolean };
 
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
   host: string;
   port: number;
+  /** The Prometheus listener; `enabled` false (METRICS_PORT=0): none, and nothing is measured. */
+  metrics: { enabled: boolean; host: string; port: number };
   database: DatabaseConfig;
   /** Null: the in-process key-value store and job queue (embedded mode). */
   redis: { connection: RedisConnection | null; keyPrefix: string };
@@ -146,6 +155,8 @@ function crossChecks(
       problems.push('DATABASE_URL must be a mysql:// URL when NODE_ENV=production');
     }
   }
+  if (values.DATABASE_REPLICA_URLS && values.DATABASE_URL?.kind !== 'mysql')
+    problems.push('DATABASE_REPLICA_URLS needs a mysql:// DATABASE_URL: replicas of a primary');
   if (values.MFA_ENCRYPTION_KEY_PREVIOUS && !env.MFA_ENCRYPTION_KEY)
     problems.push('MFA_ENCRYPTION_KEY_PREVIOUS needs MFA_ENCRYPTION_KEY: the key it gives way to');
   const { JWT_REFRESH_EXPIRES_IN: refreshTtl, SESSION_MAX_AGE: maxAge } = values;
@@ -209,9 +220,20 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     env: values.NODE_ENV,
     host: values.HOST,
     port: values.PORT,
+    metrics: {
+      enabled: values.METRICS_PORT !== 0,
+      host: values.METRICS_HOST,
+      port: values.METRICS_PORT,
+    },
     database:
       database.kind === 'mysql'
-        ? { type: 'mysql', url: database.url, poolSize: values.DB_POOL_SIZE, runMigrations }
+        ? {
+            type: 'mysql',
+            url: database.url,
+            replicaUrls: values.DATABASE_REPLICA_URLS ?? [],
+            poolSize: values.DB_POOL_SIZE,
+            runMigrations,
+          }
         : { type: 'sqlite', path: database.path, runMigrations },
     redis: { connection: redis, keyPrefix: values.REDIS_KEY_PREFIX },
     jwt: {

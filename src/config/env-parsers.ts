@@ -77,6 +77,19 @@ export function databaseUrl(raw: string): Parsed<DatabaseUrl> {
   }
 }
 
+/** A comma list of mysql:// URLs, each as DATABASE_URL takes it, no two alike. */
+export function mysqlUrls(raw: string): Parsed<string[]> {
+  const urls: string[] = [];
+  for (const item of raw.split(',').map((entry) => entry.trim())) {
+    const parsed = databaseUrl(item);
+    if (!parsed.ok || parsed.value.kind !== 'mysql')
+      return fail(`"${item}" is not a mysql:// URL that names a database`);
+    if (urls.includes(parsed.value.url)) return fail(`lists "${item}" twice`);
+    urls.push(parsed.value.url);
+  }
+  return ok(urls);
+}
+
 export function redisUrl(raw: string): Parsed<string> {
   try {
     const url = new URL(raw);

@@ -10,6 +10,7 @@ import {
   hostname,
   integer,
   mailbox,
+  mysqlUrls,
   nonEmpty,
   oneOf,
   origins,
@@ -40,10 +41,27 @@ export const ENV_SCHEMA = {
   },
   HOST: { description: 'Interface the HTTP server binds to.', default: '0.0.0.0', parse: text },
   PORT: { description: 'HTTP port.', default: '3000', parse: integer(0, 65535) },
+  METRICS_HOST: {
+    description:
+      'Interface the Prometheus metrics listener binds to; keep it private (never the public interface).',
+    default: '127.0.0.1',
+    parse: text,
+  },
+  METRICS_PORT: {
+    description:
+      'Port of the metrics listener (GET /metrics, Prometheus text format), apart from the API port. 0: no listener and no metrics collected.',
+    default: '9464',
+    parse: integer(0, 65535),
+  },
   DATABASE_URL: {
     description:
       'mysql://user:pass@host:3306/db for MySQL 8 / MariaDB. Unset: embedded SQLite file ./data/app.sqlite (or sqlite:PATH).',
     parse: databaseUrl,
+  },
+  DATABASE_REPLICA_URLS: {
+    description:
+      'Comma-separated mysql:// URLs of read replicas of DATABASE_URL (which must be mysql://). Only list reads go to them; see docs/operations.md. Unset: every read goes to DATABASE_URL.',
+    parse: mysqlUrls,
   },
   DB_POOL_SIZE: {
     description: 'MySQL connection pool size per instance.',

@@ -26,6 +26,27 @@ function assertSqliteDriverInstalled(): void {
   }
 }
 
+/** The same database without its replicas: migrations and the commands of src/cli/ work on the primary alone. */
+export function primaryOnly(database: DatabaseConfig): DatabaseConfig {
+  return database.type === 'mysql' ? { ...database, replicaUrls: [] } : database;
+}
+
+/**
+ * TypeORM's replication, with the primary as the default for every read: a read goes to a
+ * replica only when its repository asks (readFromReplica, src/database/replica-reads.ts), so a
+ * forgotten choice costs the primary some load rather than showing someone stale data.
+ * A replica that fails five connections in a row is left out for five seconds, then tried again.
+ */
+function replication(url: string, replicaUrls: string[]) {
+  return {
+    master: { url },
+    slaves: replicaUrls.map((replicaUrl) => ({ url: replicaUrl })),
+    defaultMode: 'master',
+    selector: 'RR',
+    restoreNodeTimeout: 5000,
+  } as const;
+}
+
 /** One place that turns the validated database config into TypeORM options, for the app and the CLIs. */
 export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = {
@@ -42,7 +63,9 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
     return {
       ...common,
       type: 'mysql',
-      url: database.url,
+      ...(database.replicaUrls.length > 0
+        ? { replication: replication(database.url, database.replicaUrls) }
+        : { url: database.url }),
       poolSize: database.poolSize,
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',

@@ -2,6 +2,7 @@ import { Global, Logger, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { DatabaseMetrics } from './database-metrics';
 import { buildDataSourceOptions } from './data-source-options';
 import { applyPendingMigrations } from './migration-runner';
 import { TransactionRunner } from './transaction-runner.service';
@@ -38,6 +39,7 @@ class DatabaseLifecycle implements OnApplicationShutdown {
       useFactory: (ds: DataSource) => new DatabaseLifecycle(ds),
     },
     TransactionRunner,
+    DatabaseMetrics,
   ],
   exports: [DataSource, TransactionRunner],
 })

@@ -1,6 +1,6 @@
 import { DataSource, MigrationExecutor, type QueryRunner } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
-import { buildDataSourceOptions } from './data-source-options';
+import { buildDataSourceOptions, primaryOnly } from './data-source-options';
 
 /**
  * How migrations are applied and reverted, by the app at boot (DatabaseModule) and by the
@@ -29,9 +29,9 @@ export interface MigrationStatus {
   unknownApplied: string[];
 }
 
-/** A connection for one CLI run; the caller destroys it. */
+/** A connection to the primary for one CLI run; the caller destroys it. */
 export async function openDataSource(database: DatabaseConfig): Promise<DataSource> {
-  const dataSource = new DataSource(buildDataSourceOptions(database));
+  const dataSource = new DataSource(buildDataSourceOptions(primaryOnly(database)));
   await dataSource.initialize();
   return dataSource;
 }

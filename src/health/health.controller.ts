@@ -7,6 +7,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { pingReplica, replicaCount } from '../database/replica-reads';
 import { RawResponse } from '../http/envelope';
 import { JOB_QUEUE, type JobQueue } from '../jobs/job-queue';
 import { KV_STORE, type KeyValueStore } from '../kv/kv-store';
@@ -84,10 +85,15 @@ export class HealthController {
   }
 
   private async readiness(reply: FastifyReply): Promise<HealthResponseDto> {
-    const [databaseUp, kvUp, queueUp] = await Promise.all([
+    const replicas = Array.from({ length: replicaCount(this.dataSource) }, (_, index) =>
+      answers(() => pingReplica(this.dataSource, index)),
+    );
+    const [databaseUp, kvUp, queueUp, ...replicasUp] = await Promise.all([
+      // DataSource.query runs on the primary.
       answers(() => this.dataSource.query('SELECT 1')),
       answers(() => this.kv.ping()),
       answers(() => this.jobs.ping()),
+      ...replicas,
     ]);
     const embedded = this.kv.kind === 'memory';
     const queueEmbedded = this.jobs.kind === 'memory';
@@ -96,6 +102,7 @@ export class HealthController {
       database: databaseUp ? 'connected' : 'disconnected',
       redis: embedded ? 'embedded' : kvUp ? 'connected' : 'disconnected',
       jobQueue: queueEmbedded ? 'embedded' : queueUp ? 'connected' : 'disconnected',
+      replicas: replicasUp.map((up) => (up ? 'connected' : 'disconnected')),
       backends: {
         database: this.dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite',
         keyValueStore: embedded ? 'in-process' : 'redis',

@@ -34,6 +34,15 @@ export class HealthResponseDto {
   })
   jobQueue!: 'connected' | 'disconnected' | 'embedded';
 
+  @ApiProperty({
+    enum: ['connected', 'disconnected'],
+    isArray: true,
+    example: [],
+    description:
+      'Each read replica of DATABASE_REPLICA_URLS, in order (empty without). A replica down does not make the instance unready: its reads go to the primary meanwhile',
+  })
+  replicas!: ('connected' | 'disconnected')[];
+
   @ApiProperty({ type: HealthBackendsDto })
   backends!: HealthBackendsDto;
 }

@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger';
+import { Metrics } from '../metrics/metrics';
 import { SystemScope } from '../tenancy/system-scope.service';
 import { TenantResolver } from '../tenancy/tenant-resolver.service';
 import { type JobContext, PermanentJobError } from './job';
@@ -29,6 +31,7 @@ export class JobRunner implements OnModuleInit {
     private readonly tenants: TenantResolver,
     private readonly systemScope: SystemScope,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -54,6 +57,9 @@ export class JobRunner implements OnModuleInit {
       organizationId: job.organizationId,
       attempt: job.attempt,
     };
+    // A name without a handler is not ours to label with: it could be anything in the queue.
+    const jobLabel = this.handlers.has(job.name) ? job.name : 'unknown';
+    const start = performance.now();
     try {
       const handler = this.handlers.get(job.name);
       if (!handler) throw new PermanentJobError(`No handler for job ${job.name}`);
@@ -68,13 +74,19 @@ export class JobRunner implements OnModuleInit {
           `Job ${job.name}: organization ${job.organizationId} does not exist`,
         );
       await this.systemScope.asTenant(organization, `job:${job.name}`, () => handler.handle(job));
+      this.observe(jobLabel, 'completed', start);
       this.logger.info(fields, 'job completed');
     } catch (error) {
+      this.observe(jobLabel, 'failed', start);
       this.logger.warn(
         { ...fields, err: error, permanent: error instanceof PermanentJobError },
         'job failed',
       );
       throw error;
     }
+  }
+
+  private observe(job: string, outcome: 'completed' | 'failed', start: number): void {
+    this.metrics.jobDuration.observe({ job, outcome }, (performance.now() - start) / 1000);
   }
 }

@@ -17,6 +17,7 @@ import { BullMqJobQueue } from './bullmq-job-queue';
 import { JOB_QUEUE, type JobQueue, type JobQueueOptions } from './job-queue';
 import { JobRunner } from './job-runner.service';
 import { MemoryJobQueue } from './memory-job-queue';
+import { QueueMetrics } from './queue-metrics';
 
 /** Jobs one worker runs at once. */
 const WORKER_CONCURRENCY = 4;
@@ -81,6 +82,7 @@ class WorkerLifecycle
     },
     JobRunner,
     WorkerLifecycle,
+    QueueMetrics,
   ],
   exports: [JOB_QUEUE, JobRunner],
 })

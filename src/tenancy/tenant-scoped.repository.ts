@@ -8,6 +8,7 @@ import {
   type Repository,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { readFromReplica } from '../database/replica-reads';
 import { requireId, requireKeys } from '../database/required-key';
 import { TenantContext } from './tenant-context';
 import type { TenantScopedEntity } from './tenant-scoped.entity';
@@ -45,6 +46,19 @@ export abstract class TenantScopedRepository<T extends TenantScopedEntity> {
 
   /** The same repository, working inside a transaction's manager. */
   transactional(manager: EntityManager): this {
+    return this.boundTo(manager);
+  }
+
+  /**
+   * Runs a read on a read replica, through the same repository bound to it: for list reads
+   * that may lag the primary (see docs/operations.md). Inside a transaction it stays there.
+   */
+  protected onReplica<R>(read: (replica: this) => Promise<R>): Promise<R> {
+    if (this.manager) return read(this);
+    return readFromReplica(this.dataSource, (manager) => read(this.boundTo(manager)));
+  }
+
+  private boundTo(manager: EntityManager): this {
     const bound = Object.create(Object.getPrototypeOf(this) as object) as this;
     Object.assign(bound, this, { manager });
     return bound;

@@ -45,7 +45,7 @@ const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
 
 function config(url: string): DatabaseConfig {
   return TEST_BACKEND === 'mysql'
-    ? { type: 'mysql', url, poolSize: 2, runMigrations: false }
+    ? { type: 'mysql', url, replicaUrls: [], poolSize: 2, runMigrations: false }
     : { type: 'sqlite', path: url.slice('sqlite:'.length), runMigrations: false };
 }
 

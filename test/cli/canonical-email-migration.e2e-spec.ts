@@ -151,6 +151,7 @@ describeMysqlOnly('the canonical email migration on MariaDB / MySQL', () => {
   const config = (url: string): DatabaseConfig => ({
     type: 'mysql',
     url,
+    replicaUrls: [],
     poolSize: 2,
     runMigrations: false,
   });

@@ -118,6 +118,7 @@ describeMysqlOnly('migrations on MariaDB / MySQL', () => {
   migrationRoundTrip(createMysqlDatabase, (url) => ({
     type: 'mysql',
     url,
+    replicaUrls: [],
     poolSize: 2,
     runMigrations: false,
   }));

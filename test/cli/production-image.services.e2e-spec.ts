@@ -90,6 +90,8 @@ describe('the production image, reproduced without Docker', () => {
       APP_URL: 'https://app.example.com',
       BCRYPT_ROUNDS: '4',
       LOG_LEVEL: 'warn',
+      // Not the default 9464: another test process may hold it.
+      METRICS_PORT: '0',
     };
   }, 180_000);
 

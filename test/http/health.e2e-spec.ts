@@ -54,6 +54,7 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
         database: 'connected',
         redis: 'connected',
         jobQueue: 'connected',
+        replicas: [],
         backends: { database: 'mysql', keyValueStore: 'redis', jobQueue: 'bullmq' },
       },
     });
@@ -75,6 +76,7 @@ describeMysqlOnly('GET /health against MariaDB and a Redis that goes away', () =
           database: 'connected',
           redis: 'disconnected',
           jobQueue: 'disconnected',
+          replicas: [],
           backends: { database: 'mysql', keyValueStore: 'redis', jobQueue: 'bullmq' },
         },
       });
@@ -118,6 +120,7 @@ describeEmbeddedOnly('GET /health in embedded mode', () => {
         database: 'connected',
         redis: 'embedded',
         jobQueue: 'embedded',
+        replicas: [],
         backends: { database: 'sqlite', keyValueStore: 'in-process', jobQueue: 'in-process' },
       },
     });

@@ -9,6 +9,8 @@ import { register } from '../support/api-client';
 import { createMysqlDatabase, type TestDatabase, uniqueSuffix } from '../support/backend';
 import { type LoggingProcess, ROOT, runProgram, startLoggingProcess } from '../support/built-cli';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
+import { Exposition, promtoolCheck } from '../support/metrics';
+import { freePort } from '../support/throwaway-redis';
 import { waitFor } from '../support/time';
 import { startTestApp, testEnv, type TestApp } from '../support/test-app';
 
@@ -98,6 +100,32 @@ describe('the worker process (dist/src/worker.js)', () => {
     );
     expect(messages.filter((msg) => msg?.startsWith('API listening'))).toEqual([]);
     expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+  });
+
+  it('serves the queue and job metrics on its own metrics port, and still exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/metrics`;
+    worker = startLoggingProcess(WORKER, { ...env, METRICS_PORT: String(port) });
+    const { logs } = worker;
+    await waitFor(() => logs.some((line) => line.msg === 'worker ready'), 20_000);
+    await register(api);
+    const done = (metrics: Exposition) =>
+      metrics.sum('job_duration_seconds_count', {
+        job: 'mail.verify-email',
+        outcome: 'completed',
+      }) > 0;
+    let metrics = new Exposition('');
+    await waitFor(async () => {
+      metrics = new Exposition(await (await fetch(url)).text());
+      return done(metrics);
+    }, 20_000);
+    expect(metrics.sum('job_queue_jobs', { state: 'failed' })).toBe(0);
+    expect(metrics.samples.filter((s) => s.name === 'job_queue_jobs').length).toBe(4);
+    expect(promtoolCheck(metrics.text)).toEqual({ status: 0, output: '' });
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
   });
 
   it('refuses to start without REDIS_URL', async () => {

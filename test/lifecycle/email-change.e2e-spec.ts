@@ -16,7 +16,7 @@ import {
 } from '../support/api-client';
 import { unique } from '../support/backend';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
-import { tokenFromLink } from '../support/mail-links';
+import { linkToken } from '../support/mailbox';
 import { type ReceivedMail, startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { WALK_ENV } from '../support/tenants';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -55,7 +55,7 @@ describe('email change', () => {
       'POST',
       '/api/auth/email/verify',
       {
-        body: { token: tokenFromLink(mail, APP_URL, 'verify-email') },
+        body: { token: linkToken(mail, 'verify-email', APP_URL) },
         tenant: owner.organization.subdomain,
       },
     );
@@ -141,7 +141,7 @@ describe('email change', () => {
     });
     const serialized = JSON.stringify(rows);
     for (const mail of [link])
-      expect(serialized).not.toContain(tokenFromLink(mail, APP_URL, 'verify-email'));
+      expect(serialized).not.toContain(linkToken(mail, 'verify-email', APP_URL));
   });
 
   it('refuses a wrong password (400, nothing ends, nothing is mailed), the current address, and more than one request a minute', async () => {

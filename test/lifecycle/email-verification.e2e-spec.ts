@@ -15,7 +15,7 @@ import { canonicalEmail } from '../../src/security/email';
 import { SystemScope } from '../../src/tenancy/system-scope.service';
 import { login, me, register, type Registered, request } from '../support/api-client';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
-import { outboxMails, tokenFromLink } from '../support/mail-links';
+import { linkToken, readOutbox } from '../support/mailbox';
 import { type ReceivedMail, startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { WALK_ENV } from '../support/tenants';
 import { createInvitation } from '../support/invitations';
@@ -56,7 +56,7 @@ describe('email verification', () => {
   };
   const follow = (mail: ReceivedMail, tenant: string) =>
     request<Verified>(t, 'POST', '/api/auth/email/verify', {
-      body: { token: tokenFromLink(mail, APP_URL, 'verify-email') },
+      body: { token: linkToken(mail, 'verify-email', APP_URL) },
       tenant,
     });
   const resend = (owner: Registered) =>
@@ -278,12 +278,12 @@ describe('email verification with mail as .eml files (SMTP_URL unset)', () => {
 
   it('register writes the verification mail; its link verifies the address', async () => {
     const owner = await register(t);
-    let mails = await outboxMails(dir);
+    let mails = await readOutbox(dir);
     await waitFor(async () => {
-      mails = (await outboxMails(dir)).filter((mail) => mail.to.includes(owner.email));
+      mails = (await readOutbox(dir)).filter((mail) => mail.to.includes(owner.email));
       return mails.length > 0;
     });
-    const token = tokenFromLink(mails[0], APP_URL, 'verify-email');
+    const token = linkToken(mails[0], 'verify-email', APP_URL);
     const verified = await request<Verified>(t, 'POST', '/api/auth/email/verify', {
       body: { token },
       tenant: owner.organization.subdomain,

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { OutboxEvent } from '../../src/outbox/outbox-event.entity';
 import { login, PASSWORD, register, request } from '../support/api-client';
-import { linkToken, TEST_APP_URL } from '../support/account-mail';
+import { linkToken, TEST_APP_URL } from '../support/mailbox';
 import { failAuditInserts } from '../support/audit-probe';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink';
@@ -69,7 +69,7 @@ describe('password reset when things fail', () => {
     await sleep(500);
     expect(resetMails(owner.email)).toHaveLength(1);
     const done = await request(t, 'POST', '/api/auth/password/reset', {
-      body: { token: linkToken(mail, 'reset-password'), password: NEW_PASSWORD },
+      body: { token: linkToken(mail, 'reset-password', TEST_APP_URL), password: NEW_PASSWORD },
       tenant: subdomain,
     });
     expect(done.status).toBe(200);
@@ -128,7 +128,7 @@ describe('password reset when things fail', () => {
     const mail = await sink.waitFor(
       (item) => item.recipients.includes(owner.email) && /reset your password/.test(item.subject),
     );
-    const token = linkToken(mail, 'reset-password');
+    const token = linkToken(mail, 'reset-password', TEST_APP_URL);
     const restore = await failAuditInserts(t, 'auth.password.reset');
     try {
       const refused = await request(t, 'POST', '/api/auth/password/reset', {

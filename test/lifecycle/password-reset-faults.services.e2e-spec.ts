@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { OutboxEvent } from '../../src/outbox/outbox-event.entity';
 import { OutboxService } from '../../src/outbox/outbox.service';
 import { register, request } from '../support/api-client';
-import { linkToken, TEST_APP_URL } from '../support/account-mail';
+import { linkToken, TEST_APP_URL } from '../support/mailbox';
 import { createMysqlDatabase, type TestDatabase, uniqueSuffix } from '../support/backend';
 import { type LoggingProcess, ROOT, startLoggingProcess } from '../support/built-cli';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
@@ -85,7 +85,7 @@ describe('a worker killed with SIGKILL in the middle of sending a reset mail', (
     await sleep(1500);
     expect(sink.messages.filter(isResetMailTo(owner.email))).toHaveLength(1);
     const done = await request(api, 'POST', '/api/auth/password/reset', {
-      body: { token: linkToken(mail, 'reset-password'), password: NEW_PASSWORD },
+      body: { token: linkToken(mail, 'reset-password', TEST_APP_URL), password: NEW_PASSWORD },
       tenant: subdomain,
     });
     expect(done.status).toBe(200);
@@ -143,7 +143,7 @@ describe('Redis down when a reset request commits', () => {
     await sleep(500);
     expect(sink.messages.filter(isResetMailTo(owner.email))).toHaveLength(1);
     const done = await request(t, 'POST', '/api/auth/password/reset', {
-      body: { token: linkToken(mail, 'reset-password'), password: NEW_PASSWORD },
+      body: { token: linkToken(mail, 'reset-password', TEST_APP_URL), password: NEW_PASSWORD },
       tenant: subdomain,
     });
     expect(done.status).toBe(200);

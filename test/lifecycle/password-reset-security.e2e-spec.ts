@@ -7,7 +7,7 @@ import { AccountTokens } from '../../src/modules/account-tokens/account-tokens.s
 import { canonicalEmail } from '../../src/security/email';
 import { SystemScope } from '../../src/tenancy/system-scope.service';
 import { PASSWORD, register, type Registered, request } from '../support/api-client';
-import { linkToken, TEST_APP_URL, tokensIn } from '../support/account-mail';
+import { linkToken, TEST_APP_URL, tokensIn } from '../support/mailbox';
 import { createInvitation } from '../support/invitations';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink';
@@ -46,7 +46,7 @@ async function resetLink({ t, sink }: Flow, owner: Registered, nth = 1): Promise
     () => sink.messages.filter((mail) => isReset(mail.recipients, mail.subject)).length >= nth,
   );
   const mails = sink.messages.filter((mail) => isReset(mail.recipients, mail.subject));
-  return linkToken(mails[nth - 1], 'reset-password');
+  return linkToken(mails[nth - 1], 'reset-password', TEST_APP_URL);
 }
 
 const median = (values: number[]): number => {

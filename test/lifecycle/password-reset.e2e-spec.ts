@@ -13,7 +13,7 @@ import {
   request,
   tokensOf,
 } from '../support/api-client';
-import { linkToken, readEmlOutbox, TEST_APP_URL } from '../support/account-mail';
+import { linkToken, readOutbox, TEST_APP_URL } from '../support/mailbox';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
 import { type ReceivedMail, type SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { sleep, waitFor } from '../support/time';
@@ -74,7 +74,7 @@ describe('password reset, with mail through a real SMTP server', () => {
     const mail = await mailTo(owner.email, /reset your password/);
     expect(mail.subject).toBe(`${owner.organization.name}: reset your password`);
     expect(mail.text).toContain('Hello Ada,');
-    const token = linkToken(mail, 'reset-password');
+    const token = linkToken(mail, 'reset-password', TEST_APP_URL);
 
     const done = await reset(t, subdomain, token);
     expect(done.status).toBe(200);
@@ -177,7 +177,11 @@ describe('password reset, with mail through a real SMTP server', () => {
     const owner = await register(t);
     const subdomain = owner.organization.subdomain;
     expect((await forgot(t, subdomain, owner.email)).status).toBe(202);
-    const token = linkToken(await mailTo(owner.email, /reset your password/), 'reset-password');
+    const token = linkToken(
+      await mailTo(owner.email, /reset your password/),
+      'reset-password',
+      TEST_APP_URL,
+    );
     const weak = await reset(t, subdomain, token, 'password');
     expect([weak.status, weak.body.error]).toEqual([400, 'VALIDATION_ERROR']);
     expect(weak.body.details?.map((detail) => detail.field)).toEqual(['password']);
@@ -204,18 +208,20 @@ describe('password reset on the embedded mail default (.eml files)', () => {
     const owner = await register(t);
     const subdomain = owner.organization.subdomain;
     expect((await forgot(t, subdomain, owner.email)).status).toBe(202);
-    let mails = await readEmlOutbox(dir);
+    let mails = await readOutbox(dir);
     await waitFor(async () => {
-      mails = await readEmlOutbox(dir);
+      mails = await readOutbox(dir);
       return mails.some((mail) => mail.to.includes(owner.email) && /reset/.test(mail.subject));
     });
     // The registration also mailed a verification link; this is the reset mail.
     const mail = mails.find((item) => item.to.includes(owner.email) && /reset/.test(item.subject))!;
     expect(mail.subject).toBe(`${owner.organization.name}: reset your password`);
-    expect((await reset(t, subdomain, linkToken(mail, 'reset-password'))).status).toBe(200);
+    expect(
+      (await reset(t, subdomain, linkToken(mail, 'reset-password', TEST_APP_URL))).status,
+    ).toBe(200);
     expect((await login(t, subdomain, owner.email, NEW_PASSWORD)).status).toBe(200);
     await waitFor(async () =>
-      (await readEmlOutbox(dir)).some((item) => /your password was changed/.test(item.subject)),
+      (await readOutbox(dir)).some((item) => /your password was changed/.test(item.subject)),
     );
   });
 });

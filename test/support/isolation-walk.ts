@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { type ApiResponse, me, request } from './api-client';
+import { me, request } from './api-client';
+import { injectionTargets, leaks, problemOf, UUID, WalkReader } from './isolation-reads';
 import { type ApiOperation, apiOperations, exampleBody, fetchOpenApi, fillPath } from './openapi';
-import { keyMayCall, nestRoutes, type RouteAccess } from './routes';
+import { keyMayCall, nestRoutes } from './routes';
 import {
   type Account,
   createApiKey,
@@ -29,8 +30,6 @@ import { API_KEY_PERMISSIONS } from '../../src/security/permissions';
  * `:id` route. A new `:id` route without a fixture fails here.
  */
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-
 /** Fields no request body may carry unless its DTO declares them. */
 const FORBIDDEN_FIELDS = (b: Tenant): Record<string, unknown> => ({
   organizationId: b.id,
@@ -43,8 +42,6 @@ const FORBIDDEN_FIELDS = (b: Tenant): Record<string, unknown> => ({
   createdBy: b.owner.id,
 });
 
-type Snapshot = Map<string, unknown>;
-
 /** Who walks: A's admin with an access token, or A's API key with every grantable permission. */
 export type IsolationCaller = 'admin token' | 'API key';
 
@@ -53,7 +50,7 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
     let t: TestApp;
     let doc: OpenAPIObject;
     let operations: ApiOperation[];
-    let access: Map<string, RouteAccess>;
+    let reader: WalkReader;
     let a: Tenant;
     let b: Tenant;
     let superuser: Account;
@@ -70,135 +67,23 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
     }
     const rows = {} as Record<'a' | 'b', Rows>;
 
-    const accessOf = (operation: ApiOperation): RouteAccess => {
-      const found = access.get(operation.key);
-      if (!found)
-        throw new Error(
-          `${operation.key} is in the OpenAPI document but not among the controllers' routes`,
-        );
-      return found;
-    };
-    const isPublic = (operation: ApiOperation) => Boolean(accessOf(operation).public);
-    /** A tenant admin holds every permission, so only a platform-only route can stop them. */
-    const adminMayCall = (operation: ApiOperation) => !accessOf(operation).platformOnly;
     /** Whether the walker gets past the guard on this route. */
     const callerMayCall = (operation: ApiOperation) =>
-      callerKind === 'API key' ? keyMayCall(accessOf(operation)) : adminMayCall(operation);
+      callerKind === 'API key'
+        ? keyMayCall(reader.accessOf(operation))
+        : reader.adminMayCall(operation);
     const hasProducts = () =>
       operations.some((operation) => operation.key === 'POST /api/products');
-
-    interface Read {
-      key: string;
-      status: number;
-      text: string;
-      data: unknown;
-      items?: unknown[];
-      total?: number;
-    }
-
-    /** GET a route without path parameters; a paginated one is read page by page (limit 100). */
-    async function readAll(
-      account: Account,
-      operation: ApiOperation,
-      query: Record<string, string> = {},
-    ): Promise<Read> {
-      const pageable = operation.queryParams.some((parameter) => parameter.name === 'limit');
-      if (!pageable) {
-        const search = new URLSearchParams(query).toString();
-        const result = await request(t, 'GET', operation.path + (search ? `?${search}` : ''), {
-          token: account.token,
-        });
-        return {
-          key: operation.key,
-          status: result.status,
-          text: result.text,
-          data: result.bodyOrNull?.data,
-        };
-      }
-      const items: unknown[] = [];
-      const texts: string[] = [];
-      let total: number | undefined;
-      for (let page = 1; ; page += 1) {
-        const search = new URLSearchParams({
-          ...query,
-          limit: '100',
-          page: String(page),
-        }).toString();
-        const result = await request(t, 'GET', `${operation.path}?${search}`, {
-          token: account.token,
-        });
-        texts.push(result.text);
-        const body = result.bodyOrNull as {
-          data?: unknown[];
-          pagination?: { total: number; totalPages: number };
-        } | null;
-        if (result.status !== 200 || !body?.pagination || !Array.isArray(body.data)) {
-          return {
-            key: operation.key,
-            status: result.status,
-            text: texts.join('\n'),
-            data: body?.data,
-          };
-        }
-        items.push(...body.data);
-        total = body.pagination.total;
-        if (page >= body.pagination.totalPages) break;
-      }
-      return { key: operation.key, status: 200, text: texts.join('\n'), data: items, items, total };
-    }
-
-    /** The GET routes without path parameters that an organization's admin may call. */
-    const readableOperations = () =>
-      operations.filter(
-        (operation) =>
-          operation.method === 'GET' &&
-          operation.pathParams.length === 0 &&
-          !isPublic(operation) &&
-          adminMayCall(operation),
-      );
-
-    /** Everything the organization's admin can read, route by route. */
-    async function snapshot(account: Account): Promise<Snapshot> {
-      const view: Snapshot = new Map();
-      for (const operation of readableOperations()) {
-        const read = await readAll(account, operation);
-        view.set(operation.key, { status: read.status, data: read.data });
-      }
-      return view;
-    }
-
-    /** Every trace of organization B: its id, its marker, its owner's email and every id B's admin can see. */
-    async function tracesOf(tenant: Tenant): Promise<Set<string>> {
-      const traces = new Set<string>([tenant.id, tenant.marker, tenant.owner.email]);
-      for (const operation of readableOperations()) {
-        const read = await readAll(tenant.owner, operation);
-        for (const match of read.text.matchAll(UUID)) traces.add(match[0].toLowerCase());
-      }
-      return traces;
-    }
-
-    const leaks = (text: string, traces: Set<string>, except: string[] = []): string[] =>
-      [...traces].filter(
-        (trace) => !except.includes(trace) && text.toLowerCase().includes(trace.toLowerCase()),
-      );
-
-    const problemOf = (result: ApiResponse, status: number, code: string): string | null => {
-      const body = result.bodyOrNull as {
-        success?: boolean;
-        error?: string;
-        requestId?: string;
-      } | null;
-      if (result.status !== status) return `expected ${status} ${code}`;
-      if (body?.success !== false || body.error !== code || !body.requestId)
-        return `expected the ${code} error envelope`;
-      return null;
-    };
 
     beforeAll(async () => {
       t = await startTestApp({ env: WALK_ENV });
       doc = await fetchOpenApi(t);
       operations = apiOperations(doc);
-      access = new Map(nestRoutes(t.app).map((route) => [route.key, route.access]));
+      reader = new WalkReader(
+        t,
+        operations,
+        new Map(nestRoutes(t.app).map((route) => [route.key, route.access])),
+      );
       a = await createTenant(t, 'alpha');
       b = await createTenant(t, 'bravo');
       superuser = await createSuperuser(t);
@@ -232,13 +117,13 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
       expect(
         operations.filter((operation) => operation.pathParams.length > 0).length,
       ).toBeGreaterThanOrEqual(5);
-      expect(readableOperations().map((operation) => operation.key)).toEqual(
+      expect(reader.readableOperations().map((operation) => operation.key)).toEqual(
         expect.arrayContaining(['GET /api/users', 'GET /api/roles', 'GET /api/audit-logs']),
       );
     });
 
     it("lists, counts and totals hold only the caller's rows, whatever the filters", async () => {
-      const bTraces = await tracesOf(b);
+      const bTraces = await reader.tracesOf(b);
       // Control: B's own reads do show B's rows, so their absence from A's reads means something.
       const bRows = [
         rows.b.user,
@@ -264,7 +149,7 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
       const problems: string[] = [];
       const aSeen = new Set<string>();
       for (const operation of operations.filter(
-        (op) => op.method === 'GET' && op.pathParams.length === 0 && !isPublic(op),
+        (op) => op.method === 'GET' && op.pathParams.length === 0 && !reader.isPublic(op),
       )) {
         if (!callerMayCall(operation)) {
           const refused = await request(t, 'GET', operation.path, { token: caller.token });
@@ -272,7 +157,7 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
           if (problem) problems.push(`${problem}: ${refused.describe()}`);
           continue;
         }
-        const read = await readAll(caller, operation);
+        const read = await reader.readAll(caller, operation);
         if (read.status !== 200) {
           problems.push(`${operation.key} -> ${read.status} ${read.text.slice(0, 200)}`);
           continue;
@@ -318,7 +203,7 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
         ];
         for (const filter of filters) {
           for (const value of values) {
-            const filtered = await readAll(caller, operation, { [filter.name]: value });
+            const filtered = await reader.readAll(caller, operation, { [filter.name]: value });
             const where = `${operation.key}?${filter.name}=${value}`;
             if (filtered.status === 400) continue; // the value does not fit the filter (a uuid, a date, an enum)
             if (filtered.status !== 200) problems.push(`${where} -> ${filtered.status}`);
@@ -337,7 +222,7 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
 
     it("another organization's id is a 404 on every route with a path parameter, and B's rows stay as they were", async () => {
       const walked = operations.filter(
-        (operation) => operation.pathParams.length > 0 && !isPublic(operation),
+        (operation) => operation.pathParams.length > 0 && !reader.isPublic(operation),
       );
       // B's rows first (one fresh row per call, so a DELETE that got through cannot hide a PATCH that did).
       const foreign = new Map<string, Record<string, string>>();
@@ -346,8 +231,8 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
           operation.key,
           await freshPathValues(operation.path, { t, tenant: b, caller: b.owner }),
         );
-      const bTraces = await tracesOf(b);
-      const before = await snapshot(b.owner);
+      const bTraces = await reader.tracesOf(b);
+      const before = await reader.snapshot(b.owner);
 
       const problems: string[] = [];
       for (const operation of walked) {
@@ -379,7 +264,7 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
         if (!expectedOwn) problems.push(`control on A's own row: ${own.describe()}`);
       }
       expect(problems).toEqual([]);
-      expect(await snapshot(b.owner)).toEqual(before);
+      expect(await reader.snapshot(b.owner)).toEqual(before);
       expect((await me(t, b.owner.token)).status).toBe(200);
     });
 
@@ -389,12 +274,12 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
       );
       const plans: { operation: ApiOperation; path: string; token?: string }[] = [];
       for (const operation of written) {
-        const routeAccess = accessOf(operation);
+        const routeAccess = reader.accessOf(operation);
         const token = routeAccess.public
           ? undefined
           : callerMayCall(operation)
             ? caller.token
-            : adminMayCall(operation)
+            : reader.adminMayCall(operation)
               ? a.owner.token
               : routeAccess.platformOnly
                 ? superuser.token
@@ -406,40 +291,15 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
         );
         plans.push({ operation, path, token });
       }
-      const beforeA = await snapshot(a.owner);
-      const beforeB = await snapshot(b.owner);
+      const beforeA = await reader.snapshot(a.owner);
+      const beforeB = await reader.snapshot(b.owner);
 
       const problems: string[] = [];
       let attempts = 0;
       for (const { operation, path, token } of plans) {
         const schema = operation.bodySchema ?? {};
         const base = exampleBody(doc, schema);
-        // The injected field at the top level, and inside each nested object (register's organization).
-        const targets: {
-          prefix: string;
-          properties: string[];
-          inject: (field: string, value: unknown) => Record<string, unknown>;
-        }[] = [
-          {
-            prefix: '',
-            properties: Object.keys(schema.properties ?? {}),
-            inject: (field, value) => ({ ...base, [field]: value }),
-          },
-        ];
-        for (const [property, value] of Object.entries(base)) {
-          if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
-          const nested = schema.properties?.[property];
-          const nestedSchema =
-            nested && '$ref' in nested
-              ? doc.components?.schemas?.[nested.$ref.split('/').pop() ?? '']
-              : nested;
-          if (!nestedSchema || '$ref' in nestedSchema || !nestedSchema.properties) continue;
-          targets.push({
-            prefix: `${property}.`,
-            properties: Object.keys(nestedSchema.properties),
-            inject: (field, injected) => ({ ...base, [property]: { ...value, [field]: injected } }),
-          });
-        }
+        const targets = injectionTargets(doc, schema, base);
         for (const target of targets) {
           for (const [field, value] of Object.entries(FORBIDDEN_FIELDS(b))) {
             if (target.properties.includes(field)) continue; // legitimately part of this DTO (roles on POST /api/users)
@@ -465,14 +325,14 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
       }
       expect(problems).toEqual([]);
       expect(attempts).toBeGreaterThan(50);
-      expect(await snapshot(a.owner)).toEqual(beforeA);
-      expect(await snapshot(b.owner)).toEqual(beforeB);
+      expect(await reader.snapshot(a.owner)).toEqual(beforeA);
+      expect(await reader.snapshot(b.owner)).toEqual(beforeB);
     });
 
     it("a valid token with another organization's X-Tenant-ID or subdomain is a 403 on every route", async () => {
       const session = callerKind === 'API key' ? caller : await logIn(t, a.owner);
       const plans: { operation: ApiOperation; path: string; body?: Record<string, unknown> }[] = [];
-      for (const operation of operations.filter((op) => !isPublic(op))) {
+      for (const operation of operations.filter((op) => !reader.isPublic(op))) {
         const path = fillPath(
           operation.path,
           await freshPathValues(operation.path, { t, tenant: a, caller: session }),
@@ -483,8 +343,8 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
           body: operation.bodySchema ? exampleBody(doc, operation.bodySchema) : undefined,
         });
       }
-      const beforeA = await snapshot(a.owner);
-      const beforeB = await snapshot(b.owner);
+      const beforeA = await reader.snapshot(a.owner);
+      const beforeB = await reader.snapshot(b.owner);
 
       const naming: [string, { headers?: Record<string, string>; host?: string }][] = [
         ["X-Tenant-ID: B's subdomain", { headers: { 'x-tenant-id': b.subdomain } }],
@@ -535,8 +395,8 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
           })
         ).status,
       ).toBe(200);
-      expect(await snapshot(a.owner)).toEqual(beforeA);
-      expect(await snapshot(b.owner)).toEqual(beforeB);
+      expect(await reader.snapshot(a.owner)).toEqual(beforeA);
+      expect(await reader.snapshot(b.owner)).toEqual(beforeB);
     });
   });
 }

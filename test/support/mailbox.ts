@@ -1,11 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import type { AccountPage } from '../../src/mail/templates/account-emails';
 import type { SmtpSink } from './smtp-sink';
 import { sleep } from './time';
 
-/** A received message as the tests read it, from the SMTP sink or from an .eml file. */
+/** The frontend base URL the lifecycle tests configure (APP_URL): links must start with it. */
+export const TEST_APP_URL = 'https://app.example.test';
+
+/** A received message as a person reads it, from the SMTP sink or from an .eml file. */
 export interface Mail {
   to: string[];
   subject: string;
@@ -14,26 +16,40 @@ export interface Mail {
 }
 
 /**
- * The token of the link to `page` in a message, read as a person follows it: the link of the
- * text part, which the HTML part's button must point to as well.
+ * The token of the message's link to `page`, read as a person follows it: the URL in the text
+ * part, which the HTML part's button must open as well. With `appUrl`, the link must start with
+ * it. Throws when the message has no such link.
  */
-export function linkToken(mail: Mail, page: AccountPage): string {
-  const link = new RegExp(`https?://[^\\s"<>]+/${page}\\?token=([A-Za-z0-9_%-]+)`).exec(mail.text);
-  if (!link) throw new Error(`No ${page} link in "${mail.subject}"`);
-  if (!mail.html.includes(`href="${link[0]}"`))
-    throw new Error(`The HTML part of "${mail.subject}" does not link to ${link[0]}`);
-  return decodeURIComponent(link[1]);
+export function linkToken(mail: Mail, page: string, appUrl?: string): string {
+  const link = mail.text
+    .match(/https?:\/\/[^\s"<>]+/g)
+    ?.find((url) => new URL(url).pathname.endsWith(`/${page}`) && url.includes('?token='));
+  if (!link) throw new Error(`no ${page} link in "${mail.subject}":\n${mail.text}`);
+  if (appUrl !== undefined && !link.startsWith(`${appUrl}/${page}?token=`))
+    throw new Error(`the ${page} link of "${mail.subject}" does not start with ${appUrl}: ${link}`);
+  if (!mail.html.includes(`href="${link}"`))
+    throw new Error(`the HTML part of "${mail.subject}" does not link to ${link}`);
+  const token = new URL(link).searchParams.get('token');
+  if (!token) throw new Error(`the ${page} link of "${mail.subject}" has no token`);
+  return token;
 }
 
-/** Every .eml file of the outbox folder (SMTP_URL unset), oldest first. */
+/** Every token a message links to (any page), to look for them where they must never be. */
+export function tokensIn(mail: Mail): string[] {
+  return [...mail.text.matchAll(/[?&]token=([^\s&"<>]+)/g)].map(([, token]) =>
+    decodeURIComponent(token),
+  );
+}
+
+/** Every .eml file of the outbox folder (the file transport, SMTP_URL unset), oldest first. */
 export async function readOutbox(dir: string): Promise<Mail[]> {
   const names = (await readdir(dir).catch(() => [])).filter((name) => name.endsWith('.eml'));
   return Promise.all(
     names.sort().map(async (name) => {
       const parsed = await simpleParser(await readFile(join(dir, name)));
-      const to = parsed.to && !Array.isArray(parsed.to) ? parsed.to.value : [];
+      const groups = Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : [];
       return {
-        to: to.map((entry) => entry.address ?? ''),
+        to: groups.flatMap((group) => group.value.map((entry) => entry.address ?? '')),
         subject: parsed.subject ?? '',
         text: parsed.text ?? '',
         html: typeof parsed.html === 'string' ? parsed.html : '',

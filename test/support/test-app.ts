@@ -56,6 +56,8 @@ export function testEnv(
     API_KEY_PEPPER: 'test-pepper-that-is-at-least-32-characters-long',
     DATABASE_URL: databaseUrl,
     DB_RUN_MIGRATIONS: 'true',
+    // Many apps share a test process and the machine: a test that scrapes sets a free port.
+    METRICS_PORT: '0',
     ...(backend === 'mysql'
       ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:` }
       : {}),

@@ -21,6 +21,7 @@ import type { EmailVerificationService } from './email-verification.service';
 import type { IssuedSession, SessionIssuer } from './session-issuer.service';
 import type { MfaChallenges } from '../mfa/mfa-challenges';
 import type { PendingMfa } from './login.service';
+import { Metrics } from '../../metrics/metrics';
 
 /** The outcome of a login that needed no second factor. */
 function signedIn(outcome: IssuedSession | PendingMfa): IssuedSession {
@@ -152,6 +153,7 @@ describe('LoginService', () => {
       issuer as unknown as SessionIssuer,
       verification as unknown as EmailVerificationService,
       challenges as unknown as MfaChallenges,
+      new Metrics({ metrics: { enabled: false, host: '127.0.0.1', port: 0 } }),
     );
   });
 

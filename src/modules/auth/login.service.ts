@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import type { TenantRef } from '../../context/request-context';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
+import { type LoginOutcome, Metrics } from '../../metrics/metrics';
 import { PasswordHasher } from '../../security/password-hasher.service';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -28,6 +29,16 @@ const INVALID_CREDENTIALS = () =>
     'Invalid email or password',
   );
 
+/** The `auth_logins_total` outcome of a sign-in that threw. */
+export function loginFailureOutcome(error: unknown): LoginOutcome {
+  if (!(error instanceof AppException)) return 'error';
+  if (error.code === ErrorCode.INVALID_CREDENTIALS) return 'bad_credentials';
+  // Locked out (the account, or this client on it) or past the per-address limit.
+  if (error.code === ErrorCode.TOO_MANY_REQUESTS) return 'throttled';
+  if (error.code === ErrorCode.EMAIL_NOT_VERIFIED) return 'email_unverified';
+  return error.getStatus() < 500 ? 'rejected' : 'error';
+}
+
 /** A correct password of an account with a second factor: the sign-in waits for its code. */
 export interface PendingMfa {
   mfaToken: string;
@@ -46,9 +57,22 @@ export class LoginService {
     private readonly issuer: SessionIssuer,
     private readonly verification: EmailVerificationService,
     private readonly challenges: MfaChallenges,
+    private readonly metrics: Metrics,
   ) {}
 
-  async login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession | PendingMfa> {
+  login(dto: LoginDto, tenant: TenantRef | undefined): Promise<IssuedSession | PendingMfa> {
+    return this.counted(this.tenantLogin(dto, tenant));
+  }
+
+  /** Platform login: the same throttle as tenant logins, counted under the platform. */
+  superuserLogin(dto: LoginDto): Promise<IssuedSession | PendingMfa> {
+    return this.counted(this.platformLogin(dto));
+  }
+
+  private async tenantLogin(
+    dto: LoginDto,
+    tenant: TenantRef | undefined,
+  ): Promise<IssuedSession | PendingMfa> {
     if (!tenant) {
       throw new AppException(
         HttpStatus.BAD_REQUEST,
@@ -58,13 +82,14 @@ export class LoginService {
     }
     await this.throttle.limitByIp('login');
     const { email } = dto;
-    await this.throttle.attemptLogin(tenant.id, email, (lock) =>
-      this.audit.record({
+    await this.throttle.attemptLogin(tenant.id, email, (lock) => {
+      this.metrics.lockouts.inc({ lock });
+      return this.audit.record({
         action: AuditAction.LOGIN_LOCKED,
         organizationId: tenant.id,
         metadata: { email, lock },
-      }),
-    );
+      });
+    });
 
     const user = await this.users.findByEmailWithCredentials(email);
     const passwordMatches = await this.hasher.verify(dto.password, user?.passwordHash);
@@ -121,17 +146,17 @@ export class LoginService {
     return session;
   }
 
-  /** Platform login: the same throttle as tenant logins, counted under the platform. */
-  async superuserLogin(dto: LoginDto): Promise<IssuedSession | PendingMfa> {
+  private async platformLogin(dto: LoginDto): Promise<IssuedSession | PendingMfa> {
     await this.throttle.limitByIp('login');
     const { email } = dto;
-    await this.throttle.attemptLogin(PLATFORM_ID, email, (lock) =>
-      this.audit.record({
+    await this.throttle.attemptLogin(PLATFORM_ID, email, (lock) => {
+      this.metrics.lockouts.inc({ lock });
+      return this.audit.record({
         action: AuditAction.LOGIN_LOCKED,
         organizationId: null,
         metadata: { email, lock, platform: true },
-      }),
-    );
+      });
+    });
     const superuser = await this.superusers.findByEmailWithCredentials(email);
     if (!(await this.hasher.verify(dto.password, superuser?.passwordHash)) || !superuser) {
       await this.audit.record({
@@ -163,6 +188,20 @@ export class LoginService {
       metadata: { platform: true, sessionId: session.sessionId, ...(mfa ? { mfa } : {}) },
     });
     return session;
+  }
+
+  /** Counts the sign-in in `auth_logins_total` by how it ended. */
+  private async counted(
+    attempt: Promise<IssuedSession | PendingMfa>,
+  ): Promise<IssuedSession | PendingMfa> {
+    try {
+      const result = await attempt;
+      this.metrics.logins.inc({ outcome: 'mfaToken' in result ? 'mfa_required' : 'success' });
+      return result;
+    } catch (error) {
+      this.metrics.logins.inc({ outcome: loginFailureOutcome(error) });
+      throw error;
+    }
   }
 
   /** No session yet: a single-use mfaToken for POST /api/auth/mfa/verify. */

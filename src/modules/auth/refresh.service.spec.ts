@@ -5,6 +5,7 @@ import type { IdentityService } from '../sessions/identity.service';
 import type { SessionRecord, SessionService } from '../sessions/session.service';
 import { RefreshService } from './refresh.service';
 import type { SessionIssuer } from './session-issuer.service';
+import { Metrics } from '../../metrics/metrics';
 
 const ORG = '33333333-3333-4333-8333-333333333333';
 const INVALID = {
@@ -78,6 +79,7 @@ describe('RefreshService', () => {
       identities as unknown as IdentityService,
       issuer as unknown as SessionIssuer,
       audit as unknown as AuditService,
+      new Metrics({ metrics: { enabled: false, host: '127.0.0.1', port: 0 } }),
     );
   });
 

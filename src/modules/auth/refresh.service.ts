@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppException } from '../../http/app-exception';
 import { ErrorCode } from '../../http/error-codes';
+import { Metrics, type RefreshOutcome } from '../../metrics/metrics';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { IdentityService } from '../sessions/identity.service';
@@ -14,6 +15,11 @@ const invalidRefreshToken = () =>
     'Invalid or expired refresh token',
   );
 
+/** How a refresh ended; every way but success answers the same 401. */
+type Attempt =
+  | { outcome: 'success'; session: IssuedSession }
+  | { outcome: Exclude<RefreshOutcome, 'success' | 'error'> };
+
 /** Refresh-token rotation: a new access token for the identity as the database has it now. */
 @Injectable()
 export class RefreshService {
@@ -22,6 +28,7 @@ export class RefreshService {
     private readonly identities: IdentityService,
     private readonly issuer: SessionIssuer,
     private readonly audit: AuditService,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -30,7 +37,20 @@ export class RefreshService {
    * loses the session.
    */
   async refresh(presented: string | undefined): Promise<IssuedSession> {
-    if (!presented) throw invalidRefreshToken();
+    let attempt: Attempt;
+    try {
+      attempt = await this.attempt(presented);
+    } catch (error) {
+      this.metrics.refreshes.inc({ outcome: 'error' });
+      throw error;
+    }
+    this.metrics.refreshes.inc({ outcome: attempt.outcome });
+    if (attempt.outcome !== 'success') throw invalidRefreshToken();
+    return attempt.session;
+  }
+
+  private async attempt(presented: string | undefined): Promise<Attempt> {
+    if (!presented) return { outcome: 'invalid' };
     const rotation = await this.sessions.rotate(presented);
     if (rotation.outcome === 'reuse') {
       const { session } = rotation;
@@ -40,9 +60,9 @@ export class RefreshService {
         userId: session?.userId ?? null,
         metadata: { sessionId: rotation.sessionId },
       });
-      throw invalidRefreshToken();
+      return { outcome: 'reuse' };
     }
-    if (rotation.outcome === 'invalid') throw invalidRefreshToken();
+    if (rotation.outcome === 'invalid') return { outcome: 'invalid' };
     const { session, refreshToken } = rotation;
     const identity = await this.identities.rebuild(session.organizationId, session.userId);
     if (
@@ -51,13 +71,16 @@ export class RefreshService {
       identity.organization.status !== 'active'
     ) {
       await this.sessions.end(session.organizationId, session.userId, session.id);
-      throw invalidRefreshToken();
+      return { outcome: 'inactive' };
     }
     return {
-      ...this.issuer.accessTokenFor(identity, session.id, session.amr ?? PASSWORD_ONLY),
-      sessionId: session.id,
-      identity,
-      refreshToken,
+      outcome: 'success',
+      session: {
+        ...this.issuer.accessTokenFor(identity, session.id, session.amr ?? PASSWORD_ONLY),
+        sessionId: session.id,
+        identity,
+        refreshToken,
+      },
     };
   }
 }

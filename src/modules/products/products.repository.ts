@@ -35,8 +35,12 @@ export class ProductsRepository extends TenantScopedRepository<Product> {
     super(dataSource, Product);
   }
 
-  /** One page of the current tenant's products and the total matching the filters. */
+  /** One page of the current tenant's products and the total matching the filters, from a replica. */
   findPage(query: ProductPageQuery): Promise<[Product[], number]> {
+    return this.onReplica((replica) => replica.pageQuery(query).getManyAndCount());
+  }
+
+  private pageQuery(query: ProductPageQuery) {
     // queryBuilder() already holds `organization_id = <tenant>`: only andWhere from here on.
     const builder = this.queryBuilder('product');
     const search = query.search?.trim();
@@ -66,7 +70,6 @@ export class ProductsRepository extends TenantScopedRepository<Product> {
         .addOrderBy('product.id', direction)
         .skip((query.page - 1) * query.limit)
         .take(query.limit)
-        .getManyAndCount()
     );
   }
 

@@ -35,8 +35,12 @@ export class UsersRepository extends TenantScopedRepository<User> {
     return this.findOneScoped({ email });
   }
 
-  /** One page of users with their roles, filtered and sorted by allowlisted columns only. */
-  async findPage(filter: UserPageFilter): Promise<[User[], number]> {
+  /** One page of users with their roles, filtered and sorted by allowlisted columns only, from a replica. */
+  findPage(filter: UserPageFilter): Promise<[User[], number]> {
+    return this.onReplica((replica) => replica.pageQuery(filter).getManyAndCount());
+  }
+
+  private pageQuery(filter: UserPageFilter) {
     const query = this.queryBuilder('user').leftJoinAndSelect('user.roles', 'role');
     if (filter.search) {
       // Emails are stored canonical and compared byte for byte, so the search term is put in that form too.
@@ -55,12 +59,11 @@ export class UsersRepository extends TenantScopedRepository<User> {
         { roleKey: roleNameKey(filter.role) },
       );
     }
-    query
+    return query
       .orderBy(`user.${filter.sort}`, filter.order === 'asc' ? 'ASC' : 'DESC')
       .addOrderBy('user.id', 'ASC')
       .skip((filter.page - 1) * filter.limit)
       .take(filter.limit);
-    return query.getManyAndCount();
   }
 
   /** Ids of the active users holding a role, for cache invalidation and the last-admin rule. */
