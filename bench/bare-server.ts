@@ -51,7 +51,8 @@ interface UserRow extends RowDataPacket {
 
 async function main(): Promise<void> {
   const config = loadConfig(readProcessEnv());
-  if (config.database.type !== 'mysql' || !config.redis.url)
+  const redisConnection = config.redis.connection;
+  if (config.database.type !== 'mysql' || redisConnection?.kind !== 'single')
     throw new Error('The bare server needs DATABASE_URL (mysql) and REDIS_URL');
 
   const key = buildJwtKey(config.jwt.secret);
@@ -60,7 +61,10 @@ async function main(): Promise<void> {
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
   };
-  const redis = new Redis(config.redis.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(redisConnection.url, {
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+  });
   const checkAccessSha = createHash('sha1').update(CHECK_ACCESS.lua).digest('hex');
   const pool = createPool({
     uri: config.database.url,

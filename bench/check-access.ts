@@ -22,8 +22,8 @@ export function checkAccessCall(
   const { sub, sid, jti, organizationId } = claims;
   return {
     keys: [
-      prefix + SessionKeys.blacklist(jti),
-      prefix + SessionKeys.session(sid),
+      prefix + SessionKeys.blacklist(organizationId, jti),
+      prefix + SessionKeys.session(organizationId, sid),
       prefix + SessionKeys.sessionCache(organizationId, sub),
       prefix + SessionKeys.identityVersion(organizationId, sub),
     ],

@@ -969,13 +969,13 @@ export interface components {
              */
             database: "connected" | "disconnected";
             /**
-             * @description `embedded` when REDIS_URL is unset and the in-process store is in use
+             * @description `embedded` when neither REDIS_URL nor REDIS_CLUSTER_NODES is set and the in-process store is in use
              * @example connected
              * @enum {string}
              */
             redis: "connected" | "disconnected" | "embedded";
             /**
-             * @description The job queue (BullMQ on Redis); `embedded` when REDIS_URL is unset and jobs run in-process
+             * @description The job queue (BullMQ on Redis); `embedded` when neither REDIS_URL nor REDIS_CLUSTER_NODES is set and jobs run in-process
              * @example connected
              * @enum {string}
              */

@@ -10,15 +10,16 @@ import { Metrics } from './metrics/metrics';
 /**
  * The worker-only process (`npm run worker`, `node dist/src/worker.js`, the same image as the
  * API): the whole application without an HTTP listener, running the job workers and the outbox
- * relay whatever WORKERS says, and the metrics listener (the queue's series). It needs REDIS_URL: an in-process queue would hold only its own
+ * relay whatever WORKERS says, and the metrics listener (the queue's series). It needs Redis
+ * (REDIS_URL or REDIS_CLUSTER_NODES): an in-process queue would hold only its own
  * jobs. SIGTERM stops taking jobs, waits for the ones in hand (up to SHUTDOWN_TIMEOUT), closes
  * the backends and exits 0.
  */
 export async function runWorker(extraImports: DynamicModule['imports'] = []): Promise<void> {
   const loaded = loadProcessConfig();
-  if (!loaded.redis.url) {
+  if (!loaded.redis.connection) {
     process.stderr.write(
-      'The worker process needs REDIS_URL; without it the API runs its jobs itself (WORKERS=inline).\n',
+      'The worker process needs REDIS_URL or REDIS_CLUSTER_NODES; without one the API runs its jobs itself (WORKERS=inline).\n',
     );
     process.exit(1);
   }

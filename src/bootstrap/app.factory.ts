@@ -189,7 +189,7 @@ export async function createApp(
 export function embeddedModeWarning(config: AppConfig): string | null {
   const parts: string[] = [];
   if (config.database.type === 'sqlite') parts.push(`SQLite file ${config.database.path}`);
-  if (!config.redis.url) parts.push('in-process key-value store');
+  if (!config.redis.connection) parts.push('in-process key-value store');
   if (parts.length === 0) return null;
   return `Embedded mode (${parts.join(' + ')}): sessions, rate limits and data live on this machine, so this serves a single instance only. Set DATABASE_URL and REDIS_URL to scale out.`;
 }

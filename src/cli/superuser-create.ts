@@ -6,6 +6,7 @@ import {
   migrationStatus,
   withDataSource,
 } from '../database/migration-runner';
+import { PLATFORM_ID } from '../context/platform';
 import { KvModule } from '../kv/kv.module';
 import { AuditAction } from '../modules/audit/audit-actions';
 import { AuditService } from '../modules/audit/audit.service';
@@ -87,7 +88,7 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
     const contextConfig = { ...config, database: { ...config.database, runMigrations: false } };
     // Sessions live in the key-value store. Redis is shared with the API, so a password reset
     // can end them; the in-process store of an embedded API is out of this process's reach.
-    const sessionsReachable = config.redis.url !== null;
+    const sessionsReachable = config.redis.connection !== null;
     const imports = sessionsReachable ? [KvModule, SessionsModule] : [];
     const outcome = await withApplicationContext(
       contextConfig,
@@ -115,7 +116,9 @@ export async function main(argv: string[], env: Env, io: CliIo = processIo): Pro
           values['reset-mfa'] === true &&
           (await resetMfa(app.get(DataSource), superusers, app.get(AuditService), superuser.id));
         const sessionsEnded =
-          !created && sessionsReachable ? await app.get(SessionService).endAll(superuser.id) : 0;
+          !created && sessionsReachable
+            ? await app.get(SessionService).endAll(PLATFORM_ID, superuser.id)
+            : 0;
         return { created, sessionsEnded, mfaReset };
       },
     );

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
         path: DEFAULT_SQLITE_PATH,
         runMigrations: true,
       });
-      expect(config.redis.url).toBeNull();
+      expect(config.redis.connection).toBeNull();
       expect(config.embedded).toBe(true);
     });
 
@@ -189,7 +189,7 @@ describe('loadConfig', () => {
         poolSize: 20,
         runMigrations: false,
       });
-      expect(config.redis.url).toBe('redis://cache:6379/2');
+      expect(config.redis.connection).toEqual({ kind: 'single', url: 'redis://cache:6379/2' });
       expect(config.embedded).toBe(false);
       expect(config.jwt).toMatchObject({
         secret: SECRET,
@@ -232,6 +232,42 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('Redis Cluster', () => {
+    it('reads the seed nodes and their credentials, and serves several instances', () => {
+      const config = loadConfig({
+        DATABASE_URL: 'mysql://app:pw@db:3306/app',
+        REDIS_CLUSTER_NODES: 'cache-1:7000, redis://app:s%40cret@cache-2:7001,cache-3:7002',
+      });
+      expect(config.redis.connection).toEqual({
+        kind: 'cluster',
+        nodes: [
+          { host: 'cache-1', port: 7000 },
+          { host: 'cache-2', port: 7001 },
+          { host: 'cache-3', port: 7002 },
+        ],
+        username: 'app',
+        password: 's@cret',
+      });
+      expect(config.embedded).toBe(false);
+      expect(config.jobs.queuePrefix).toBe('{saas:jobs}');
+    });
+
+    it('takes the cluster for Redis in production and for WORKERS=off', () => {
+      const problems = problemsOf({
+        NODE_ENV: 'production',
+        REDIS_CLUSTER_NODES: 'cache-1:7000',
+        WORKERS: 'off',
+      });
+      expect(problems.filter((problem) => /REDIS|WORKERS/.test(problem))).toEqual([]);
+    });
+
+    it('refuses REDIS_URL and REDIS_CLUSTER_NODES together', () => {
+      expect(
+        problemsOf({ REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER_NODES: 'cache-1:7000' }),
+      ).toEqual(['REDIS_URL and REDIS_CLUSTER_NODES exclude each other: set one']);
+    });
+  });
+
   describe('validation', () => {
     it('lists every problem in one error instead of stopping at the first', () => {
       const env = {
@@ -269,6 +305,16 @@ describe('loadConfig', () => {
       ['DATABASE_URL', 'sqlite:', /file path/],
       ['DATABASE_URL', 'not a url', /not a valid URL/],
       ['REDIS_URL', 'cache:6379', /redis:\/\//],
+      ['REDIS_CLUSTER_NODES', ' , ', /at least one host:port/],
+      ['REDIS_CLUSTER_NODES', 'cache-1', /must be host:port/],
+      ['REDIS_CLUSTER_NODES', 'cache-1:7000/2', /must be host:port, with nothing else/],
+      ['REDIS_CLUSTER_NODES', 'rediss://cache-1:7000', /must be host:port or redis:\/\//],
+      [
+        'REDIS_CLUSTER_NODES',
+        'redis://:one@cache-1:7000,redis://:two@cache-2:7000',
+        /different credentials/,
+      ],
+      ['REDIS_KEY_PREFIX', 'app{1}:', /must not contain \{ or \}/],
       ['JWT_SECRET', 'x'.repeat(31), /at least 32 characters/],
       ['API_KEY_PEPPER', 'x'.repeat(31), /at least 32 characters/],
       ['API_KEY_RATE_LIMIT', '-1', /between 0 and/],
@@ -308,7 +354,7 @@ describe('loadConfig', () => {
       const problems = problemsOf({ NODE_ENV: 'production' });
       expect(problems).toEqual([
         'DATABASE_URL is required when NODE_ENV=production',
-        'REDIS_URL is required when NODE_ENV=production',
+        'REDIS_URL or REDIS_CLUSTER_NODES is required when NODE_ENV=production',
         'JWT_SECRET is required when NODE_ENV=production',
         'API_KEY_PEPPER is required when NODE_ENV=production',
         'MFA_ENCRYPTION_KEY is required when NODE_ENV=production',

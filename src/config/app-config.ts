@@ -1,4 +1,5 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
+import type { RedisConnection } from '../kv/redis-connection';
 import type { EnvVarSpec, TrustProxy } from './env-parsers';
 import { ENV_SCHEMA, type EnvKey, type LogLevel, type ParsedEnv } from './env.schema';
 import { bucketPolicy, type GeneralPolicies } from '../rate-limit/rate-policy';
@@ -21,7 +22,8 @@ export interface AppConfig {
   /** The Prometheus listener; `enabled` false (METRICS_PORT=0): none, and nothing is measured. */
   metrics: { enabled: boolean; host: string; port: number };
   database: DatabaseConfig;
-  redis: { url: string | null; keyPrefix: string };
+  /** Null: the in-process key-value store and job queue (embedded mode). */
+  redis: { connection: RedisConnection | null; keyPrefix: string };
   jwt: {
     secret: string;
     /** True when no JWT_SECRET was given and a random one was made for this boot. */
@@ -138,14 +140,14 @@ function crossChecks(
   problems: string[],
 ): void {
   if (values.NODE_ENV === 'production') {
-    for (const key of [
-      'DATABASE_URL',
-      'REDIS_URL',
-      'JWT_SECRET',
-      'API_KEY_PEPPER',
-      'MFA_ENCRYPTION_KEY',
+    for (const [needed, given] of [
+      ['DATABASE_URL', env.DATABASE_URL],
+      ['REDIS_URL or REDIS_CLUSTER_NODES', env.REDIS_URL ?? env.REDIS_CLUSTER_NODES],
+      ['JWT_SECRET', env.JWT_SECRET],
+      ['API_KEY_PEPPER', env.API_KEY_PEPPER],
+      ['MFA_ENCRYPTION_KEY', env.MFA_ENCRYPTION_KEY],
     ] as const) {
-      if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
+      if (!given) problems.push(`${needed} is required when NODE_ENV=production`);
     }
     // Production sends real mail: no .eml files with logged links, no localhost links or sender.
     for (const key of ['SMTP_URL', 'MAIL_FROM', 'APP_URL'] as const) {
@@ -160,9 +162,13 @@ function crossChecks(
   if (values.MFA_ENCRYPTION_KEY_PREVIOUS && !env.MFA_ENCRYPTION_KEY)
     problems.push('MFA_ENCRYPTION_KEY_PREVIOUS needs MFA_ENCRYPTION_KEY: the key it gives way to');
   const { JWT_REFRESH_EXPIRES_IN: refreshTtl, SESSION_MAX_AGE: maxAge } = values;
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES)
+    problems.push('REDIS_URL and REDIS_CLUSTER_NODES exclude each other: set one');
   // The in-process queue lives in this process: nobody else could ever run its jobs.
-  if (values.WORKERS === 'off' && !env.REDIS_URL)
-    problems.push('WORKERS=off needs REDIS_URL: without it jobs run in this process only');
+  if (values.WORKERS === 'off' && !env.REDIS_URL && !env.REDIS_CLUSTER_NODES)
+    problems.push(
+      'WORKERS=off needs REDIS_URL or REDIS_CLUSTER_NODES: without one jobs run in this process only',
+    );
   if (maxAge === undefined) return;
   // A refresh token promised for longer than its session could live would be a lie.
   if (refreshTtl !== undefined && maxAge < refreshTtl)
@@ -193,6 +199,12 @@ function mfaKey(
   return { encryptionKey: randomBytes(32), previousKey, keySource: 'random' };
 }
 
+function redisConnection(values: ParsedEnv): RedisConnection | null {
+  if (values.REDIS_URL) return { kind: 'single', url: values.REDIS_URL };
+  if (values.REDIS_CLUSTER_NODES) return { kind: 'cluster', ...values.REDIS_CLUSTER_NODES };
+  return null;
+}
+
 /** Validates the whole environment at once and throws one error listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const problems: string[] = [];
@@ -204,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   // Unset variables without a schema default: what "unset" means is documented with each one.
   const database = values.DATABASE_URL ?? { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
   const runMigrations = values.DB_RUN_MIGRATIONS ?? database.kind === 'sqlite';
-  const redisUrl = values.REDIS_URL ?? null;
+  const redis = redisConnection(values);
 
   return {
     env: values.NODE_ENV,
@@ -225,7 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
             runMigrations,
           }
         : { type: 'sqlite', path: database.path, runMigrations },
-    redis: { url: redisUrl, keyPrefix: values.REDIS_KEY_PREFIX },
+    redis: { connection: redis, keyPrefix: values.REDIS_KEY_PREFIX },
     jwt: {
       secret: values.JWT_SECRET ?? randomBytes(48).toString('base64url'),
       secretGenerated: values.JWT_SECRET === undefined,
@@ -269,7 +281,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       lockDurationMs: values.JOB_LOCK_DURATION,
       queuePrefix: `{${values.REDIS_KEY_PREFIX}jobs}`,
     },
-    embedded: database.kind === 'sqlite' || redisUrl === null,
+    embedded: database.kind === 'sqlite' || redis === null,
     superuser: {
       email: values.SUPERUSER_EMAIL ?? null,
       password: values.SUPERUSER_PASSWORD ?? null,

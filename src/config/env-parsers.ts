@@ -101,6 +101,55 @@ export function redisUrl(raw: string): Parsed<string> {
   }
 }
 
+/** REDIS_CLUSTER_NODES: the seeds ioredis asks for the cluster's layout, and the nodes' credentials. */
+export interface RedisClusterSeeds {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+}
+
+/** `host:port,host:port`; an item may be `redis://[user:password@]host:port` to carry credentials. */
+export function redisClusterNodes(raw: string): Parsed<RedisClusterSeeds> {
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) return fail('must list at least one host:port');
+  const seeds: RedisClusterSeeds = { nodes: [] };
+  for (const item of items) {
+    let url: URL;
+    try {
+      url = new URL(item.includes('://') ? item : `redis://${item}`);
+    } catch {
+      return fail(`"${item}" is not host:port`);
+    }
+    if (url.protocol !== 'redis:') return fail(`"${item}" must be host:port or redis://host:port`);
+    if (!url.hostname || !url.port || (url.pathname !== '' && url.pathname !== '/') || url.search)
+      return fail(`"${item}" must be host:port, with nothing else`);
+    const username = decodeURIComponent(url.username) || undefined;
+    const password = decodeURIComponent(url.password) || undefined;
+    if (username !== undefined || password !== undefined) {
+      // The nodes of one cluster share their credentials; two different ones are a typo.
+      if (
+        seeds.password !== undefined &&
+        (seeds.username !== username || seeds.password !== password)
+      )
+        return fail('gives different credentials for different nodes');
+      Object.assign(seeds, { username, password });
+    }
+    seeds.nodes.push({ host: url.hostname, port: Number(url.port) });
+  }
+  return ok(seeds);
+}
+
+/** REDIS_KEY_PREFIX: no braces, so that each key's own hash tag decides its Redis Cluster slot. */
+export function redisKeyPrefix(raw: string): Parsed<string> {
+  const parsed = text(raw);
+  if (parsed.ok && /[{}]/.test(parsed.value))
+    return fail('must not contain { or }: keys carry their own Redis Cluster hash tags');
+  return parsed;
+}
+
 export function origins(raw: string): Parsed<string[]> {
   const list = raw
     .split(',')

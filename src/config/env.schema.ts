@@ -14,6 +14,8 @@ import {
   nonEmpty,
   oneOf,
   origins,
+  redisClusterNodes,
+  redisKeyPrefix,
   redisUrl,
   secret,
   smtpUrl,
@@ -33,7 +35,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const ENV_SCHEMA = {
   NODE_ENV: {
     description:
-      'development, test or production. Production requires DATABASE_URL, REDIS_URL, JWT_SECRET, API_KEY_PEPPER, MFA_ENCRYPTION_KEY, SMTP_URL, MAIL_FROM and APP_URL. API keys say live in production and test otherwise (sk_live_..., sk_test_...).',
+      'development, test or production. Production requires DATABASE_URL, REDIS_URL (or REDIS_CLUSTER_NODES), JWT_SECRET, API_KEY_PEPPER, MFA_ENCRYPTION_KEY, SMTP_URL, MAIL_FROM and APP_URL. API keys say live in production and test otherwise (sk_live_..., sk_test_...).',
     default: 'development',
     parse: oneOf('development', 'test', 'production'),
   },
@@ -76,11 +78,16 @@ export const ENV_SCHEMA = {
       'redis://[:password@]host:6379[/db]. Unset: in-process key-value store (single instance only).',
     parse: redisUrl,
   },
+  REDIS_CLUSTER_NODES: {
+    description:
+      "Redis Cluster instead of one Redis: comma-separated host:port seed nodes (an item may be redis://[user:password@]host:port to give the nodes' credentials). Not together with REDIS_URL.",
+    parse: redisClusterNodes,
+  },
   REDIS_KEY_PREFIX: {
     description:
-      'Prefix in front of every key this API writes, so several apps can share one Redis.',
+      'Prefix in front of every key this API writes, so several apps can share one Redis. No braces: keys carry their own Redis Cluster hash tags.',
     default: 'saas:',
-    parse: text,
+    parse: redisKeyPrefix,
   },
   JWT_SECRET: {
     description:

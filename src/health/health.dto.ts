@@ -21,7 +21,8 @@ export class HealthResponseDto {
   @ApiProperty({
     enum: ['connected', 'disconnected', 'embedded'],
     example: 'connected',
-    description: '`embedded` when REDIS_URL is unset and the in-process store is in use',
+    description:
+      '`embedded` when neither REDIS_URL nor REDIS_CLUSTER_NODES is set and the in-process store is in use',
   })
   redis!: 'connected' | 'disconnected' | 'embedded';
 
@@ -29,7 +30,7 @@ export class HealthResponseDto {
     enum: ['connected', 'disconnected', 'embedded'],
     example: 'connected',
     description:
-      'The job queue (BullMQ on Redis); `embedded` when REDIS_URL is unset and jobs run in-process',
+      'The job queue (BullMQ on Redis); `embedded` when neither REDIS_URL nor REDIS_CLUSTER_NODES is set and jobs run in-process',
   })
   jobQueue!: 'connected' | 'disconnected' | 'embedded';
 

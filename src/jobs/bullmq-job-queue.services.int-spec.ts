@@ -36,7 +36,7 @@ describe('BullMqJobQueue against a real Redis', () => {
   describeJobQueueContract('BullMqJobQueue', async (options) => {
     const queue = new BullMqJobQueue({
       ...options,
-      url: TEST_REDIS_URL,
+      connection: { kind: 'single', url: TEST_REDIS_URL },
       prefix: `{${runPrefix}:${uniqueSuffix()}}`,
       logger,
     });
@@ -46,7 +46,12 @@ describe('BullMqJobQueue against a real Redis', () => {
 
   it('keeps every key under its own prefix, in one hash slot', async () => {
     const prefix = `{${runPrefix}:slot}`;
-    const queue = new BullMqJobQueue({ ...CONTRACT_OPTIONS, url: TEST_REDIS_URL, prefix, logger });
+    const queue = new BullMqJobQueue({
+      ...CONTRACT_OPTIONS,
+      connection: { kind: 'single', url: TEST_REDIS_URL },
+      prefix,
+      logger,
+    });
     await queue.connect();
     try {
       await queue.enqueue({
@@ -69,7 +74,7 @@ describe('BullMqJobQueue when Redis is down', () => {
     const redis = await startThrowawayRedis();
     const queue = new BullMqJobQueue({
       ...CONTRACT_OPTIONS,
-      url: redis.url,
+      connection: { kind: 'single', url: redis.url },
       prefix: '{fault:jobs}',
       logger,
     });

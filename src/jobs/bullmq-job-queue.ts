@@ -1,6 +1,6 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { createRedisClient, type RedisClient, type RedisConnection } from '../kv/redis-connection';
 import {
   assertJobRequest,
   type JobPayload,
@@ -27,7 +27,7 @@ interface JobData {
 }
 
 export interface BullMqJobQueueOptions extends JobQueueOptions {
-  url: string;
+  connection: RedisConnection;
   /** BullMQ's own key prefix (`{saas:jobs}`): the queue's keys never mix with the app's. */
   prefix: string;
   logger: Logger;
@@ -51,13 +51,13 @@ export const QUEUE_NAME = 'jobs';
 export class BullMqJobQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
   readonly durable = true;
-  private readonly producer: Redis;
+  private readonly producer: RedisClient;
   private readonly queue: Queue<JobData>;
   private worker: Worker<JobData> | null = null;
-  private workerConnection: Redis | null = null;
+  private workerConnection: RedisClient | null = null;
 
   constructor(private readonly options: BullMqJobQueueOptions) {
-    this.producer = new Redis(options.url, {
+    this.producer = createRedisClient(options.connection, {
       // Fail fast, as the key-value store does: the outbox keeps the work while Redis is away.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -146,7 +146,7 @@ export class BullMqJobQueue implements JobQueue {
   async startWorker(processor: JobProcessor): Promise<void> {
     if (this.worker) throw new Error('The worker is already started');
     // Blocking commands wait for jobs: BullMQ needs a connection that never gives up a command.
-    this.workerConnection = new Redis(this.options.url, {
+    this.workerConnection = createRedisClient(this.options.connection, {
       maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
       disconnectTimeout: 200,

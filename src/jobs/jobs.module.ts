@@ -68,10 +68,10 @@ class WorkerLifecycle
           backoffMs: config.jobs.backoffMs,
           concurrency: WORKER_CONCURRENCY,
         };
-        if (!config.redis.url) return new MemoryJobQueue(options);
+        if (!config.redis.connection) return new MemoryJobQueue(options);
         const queue = new BullMqJobQueue({
           ...options,
-          url: config.redis.url,
+          connection: config.redis.connection,
           prefix: config.jobs.queuePrefix,
           lockDurationMs: config.jobs.lockDurationMs,
           logger,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { CrossSlotError } from './key-slot';
 import type { KeyValueStore } from './kv-store';
-import { describeAtomicContract } from './kv-store.atomic.contract';
+import { describeAtomicContract, MOVE_VALUE } from './kv-store.atomic.contract';
 import { describeSortedSetContract } from './kv-store.sorted-set.contract';
 
 /**
@@ -24,7 +25,8 @@ export function describeKeyValueStoreContract(
   describe(`KeyValueStore contract: ${name}`, () => {
     let store: KeyValueStore;
     // Unique per run, so parallel or aborted runs against a shared Redis never see each other's keys.
-    const runId = `contract:${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    // The run id is the keys' hash tag: cases that name several keys in one call may, on a cluster.
+    const runId = `contract:{${Date.now().toString(36)}${randomBytes(4).toString('hex')}}`;
     let counter = 0;
     const key = (label: string): string => `${runId}:${label}:${(counter += 1)}`;
 
@@ -222,6 +224,21 @@ export function describeKeyValueStoreContract(
     const timing = { ttl: SHORT_TTL, waitMs: PAST_SHORT_TTL_MS, sleep };
     describeAtomicContract(() => store, key, timing);
     describeSortedSetContract(() => store, key, timing);
+
+    it('refuses a call naming keys of different hash slots, as a Redis Cluster does, and changes nothing', async () => {
+      // A key's first {tag} decides its slot; these two tags hash to different slots.
+      const [mine, theirs] = ['{slot-a}', '{slot-b}'].map((tag) => `${tag}:${key('slot')}`);
+      await store.set(mine, 'kept');
+      for (const call of [
+        () => store.getMany([mine, theirs]),
+        () => store.delete(mine, theirs),
+        () => store.runScript(MOVE_VALUE, [mine, theirs], [0]),
+      ])
+        await expect(call()).rejects.toBeInstanceOf(CrossSlotError);
+      expect(await store.get(mine)).toBe('kept');
+      expect(await store.get(theirs)).toBeNull();
+      await store.delete(mine);
+    });
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();

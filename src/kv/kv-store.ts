@@ -1,7 +1,9 @@
 /**
  * The one small interface for everything that needs Redis. Keys are logical
- * (`system:auth:blacklist:{jti}`, `org:{orgId}:session:v3:{userId}`); adapters add the
- * configured prefix. TTLs are in seconds and may be fractional.
+ * (`org:{<orgId>}:auth:blacklist:<jti>`); adapters add the configured prefix. TTLs are in
+ * seconds and may be fractional. Every call that names several keys (getMany, delete, a
+ * script) must name keys of one Redis Cluster slot, by a shared `{hash tag}`: both adapters
+ * refuse it otherwise (key-slot.ts), as a Redis Cluster would.
  */
 export type ScriptValue = string | number | null | ScriptValue[];
 

@@ -17,9 +17,9 @@ class KvLifecycle implements OnApplicationShutdown {
 }
 
 async function connectStore(config: AppConfig): Promise<KeyValueStore> {
-  if (!config.redis.url) return new MemoryKeyValueStore();
+  if (!config.redis.connection) return new MemoryKeyValueStore();
   const store = new RedisKeyValueStore({
-    url: config.redis.url,
+    connection: config.redis.connection,
     keyPrefix: config.redis.keyPrefix,
   });
   await store.connect();

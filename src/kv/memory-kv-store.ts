@@ -5,6 +5,7 @@ import {
   type ScriptValue,
   toMilliseconds,
 } from './kv-store';
+import { assertOneSlot } from './key-slot';
 import { COMPARE_AND_SET, INCREMENT_WITH_TTL } from './scripts';
 
 interface Entry {
@@ -143,6 +144,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async getMany(keys: string[]): Promise<(string | null)[]> {
+    assertOneSlot(keys);
     return keys.map((key) => this.tx.get(key));
   }
 
@@ -157,6 +159,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async delete(...keys: string[]): Promise<number> {
+    assertOneSlot(keys);
     return keys.filter((key) => this.tx.delete(key)).length;
   }
 
@@ -215,6 +218,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
     keys: string[],
     args: (string | number)[],
   ): Promise<R> {
+    assertOneSlot(keys);
     return script.local(this.tx, keys, args.map(String));
   }
 

@@ -23,22 +23,25 @@ async function waitUntil(check: () => Promise<unknown>, timeoutMs: number): Prom
   }
 }
 
+/** Two keys of one hash slot, as every call naming several keys needs. */
+const [A, B] = ['{fault}:a', '{fault}:b'];
+
 /** One call of every command, so none of them can slip into an unbounded queue unnoticed. */
 const everyCommand = (store: KeyValueStore): [string, () => Promise<unknown>][] => [
-  ['get', () => store.get('a')],
-  ['getMany', () => store.getMany(['a', 'b'])],
-  ['set', () => store.set('a', '1', 10)],
-  ['setIfAbsent', () => store.setIfAbsent('a', '1')],
-  ['delete', () => store.delete('a')],
+  ['get', () => store.get(A)],
+  ['getMany', () => store.getMany([A, B])],
+  ['set', () => store.set(A, '1', 10)],
+  ['setIfAbsent', () => store.setIfAbsent(A, '1')],
+  ['delete', () => store.delete(A)],
   ['increment', () => store.increment('counter', 10)],
-  ['ttl', () => store.ttl('a')],
-  ['expire', () => store.expire('a', 10)],
-  ['getAndDelete', () => store.getAndDelete('a')],
-  ['compareAndSet', () => store.compareAndSet('a', null, '1')],
+  ['ttl', () => store.ttl(A)],
+  ['expire', () => store.expire(A, 10)],
+  ['getAndDelete', () => store.getAndDelete(A)],
+  ['compareAndSet', () => store.compareAndSet(A, null, '1')],
   ['setAdd', () => store.setAdd('set', ['m'], 10)],
   ['setRemove', () => store.setRemove('set', ['m'])],
   ['setMembers', () => store.setMembers('set')],
-  ['runScript', () => store.runScript(MOVE_VALUE, ['a', 'b'], [0])],
+  ['runScript', () => store.runScript(MOVE_VALUE, [A, B], [0])],
   ['ping', () => store.ping()],
 ];
 
@@ -48,7 +51,10 @@ describe('RedisKeyValueStore when Redis fails', () => {
 
   beforeAll(async () => {
     redis = await startThrowawayRedis();
-    store = new RedisKeyValueStore({ url: redis.url, keyPrefix: 'fault:' });
+    store = new RedisKeyValueStore({
+      connection: { kind: 'single', url: redis.url },
+      keyPrefix: 'fault:',
+    });
     await store.connect();
   });
 
@@ -58,10 +64,10 @@ describe('RedisKeyValueStore when Redis fails', () => {
   });
 
   it('works while Redis is up', async () => {
-    await store.set('a', 'before');
-    expect(await store.get('a')).toBe('before');
+    await store.set(A, 'before');
+    expect(await store.get(A)).toBe('before');
     // Loads the script into this server's cache; after the restart the cache is empty (NOSCRIPT path).
-    expect(await store.runScript(MOVE_VALUE, ['a', 'b'], [0])).toBe('before');
+    expect(await store.runScript(MOVE_VALUE, [A, B], [0])).toBe('before');
   });
 
   it('rejects every command fast with KvUnavailableError while Redis is stopped', async () => {
@@ -82,7 +88,10 @@ describe('RedisKeyValueStore when Redis fails', () => {
   });
 
   it('fails fast at connect() while nothing listens', async () => {
-    const orphan = new RedisKeyValueStore({ url: redis.url, keyPrefix: 'fault:' });
+    const orphan = new RedisKeyValueStore({
+      connection: { kind: 'single', url: redis.url },
+      keyPrefix: 'fault:',
+    });
     const started = performance.now();
     const failure = await orphan.connect().then(
       () => null,
@@ -100,17 +109,17 @@ describe('RedisKeyValueStore when Redis fails', () => {
     await redis.start();
     // The retry strategy backs off to one attempt every 2 seconds.
     await waitUntil(() => store.ping(), 5000);
-    await store.set('a', 'after');
-    expect(await store.get('a')).toBe('after');
+    await store.set(A, 'after');
+    expect(await store.get(A)).toBe('after');
     expect(await store.increment('counter', 10)).toMatchObject({ value: 1 });
     expect(await store.setAdd('set', ['m'], 10)).toBe(1);
-    expect(await store.runScript(MOVE_VALUE, ['a', 'b'], [0])).toBe('after');
-    expect(await store.get('b')).toBe('after');
+    expect(await store.runScript(MOVE_VALUE, [A, B], [0])).toBe('after');
+    expect(await store.get(B)).toBe('after');
   });
 
   it('fails a command instead of stalling when Redis hangs', async () => {
     const impatient = new RedisKeyValueStore({
-      url: redis.url,
+      connection: { kind: 'single', url: redis.url },
       keyPrefix: 'fault:',
       commandTimeoutMs: 200,
     });
@@ -120,7 +129,7 @@ describe('RedisKeyValueStore when Redis fails', () => {
       // CLIENT PAUSE holds every client's commands: a Redis that accepts connections but never answers.
       await admin.call('CLIENT', 'PAUSE', '600', 'ALL');
       const started = performance.now();
-      await expect(impatient.get('a')).rejects.toBeInstanceOf(KvUnavailableError);
+      await expect(impatient.get(A)).rejects.toBeInstanceOf(KvUnavailableError);
       expect(performance.now() - started).toBeLessThan(800);
     } finally {
       await admin.call('CLIENT', 'UNPAUSE');

@@ -24,7 +24,10 @@ describe('RedisKeyValueStore against a real Redis', () => {
   let raw: Redis;
 
   const createStore = async (prefix = keyPrefix): Promise<RedisKeyValueStore> => {
-    const store = new RedisKeyValueStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+    const store = new RedisKeyValueStore({
+      connection: { kind: 'single', url: TEST_REDIS_URL },
+      keyPrefix: prefix,
+    });
     await store.connect();
     return store;
   };
@@ -62,7 +65,8 @@ describe('RedisKeyValueStore against a real Redis', () => {
     });
 
     it('prefixes the keys a script receives', async () => {
-      const [from, to] = [`org:${uniqueSuffix()}:from`, `org:${uniqueSuffix()}:to`];
+      const tag = uniqueSuffix();
+      const [from, to] = [`org:{${tag}}:from`, `org:{${tag}}:to`];
       await raw.set(keyPrefix + from, 'payload');
       expect(await store.runScript(MOVE_VALUE, [from, to], [0])).toBe('payload');
       expect(await raw.get(keyPrefix + to)).toBe('payload');

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
 import {
   type KeyValueStore,
   type KvScript,
@@ -7,10 +6,17 @@ import {
   type ScriptValue,
   toMilliseconds,
 } from './kv-store';
+import { assertOneSlot } from './key-slot';
+import {
+  createRedisClient,
+  describeRedisConnection,
+  type RedisClient,
+  type RedisConnection,
+} from './redis-connection';
 import { COMPARE_AND_SET, INCREMENT_WITH_TTL } from './scripts';
 
 export interface RedisStoreOptions {
-  url: string;
+  connection: RedisConnection;
   keyPrefix: string;
   /** Per-command deadline; a hung Redis fails requests instead of stalling them. */
   commandTimeoutMs?: number;
@@ -34,11 +40,11 @@ function unavailableOr(error: unknown): Error {
 
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private readonly scriptShas = new Map<string, string>();
 
   constructor(private readonly options: RedisStoreOptions) {
-    this.client = new Redis(options.url, {
+    this.client = createRedisClient(options.connection, {
       lazyConnect: true,
       // Fail fast: no command waits in a queue for a Redis that is not there.
       enableOfflineQueue: false,
@@ -76,20 +82,10 @@ export class RedisKeyValueStore implements KeyValueStore {
           : String(cause);
       throw new KvUnavailableError(
         cause,
-        `Cannot connect to Redis at ${this.location()}: ${detail}`,
+        `Cannot connect to ${describeRedisConnection(this.options.connection)}: ${detail}`,
       );
     } finally {
       this.client.off('error', remember);
-    }
-  }
-
-  /** The URL without credentials, for error messages. */
-  private location(): string {
-    try {
-      const url = new URL(this.options.url);
-      return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-    } catch {
-      return 'the configured REDIS_URL';
     }
   }
 
@@ -109,8 +105,9 @@ export class RedisKeyValueStore implements KeyValueStore {
     return this.call(() => this.client.get(this.key(key)));
   }
 
-  getMany(keys: string[]): Promise<(string | null)[]> {
-    if (keys.length === 0) return Promise.resolve([]);
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    assertOneSlot(keys);
     return this.call(() => this.client.mget(keys.map((key) => this.key(key))));
   }
 
@@ -131,8 +128,9 @@ export class RedisKeyValueStore implements KeyValueStore {
     return reply === 'OK';
   }
 
-  delete(...keys: string[]): Promise<number> {
-    if (keys.length === 0) return Promise.resolve(0);
+  async delete(...keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    assertOneSlot(keys);
     return this.call(() => this.client.del(...keys.map((key) => this.key(key))));
   }
 
@@ -200,6 +198,7 @@ export class RedisKeyValueStore implements KeyValueStore {
     keys: string[],
     args: (string | number)[],
   ): Promise<R> {
+    assertOneSlot(keys);
     const prefixedKeys = keys.map((key) => this.key(key));
     try {
       try {

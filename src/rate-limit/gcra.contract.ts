@@ -35,7 +35,7 @@ const STEPS: Step[] = [
   { at: T0 + 200_000, buckets: [0, 1, 2] },
 ];
 
-/** Runs STEPS on `store` under `prefix`; answers each step's raw result. */
+/** Runs STEPS on `store` under `prefix` (one hash tag: one script); answers each step's raw result. */
 export async function runRateLimitSequence(
   store: KeyValueStore,
   prefix: string,
@@ -46,7 +46,7 @@ export async function runRateLimitSequence(
     results.push(
       await store.runScript(
         RATE_LIMIT,
-        step.buckets.map((index) => `${prefix}:${SEQUENCE_POLICIES[index].name}`),
+        step.buckets.map((index) => `{${prefix}}:${SEQUENCE_POLICIES[index].name}`),
         [step.at, ...bucketArgs(policies)],
       ),
     );

@@ -9,12 +9,16 @@ describe('GCRA rate limit, Lua on Redis', () => {
   let store: RedisKeyValueStore;
 
   beforeAll(async () => {
-    store = new RedisKeyValueStore({ url: TEST_REDIS_URL, keyPrefix });
+    store = new RedisKeyValueStore({
+      connection: { kind: 'single', url: TEST_REDIS_URL },
+      keyPrefix,
+    });
     await store.connect();
   });
   afterAll(async () => {
     const names = ['ip', 'tenant', 'api-key'];
-    await store.delete(...['seq', 'ttl'].flatMap((run) => names.map((name) => `${run}:${name}`)));
+    for (const run of ['seq', 'ttl'])
+      await store.delete(...names.map((name) => `{${run}}:${name}`));
     await store.close();
   });
 
@@ -26,9 +30,9 @@ describe('GCRA rate limit, Lua on Redis', () => {
     await runRateLimitSequence(store, 'ttl');
     const raw = new Redis(TEST_REDIS_URL);
     try {
-      const value = await raw.get(`${keyPrefix}ttl:ip`);
+      const value = await raw.get(`${keyPrefix}{ttl}:ip`);
       expect(value).toMatch(/^\d+$/);
-      expect(await raw.pttl(`${keyPrefix}ttl:ip`)).toBeGreaterThan(0);
+      expect(await raw.pttl(`${keyPrefix}{ttl}:ip`)).toBeGreaterThan(0);
     } finally {
       await raw.quit();
     }

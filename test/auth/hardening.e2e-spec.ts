@@ -15,7 +15,7 @@ describe('session hardening', () => {
   it('a made-up refresh token for a known session id is refused without ending the session', async () => {
     const owner = await register(t, { inBody: true });
     const sessionId = sessionIdOfAccessToken(owner.tokens.accessToken);
-    const forged = `${sessionId}.${randomBytes(32).toString('base64url')}`;
+    const forged = `${owner.organization.id}.${sessionId}.${randomBytes(32).toString('base64url')}`;
 
     const attack = await request(t, 'POST', '/api/auth/refresh', {
       body: { refreshToken: forged },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type ApiResponse,
   type AuthData,
@@ -76,7 +77,7 @@ describe('authentication while Redis is unreachable', () => {
     );
     await expectUnavailable(
       await request(t, 'POST', '/api/auth/refresh', {
-        body: { refreshToken: `${'0'.repeat(36)}.${'A'.repeat(43)}` },
+        body: { refreshToken: `${randomUUID()}.${randomUUID()}.${'A'.repeat(43)}` },
       }),
     );
     await expectUnavailable(

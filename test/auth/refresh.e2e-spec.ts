@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import {
@@ -113,9 +114,17 @@ describe('refresh token rotation', () => {
 
   it('refuses unknown, malformed and missing refresh tokens with 401', async () => {
     const start = await loginInBody(t, owner);
-    const [sessionId] = start.refreshToken.split('.');
-    const forged = `${sessionId}.${'A'.repeat(43)}`;
-    for (const token of [forged, 'garbage', `${'0'.repeat(36)}.${'A'.repeat(43)}`]) {
+    const [organizationId, sessionId, secret] = start.refreshToken.split('.');
+    const forged = `${organizationId}.${sessionId}.${'A'.repeat(43)}`;
+    for (const token of [
+      forged,
+      'garbage',
+      `${'0'.repeat(36)}.${'A'.repeat(43)}`,
+      // The format before tokens named their organization, and another organization's name.
+      `${sessionId}.${secret}`,
+      `${randomUUID()}.${sessionId}.${secret}`,
+      `${organizationId}.${sessionId}.${secret}.`,
+    ]) {
       const response = await refreshInBody(t, token);
       expect(response.status).toBe(401);
       expect(response.body.error).toBe('UNAUTHORIZED');

@@ -36,7 +36,9 @@ async function dumpStore(t: TestApp, kv: KeyValueStore): Promise<Map<string, str
     return dump;
   }
   const prefix = t.config.redis.keyPrefix;
-  const client = new Redis(t.config.redis.url!);
+  const connection = t.config.redis.connection;
+  if (connection?.kind !== 'single') throw new Error('The store dump reads one Redis');
+  const client = new Redis(connection.url);
   try {
     let cursor = '0';
     do {
@@ -115,24 +117,24 @@ describe('what the key-value store holds for authentication', () => {
     const first = await signIn('device-one/1.0');
     const second = await signIn('device-two/2.0');
     for (const token of [first.refreshToken, second.refreshToken]) {
-      const [sessionId, secret] = token.split('.');
+      const [organizationId, sessionId, secret] = token.split('.');
+      expect(organizationId).toBe(owner.organization.id);
       expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
     }
-    expect(first.refreshToken.split('.')[1]).not.toBe(second.refreshToken.split('.')[1]);
+    expect(first.refreshToken.split('.')[2]).not.toBe(second.refreshToken.split('.')[2]);
 
     const sessionId = decodeClaims(first.accessToken).sid;
-    expect(first.refreshToken.startsWith(`${sessionId}.`)).toBe(true);
-    const stored = await kv.get(SessionKeys.refresh(sessionId));
+    expect(first.refreshToken.startsWith(`${owner.organization.id}.${sessionId}.`)).toBe(true);
+    const stored = await kv.get(SessionKeys.refresh(owner.organization.id, sessionId));
     expect(stored).toContain(createHash('sha256').update(first.refreshToken).digest('hex'));
-    const refreshTtl = await kv.ttl(SessionKeys.refresh(sessionId));
+    const refreshTtl = await kv.ttl(SessionKeys.refresh(owner.organization.id, sessionId));
     expect(refreshTtl).toBeGreaterThan(REFRESH_TTL - 60);
     expect(refreshTtl).toBeLessThanOrEqual(REFRESH_TTL);
 
-    const session = JSON.parse((await kv.get(SessionKeys.session(sessionId)))!) as Record<
-      string,
-      unknown
-    >;
+    const session = JSON.parse(
+      (await kv.get(SessionKeys.session(owner.organization.id, sessionId)))!,
+    ) as Record<string, unknown>;
     expect(session).toMatchObject({
       id: sessionId,
       userId: owner.user.id,
@@ -153,7 +155,7 @@ describe('what the key-value store holds for authentication', () => {
     expect(dump.size).toBeGreaterThan(0);
     for (const [key, value] of dump) {
       for (const token of [first.refreshToken, second.refreshToken, successor]) {
-        const secret = token.split('.')[1];
+        const secret = token.split('.')[2];
         expect(key).not.toContain(secret);
         expect(value).not.toContain(secret);
       }
@@ -163,11 +165,13 @@ describe('what the key-value store holds for authentication', () => {
   it("lists each session in its user's index, whose TTL follows the refresh lifetime, and records its kind and expiry", async () => {
     const { accessToken, refreshToken } = await signIn();
     const { sid } = decodeClaims(accessToken);
-    const index = SessionKeys.userSessions(owner.user.id);
+    const index = SessionKeys.userSessions(owner.organization.id, owner.user.id);
     expect((await dumpStore(t, kv)).get(index)?.split(',')).toContain(sid);
     expect(await kv.ttl(index)).toBeGreaterThan(REFRESH_TTL - 60);
     expect(await kv.ttl(index)).toBeLessThanOrEqual(REFRESH_TTL);
-    const session = JSON.parse((await kv.get(SessionKeys.session(sid)))!) as {
+    const session = JSON.parse(
+      (await kv.get(SessionKeys.session(owner.organization.id, sid)))!,
+    ) as {
       kind: string;
       createdAt: number;
       expiresAt: number;
@@ -190,12 +194,12 @@ describe('what the key-value store holds for authentication', () => {
         .status,
     ).toBe(200);
 
-    expect(await kv.get(SessionKeys.blacklist(jti))).not.toBeNull();
-    const ttl = await kv.ttl(SessionKeys.blacklist(jti));
+    expect(await kv.get(SessionKeys.blacklist(owner.organization.id, jti))).not.toBeNull();
+    const ttl = await kv.ttl(SessionKeys.blacklist(owner.organization.id, jti));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(exp - Date.now() / 1000 + 1);
-    expect(await kv.get(SessionKeys.session(sid))).toBeNull();
-    expect(await kv.get(SessionKeys.refresh(sid))).toBeNull();
+    expect(await kv.get(SessionKeys.session(owner.organization.id, sid))).toBeNull();
+    expect(await kv.get(SessionKeys.refresh(owner.organization.id, sid))).toBeNull();
     expect((await request(t, 'POST', '/api/auth/refresh', { body: { refreshToken } })).status).toBe(
       401,
     );
@@ -231,7 +235,7 @@ describe('what the key-value store holds for authentication', () => {
     expect(response.status).toBe(401);
     const dump = await dumpStore(t, kv);
     const failedKeys = [...dump.keys()].filter((key) =>
-      key.startsWith(`system:auth:failed:${owner.organization.id}:`),
+      key.startsWith(`system:auth:failed:{${owner.organization.id}:`),
     );
     // The account's counter and the one of this client on the account.
     expect(failedKeys).toHaveLength(2);

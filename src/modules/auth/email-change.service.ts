@@ -98,7 +98,7 @@ export class EmailChangeService {
       );
       await this.outbox.record(manager, emailChangeEvent(user.organizationId, user.id, newEmail));
     });
-    return this.sessions.endAll(user.id, principal.sessionId);
+    return this.sessions.endAll(principal.organizationId, user.id, principal.sessionId);
   }
 
   /**

@@ -15,12 +15,13 @@ export class LogoutService {
   ) {}
 
   list(principal: UserPrincipal): Promise<SessionRecord[]> {
-    return this.sessions.listForUser(principal.userId);
+    return this.sessions.listForUser(principal.organizationId, principal.userId);
   }
 
   async logout(principal: UserPrincipal): Promise<void> {
-    await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
-    await this.sessions.end(principal.userId, principal.sessionId);
+    const { organizationId, userId, sessionId } = principal;
+    await this.blacklist(principal);
+    await this.sessions.end(organizationId, userId, sessionId);
     await this.audit.record({
       action: AuditAction.LOGOUT,
       metadata: { sessionId: principal.sessionId },
@@ -28,19 +29,24 @@ export class LogoutService {
   }
 
   async logoutAll(principal: UserPrincipal): Promise<number> {
-    await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
-    const ended = await this.sessions.endAll(principal.userId);
+    await this.blacklist(principal);
+    const ended = await this.sessions.endAll(principal.organizationId, principal.userId);
     await this.audit.record({ action: AuditAction.LOGOUT_ALL, metadata: { sessionsEnded: ended } });
     return ended;
   }
 
   async endSession(principal: UserPrincipal, sessionId: string): Promise<void> {
-    const owned = (await this.sessions.get(sessionId))?.userId === principal.userId;
-    if (!owned || !(await this.sessions.end(principal.userId, sessionId))) {
+    const { organizationId, userId } = principal;
+    const owned = (await this.sessions.get(organizationId, sessionId))?.userId === userId;
+    if (!owned || !(await this.sessions.end(organizationId, userId, sessionId))) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, 'Session not found');
     }
-    if (sessionId === principal.sessionId)
-      await this.sessions.blacklist(principal.tokenId, principal.tokenExpiresAt);
+    if (sessionId === principal.sessionId) await this.blacklist(principal);
     await this.audit.record({ action: AuditAction.SESSION_ENDED, metadata: { sessionId } });
+  }
+
+  private blacklist(principal: UserPrincipal): Promise<void> {
+    const { organizationId, tokenId, tokenExpiresAt } = principal;
+    return this.sessions.blacklist(organizationId, tokenId, tokenExpiresAt);
   }
 }

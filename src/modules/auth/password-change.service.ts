@@ -77,7 +77,11 @@ export class PasswordChangeService {
         payload: notice,
       });
     });
-    const ended = await this.sessions.endAll(principal.userId, principal.sessionId);
+    const ended = await this.sessions.endAll(
+      principal.organizationId,
+      principal.userId,
+      principal.sessionId,
+    );
     return ended;
   }
 }

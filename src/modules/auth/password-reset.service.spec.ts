@@ -141,7 +141,7 @@ describe('PasswordResetService', () => {
         organizationId: TENANT.id,
         payload: { email: EMAIL, firstName: 'Ada', changedAt: expect.any(String) as unknown },
       });
-      expect(sessions.endAll).toHaveBeenCalledWith('user-1');
+      expect(sessions.endAll).toHaveBeenCalledWith(TENANT.id, 'user-1');
       // Inside the transaction, last: sessions that cannot be ended leave the password as it was.
       expect(sessions.endAll.mock.invocationCallOrder[0]).toBeGreaterThan(
         outbox.record.mock.invocationCallOrder[0],

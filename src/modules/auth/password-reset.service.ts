@@ -110,7 +110,7 @@ export class PasswordResetService {
         organizationId: user.organizationId,
         payload: notice,
       });
-      return this.sessions.endAll(user.id);
+      return this.sessions.endAll(user.organizationId, user.id);
     });
   }
 }

@@ -70,7 +70,7 @@ export class RefreshService {
       identity.user.status !== 'active' ||
       identity.organization.status !== 'active'
     ) {
-      await this.sessions.end(session.userId, session.id);
+      await this.sessions.end(session.organizationId, session.userId, session.id);
       return { outcome: 'inactive' };
     }
     return {

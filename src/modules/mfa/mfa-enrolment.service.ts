@@ -159,7 +159,11 @@ export class MfaEnrolment {
       await this.turnOff(owner, principal.organizationId, 'disabled', manager);
       await this.record(principal, AuditAction.MFA_DISABLED, manager);
     });
-    const ended = await this.sessions.endAll(principal.userId, principal.sessionId);
+    const ended = await this.sessions.endAll(
+      principal.organizationId,
+      principal.userId,
+      principal.sessionId,
+    );
     await this.sessions.invalidateIdentity(principal.organizationId, principal.userId);
     return ended;
   }

@@ -57,7 +57,7 @@ export class MfaReset {
         manager,
       );
     });
-    const ended = await this.sessions.endAll(userId);
+    const ended = await this.sessions.endAll(actor.organizationId, userId);
     await this.sessions.invalidateIdentity(actor.organizationId, userId);
     return ended;
   }

@@ -111,7 +111,10 @@ describe('OrganizationsService', () => {
       }),
       manager,
     );
-    expect(sessions.endAll.mock.calls).toEqual([['u1'], ['u2']]);
+    expect(sessions.endAll.mock.calls).toEqual([
+      [ORG, 'u1'],
+      [ORG, 'u2'],
+    ]);
     expect(audit.record.mock.invocationCallOrder[0]).toBeLessThan(
       sessions.endAll.mock.invocationCallOrder[0],
     );

@@ -127,7 +127,7 @@ export class OrganizationsService {
     await this.systemScope.asTenant(after, 'organization status change', async () => {
       const userIds = await this.users.findAllIds();
       for (const userId of userIds) {
-        if (status === 'suspended') await this.sessions.endAll(userId);
+        if (status === 'suspended') await this.sessions.endAll(after.id, userId);
         await this.sessions.invalidateIdentity(after.id, userId);
       }
     });

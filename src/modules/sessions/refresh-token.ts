@@ -1,19 +1,33 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { PLATFORM_ID } from '../../context/platform';
 
-/**
- * Refresh tokens are opaque: `<sessionId>.<256 random bits>`. Redis keeps only their SHA-256.
- * The session id prefix lets a token find its session without any other index.
- */
-export function newRefreshToken(sessionId: string = randomUUID()): {
-  token: string;
+/** What a refresh token names: the session, and its organization, whose hash tag its keys carry. */
+export interface RefreshTokenSubject {
+  organizationId: string;
   sessionId: string;
-} {
-  return { token: `${sessionId}.${randomBytes(32).toString('base64url')}`, sessionId };
 }
 
-export function sessionIdOf(token: string): string | null {
-  const match = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/.exec(token);
-  return match ? match[1] : null;
+/**
+ * Refresh tokens are opaque: `<organizationId>.<sessionId>.<256 random bits>`. Redis keeps only
+ * their SHA-256. The two ids let a token find its session's keys without any other index.
+ */
+export function newRefreshToken(
+  organizationId: string,
+  sessionId: string = randomUUID(),
+): { token: string; sessionId: string } {
+  return {
+    token: `${organizationId}.${sessionId}.${randomBytes(32).toString('base64url')}`,
+    sessionId,
+  };
+}
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const REFRESH_TOKEN = new RegExp(`^(${UUID}|${PLATFORM_ID})\\.(${UUID})\\.[A-Za-z0-9_-]{43}$`);
+
+/** The ids a well-formed refresh token names; null for anything else. */
+export function subjectOf(token: string): RefreshTokenSubject | null {
+  const match = REFRESH_TOKEN.exec(token);
+  return match ? { organizationId: match[1], sessionId: match[2] } : null;
 }
 
 export function hashToken(token: string): string {

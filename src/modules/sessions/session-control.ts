@@ -5,7 +5,7 @@
  */
 export abstract class SessionControl {
   /** Ends every session of a user, or every one but `keep`. Returns how many ended. */
-  abstract endAll(userId: string, keep?: string): Promise<number>;
+  abstract endAll(organizationId: string, userId: string, keep?: string): Promise<number>;
   /** Drops the cached identity so the next request of the user rebuilds it from the database. */
   abstract invalidateIdentity(organizationId: string, userId: string): Promise<void>;
 }

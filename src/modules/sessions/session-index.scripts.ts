@@ -4,16 +4,11 @@ import type { KvScript } from '../../kv/kv-store';
  * Scripts that end sessions or read them through a user's session index (a sorted set of session
  * ids scored by expiry, see session.scripts.ts), so the index and the sessions change together.
  *
- * END_ALL and LIST_SESSIONS reach session keys named by the index, which a caller cannot list in
- * KEYS beforehand. They rebuild those keys from the index key: ARGV[1] is the index key as the
- * application names it, and whatever the adapter put in front of it (the Redis key prefix, nothing
- * in process) goes in front of the session keys too. One Redis only: not for Redis Cluster.
+ * END_ALL and LIST_SESSIONS reach the sessions the index names. A script may touch only the keys
+ * it is given (Redis Cluster routes it by them), so the caller names the sessions it knows of,
+ * and the script reports the ids in the index it was not given; the caller runs it again naming
+ * those too. The first run names none and so only reads the index. See SessionService.
  */
-
-const BASE_LUA = `local base = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1])`;
-
-const baseOf = (indexKey: string, logicalIndexKey: string): string =>
-  indexKey.slice(0, indexKey.length - logicalIndexKey.length);
 
 /**
  * Ends one session. KEYS: session, refresh state, user's session index. ARGV: session id.
@@ -32,62 +27,88 @@ return removed`,
   },
 };
 
+/** Lua: the ids in ARGV from position `from` on, mapped to their position among them (1-based). */
+const DECLARED_LUA = `
+local function declared_ids(from)
+  local ids = {}
+  for i = from, #ARGV do ids[ARGV[i]] = i - from + 1 end
+  return ids, #ARGV - from + 1
+end`;
+
 /**
- * Ends every session of a user but `keep`. KEYS: user's session index. ARGV: the index key
- * unprefixed, session key prefix, refresh key prefix, session id to keep ('' for none).
- * Returns how many live sessions ended.
+ * Ends every session of a user that the caller names, but `keep`. KEYS: user's session index,
+ * then the session key of each named id, then its refresh key. ARGV: session id to keep ('' for
+ * none), then the named ids. Returns [how many live sessions ended, ids in the index not named].
  */
-export const END_ALL: KvScript<number> = {
+export const END_ALL: KvScript<[number, string[]]> = {
   name: 'end-all-sessions',
-  lua: `
-${BASE_LUA}
+  lua: `${DECLARED_LUA}
+local ids, n = declared_ids(2)
 local ended = 0
+local unnamed = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if id ~= ARGV[4] then
-    ended = ended + redis.call('DEL', base .. ARGV[2] .. id)
-    redis.call('DEL', base .. ARGV[3] .. id)
+  local i = ids[id]
+  if id ~= ARGV[1] and not i then table.insert(unnamed, id) end
+  if id ~= ARGV[1] and i then
+    ended = ended + redis.call('DEL', KEYS[1 + i])
+    redis.call('DEL', KEYS[1 + n + i])
     redis.call('ZREM', KEYS[1], id)
   end
 end
-return ended`,
-  local(tx, [indexKey], [logicalIndexKey, sessionPrefix, refreshPrefix, keep]) {
-    const base = baseOf(indexKey, logicalIndexKey);
+return {ended, unnamed}`,
+  local(tx, [indexKey, ...sessionKeys], [keep, ...named]) {
+    const n = named.length;
     let ended = 0;
+    const unnamed: string[] = [];
     for (const id of tx.sortedMembers(indexKey)) {
       if (id === keep) continue;
-      if (tx.delete(base + sessionPrefix + id)) ended += 1;
-      tx.delete(base + refreshPrefix + id);
+      const i = named.indexOf(id);
+      if (i < 0) {
+        unnamed.push(id);
+        continue;
+      }
+      if (tx.delete(sessionKeys[i])) ended += 1;
+      tx.delete(sessionKeys[n + i]);
       tx.sortedRemove(indexKey, [id]);
     }
-    return ended;
+    return [ended, unnamed];
   },
 };
 
 /**
- * A user's live sessions. KEYS: user's session index. ARGV: the index key unprefixed, session key
- * prefix, now (ms). Prunes expired and ended entries from the index on the way; returns the
- * session records as JSON.
+ * A user's live sessions among those the caller names. KEYS: user's session index, then the
+ * session key of each named id. ARGV: now (ms), then the named ids. Prunes expired and ended
+ * entries from the index on the way; returns [the named sessions' records as JSON, ids in the
+ * index not named].
  */
-export const LIST_SESSIONS: KvScript<string[]> = {
+export const LIST_SESSIONS: KvScript<[string[], string[]]> = {
   name: 'list-sessions',
-  lua: `
-${BASE_LUA}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+  lua: `${DECLARED_LUA}
+local ids = declared_ids(2)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local records = {}
+local unnamed = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local raw = redis.call('GET', base .. ARGV[2] .. id)
-  if raw then table.insert(records, raw) else redis.call('ZREM', KEYS[1], id) end
+  local i = ids[id]
+  if not i then
+    table.insert(unnamed, id)
+  else
+    local raw = redis.call('GET', KEYS[1 + i])
+    if raw then table.insert(records, raw) else redis.call('ZREM', KEYS[1], id) end
+  end
 end
-return records`,
-  local(tx, [indexKey], [logicalIndexKey, sessionPrefix, nowMs]) {
-    const base = baseOf(indexKey, logicalIndexKey);
+return {records, unnamed}`,
+  local(tx, [indexKey, ...sessionKeys], [nowMs, ...named]) {
     tx.sortedRemoveUpTo(indexKey, Number(nowMs));
     const records: string[] = [];
+    const unnamed: string[] = [];
     for (const id of tx.sortedMembers(indexKey)) {
-      const raw = tx.get(base + sessionPrefix + id);
-      if (raw === null) tx.sortedRemove(indexKey, [id]);
+      const i = named.indexOf(id);
+      const raw = i < 0 ? null : tx.get(sessionKeys[i]);
+      if (i < 0) unnamed.push(id);
+      else if (raw === null) tx.sortedRemove(indexKey, [id]);
       else records.push(raw);
     }
-    return records;
+    return [records, unnamed];
   },
 };

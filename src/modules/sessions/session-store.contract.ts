@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AppConfig, loadConfig } from '../../config/app-config';
 import type { CachedIdentity } from '../../context/identity';
+import { PLATFORM_ID } from '../../context/platform';
 import type { KeyValueStore, KvScript } from '../../kv/kv-store';
 import type { OrganizationsRepository } from '../organizations/organizations.repository';
 import type { Organization } from '../organizations/organization.entity';
@@ -93,11 +94,13 @@ export function describeSessionStore(
         if (rotation.outcome !== 'rotated') throw new Error(`round ${round}: ${rotation.outcome}`);
         ({ session, refreshToken } = rotation);
       }
-      expect((await sessions.listForUser(userId)).map((listed) => listed.id)).toEqual([session.id]);
-      expect(await sessions.endAll(userId)).toBe(1);
+      expect(
+        (await sessions.listForUser(organizationId, userId)).map((listed) => listed.id),
+      ).toEqual([session.id]);
+      expect(await sessions.endAll(organizationId, userId)).toBe(1);
       expect(await sessions.rotate(refreshToken)).toEqual({ outcome: 'invalid' });
       expect((await sessions.checkAccess(tokenOf(session), 'tenant')).state).toBe('ended');
-      expect(await sessions.listForUser(userId)).toEqual([]);
+      expect(await sessions.listForUser(organizationId, userId)).toEqual([]);
     });
 
     it('refuses to refresh past the absolute lifetime, and no key outlives it', async () => {
@@ -112,15 +115,15 @@ export function describeSessionStore(
         ({ session, refreshToken } = rotation);
         expect(session.expiresAt).toBeLessThanOrEqual(deadline);
         for (const key of [
-          SessionKeys.session(session.id),
-          SessionKeys.refresh(session.id),
-          SessionKeys.userSessions(userId),
+          SessionKeys.session(organizationId, session.id),
+          SessionKeys.refresh(organizationId, session.id),
+          SessionKeys.userSessions(organizationId, userId),
         ])
           expect(Date.now() + (await kv.ttl(key)) * 1000).toBeLessThanOrEqual(deadline + 20);
       }
       await sleep(Math.max(0, deadline - Date.now()) + 30);
       expect(await sessions.rotate(refreshToken)).toEqual({ outcome: 'invalid' });
-      expect(await sessions.listForUser(userId)).toEqual([]);
+      expect(await sessions.listForUser(organizationId, userId)).toEqual([]);
     });
 
     it('ends a session left idle, while requests and refreshes keep an active one alive', async () => {
@@ -134,10 +137,10 @@ export function describeSessionStore(
       }
       expect((await sessions.checkAccess(tokenOf(idle.session), 'tenant')).state).toBe('ended');
       expect(await sessions.rotate(idle.refreshToken)).toEqual({ outcome: 'invalid' });
-      expect(await sessions.listForUser(idleUser)).toEqual([]);
-      expect((await sessions.listForUser(activeUser)).map((listed) => listed.id)).toEqual([
-        active.id,
-      ]);
+      expect(await sessions.listForUser(organizationId, idleUser)).toEqual([]);
+      expect(
+        (await sessions.listForUser(organizationId, activeUser)).map((listed) => listed.id),
+      ).toEqual([active.id]);
     });
 
     it("refuses a token naming another user's, organization's or kind's live session", async () => {
@@ -157,7 +160,7 @@ export function describeSessionStore(
       const sessions = serviceWith();
       const { session, refreshToken } = await sessions.create(randomUUID(), organizationId, device);
       const { kind: _kind, ...legacy } = session;
-      await kv.set(SessionKeys.session(session.id), JSON.stringify(legacy), 60);
+      await kv.set(SessionKeys.session(organizationId, session.id), JSON.stringify(legacy), 60);
       expect((await sessions.checkAccess(tokenOf(session), 'tenant')).state).toBe('ended');
       expect(await sessions.rotate(refreshToken)).toEqual({ outcome: 'invalid' });
     });
@@ -168,13 +171,46 @@ export function describeSessionStore(
       const [kept, ...others] = await Promise.all(
         [1, 2, 3].map(() => sessions.create(userId, organizationId, device)),
       );
-      expect(await sessions.end(userId, others[0].session.id)).toBe(true);
-      expect(await sessions.end(userId, others[0].session.id)).toBe(false);
-      expect(await sessions.endAll(userId, kept.session.id)).toBe(1);
-      expect((await sessions.listForUser(userId)).map((listed) => listed.id)).toEqual([
-        kept.session.id,
-      ]);
+      expect(await sessions.end(organizationId, userId, others[0].session.id)).toBe(true);
+      expect(await sessions.end(organizationId, userId, others[0].session.id)).toBe(false);
+      expect(await sessions.endAll(organizationId, userId, kept.session.id)).toBe(1);
+      expect(
+        (await sessions.listForUser(organizationId, userId)).map((listed) => listed.id),
+      ).toEqual([kept.session.id]);
       expect(await sessions.rotate(others[1].refreshToken)).toEqual({ outcome: 'invalid' });
+    });
+
+    it('ends a session opened while logout-all runs, and lists one opened while listing', async () => {
+      const sessions = serviceWith();
+      const userId = randomUUID();
+      const first = await sessions.create(userId, organizationId, device);
+      let late: Promise<unknown> | null = null;
+      // A login lands between two runs of the index scripts: right after the first one answers.
+      const racing: KeyValueStore = Object.create(kv) as KeyValueStore;
+      racing.runScript = async (script, keys, args) => {
+        const reply = await kv.runScript(script, keys, args);
+        late ??= sessions.create(userId, organizationId, device);
+        await late;
+        return reply;
+      };
+      const racer = new SessionService(racing, configWith({}));
+      expect(await racer.listForUser(organizationId, userId)).toHaveLength(2);
+      late = null;
+      expect(await racer.endAll(organizationId, userId)).toBe(3);
+      expect(await sessions.listForUser(organizationId, userId)).toEqual([]);
+      expect(await sessions.rotate(first.refreshToken)).toEqual({ outcome: 'invalid' });
+    });
+
+    it('finds a session by the organization its refresh token names, platform sessions too', async () => {
+      const sessions = serviceWith();
+      const tenant = await sessions.create(randomUUID(), organizationId, device);
+      const [, sessionId, secret] = tenant.refreshToken.split('.');
+      for (const forged of [`${randomUUID()}.${sessionId}.${secret}`, `${sessionId}.${secret}`])
+        expect(await sessions.rotate(forged)).toEqual({ outcome: 'invalid' });
+      const platform = await sessions.create(randomUUID(), PLATFORM_ID, device);
+      expect(platform.refreshToken.startsWith(`${PLATFORM_ID}.${platform.session.id}.`)).toBe(true);
+      expect((await sessions.rotate(platform.refreshToken)).outcome).toBe('rotated');
+      expect((await sessions.rotate(tenant.refreshToken)).outcome).toBe('rotated');
     });
 
     it('takes a session whose refresh token was reused out of the index in the same step', async () => {
@@ -186,7 +222,9 @@ export function describeSessionStore(
       expect((await strict.rotate(refreshToken)).outcome).toBe('rotated');
       await sleep(5);
       expect((await strict.rotate(refreshToken)).outcome).toBe('reuse');
-      expect(await kv.runScript(LIST_INDEX, [SessionKeys.userSessions(userId)], [])).toEqual([]);
+      expect(
+        await kv.runScript(LIST_INDEX, [SessionKeys.userSessions(organizationId, userId)], []),
+      ).toEqual([]);
     });
 
     describe('identity cache', () => {

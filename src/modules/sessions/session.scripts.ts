@@ -101,7 +101,7 @@ return 1`,
  * Returns ['rotated', sessionJson], ['grace', sealedSuccessor, sessionJson], ['reuse', sessionJson]
  * (session ended; its record is returned so the security event can name the organization and user), ['expired'] (past the
  * absolute lifetime: ended), ['unknown'] or ['missing'].
- * Only a token this session really issued counts as reuse: a made-up `<sessionId>.<random>`
+ * Only a token this session really issued counts as reuse: a made-up `<orgId>.<sessionId>.<random>`
  * is 'unknown' and ends nothing, so knowing a session id is not enough to log someone out.
  * No key outlives the absolute lifetime: each TTL is capped at what is left of it.
  */

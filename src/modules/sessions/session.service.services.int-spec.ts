@@ -6,7 +6,10 @@ import { describeSessionStore } from './session-store.contract';
 const keyPrefix = `test:sessions:${uniqueSuffix()}:`;
 
 describeSessionStore('Redis', async () => {
-  const store = new RedisKeyValueStore({ url: TEST_REDIS_URL, keyPrefix });
+  const store = new RedisKeyValueStore({
+    connection: { kind: 'single', url: TEST_REDIS_URL },
+    keyPrefix,
+  });
   await store.connect();
   return store;
 });

@@ -15,7 +15,7 @@ import {
   hashToken,
   newRefreshToken,
   sealSuccessor,
-  sessionIdOf,
+  subjectOf,
   unsealSuccessor,
 } from './refresh-token';
 
@@ -87,7 +87,7 @@ export class SessionService implements SessionControl {
     device: { userAgent?: string; ip?: string },
     amr: readonly string[] = PASSWORD_ONLY,
   ): Promise<{ session: SessionRecord; refreshToken: string }> {
-    const { token, sessionId } = newRefreshToken();
+    const { token, sessionId } = newRefreshToken(organizationId);
     const { refreshMs, maxAgeMs, idleMs } = this.lifetimes;
     const ttlMs = Math.min(refreshMs, maxAgeMs);
     const now = Date.now();
@@ -106,9 +106,9 @@ export class SessionService implements SessionControl {
     await this.kv.runScript(
       CREATE_SESSION,
       [
-        SessionKeys.refresh(sessionId),
-        SessionKeys.session(sessionId),
-        SessionKeys.userSessions(userId),
+        SessionKeys.refresh(organizationId, sessionId),
+        SessionKeys.session(organizationId, sessionId),
+        SessionKeys.userSessions(organizationId, userId),
       ],
       [
         JSON.stringify({ current: hashToken(token) }),
@@ -127,19 +127,20 @@ export class SessionService implements SessionControl {
    * Refused past the session's absolute lifetime, however often it was refreshed.
    */
   async rotate(presented: string): Promise<RotationResult> {
-    const sessionId = sessionIdOf(presented);
-    if (!sessionId) return { outcome: 'invalid' };
+    const subject = subjectOf(presented);
+    if (!subject) return { outcome: 'invalid' };
+    const { organizationId, sessionId } = subject;
     // The script needs the user's index key; a session's user never changes, so reading it first is safe.
-    const session = await this.get(sessionId);
+    const session = await this.get(organizationId, sessionId);
     if (!session) return { outcome: 'invalid' };
-    const { token: next } = newRefreshToken(sessionId);
+    const { token: next } = newRefreshToken(organizationId, sessionId);
     const { refreshMs, maxAgeMs, idleMs } = this.lifetimes;
     const [outcome, detail, record] = await this.kv.runScript(
       ROTATE_REFRESH,
       [
-        SessionKeys.refresh(sessionId),
-        SessionKeys.session(sessionId),
-        SessionKeys.userSessions(session.userId),
+        SessionKeys.refresh(organizationId, sessionId),
+        SessionKeys.session(organizationId, sessionId),
+        SessionKeys.userSessions(organizationId, session.userId),
       ],
       [
         hashToken(presented),
@@ -168,50 +169,83 @@ export class SessionService implements SessionControl {
     };
   }
 
-  async get(sessionId: string): Promise<SessionRecord | null> {
-    const raw = await this.kv.get(SessionKeys.session(sessionId));
+  async get(organizationId: string, sessionId: string): Promise<SessionRecord | null> {
+    const raw = await this.kv.get(SessionKeys.session(organizationId, sessionId));
     return raw ? (JSON.parse(raw) as SessionRecord) : null;
   }
 
-  async listForUser(userId: string): Promise<SessionRecord[]> {
-    const index = SessionKeys.userSessions(userId);
-    const raws = await this.kv.runScript(
-      LIST_SESSIONS,
-      [index],
-      [index, SessionKeys.sessionPrefix, Date.now()],
-    );
-    return raws
+  async listForUser(organizationId: string, userId: string): Promise<SessionRecord[]> {
+    const index = SessionKeys.userSessions(organizationId, userId);
+    // Each run reads the sessions it names and reports the ids it was not given (LIST_SESSIONS);
+    // the run that names every id in the index has the answer.
+    let named: string[] = [];
+    for (;;) {
+      const [records, unnamed] = await this.kv.runScript(
+        LIST_SESSIONS,
+        [index, ...named.map((id) => SessionKeys.session(organizationId, id))],
+        [Date.now(), ...named],
+      );
+      if (unnamed.length === 0) return this.parseSessions(records);
+      named = [...named, ...unnamed];
+    }
+  }
+
+  private parseSessions(records: string[]): SessionRecord[] {
+    return records
       .map((raw) => JSON.parse(raw) as SessionRecord)
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt);
   }
 
-  async end(userId: string, sessionId: string): Promise<boolean> {
+  async end(organizationId: string, userId: string, sessionId: string): Promise<boolean> {
     const removed = await this.kv.runScript(
       END_SESSION,
       [
-        SessionKeys.session(sessionId),
-        SessionKeys.refresh(sessionId),
-        SessionKeys.userSessions(userId),
+        SessionKeys.session(organizationId, sessionId),
+        SessionKeys.refresh(organizationId, sessionId),
+        SessionKeys.userSessions(organizationId, userId),
       ],
       [sessionId],
     );
     return removed > 0;
   }
 
-  /** Ends every session of a user, or every one but `keep`, in one atomic step. Returns how many ended. */
-  endAll(userId: string, keep?: string): Promise<number> {
-    const index = SessionKeys.userSessions(userId);
-    return this.kv.runScript(
-      END_ALL,
-      [index],
-      [index, SessionKeys.sessionPrefix, SessionKeys.refreshPrefix, keep ?? ''],
-    );
+  /**
+   * Ends every session of a user, or every one but `keep`. Returns how many ended. The first run
+   * of END_ALL names no session and learns the ids; each later run ends those it names and
+   * reports any opened since. It stops at a run that finds none it was not given: at that
+   * moment the user has no session left but `keep`, as if it had been one atomic step. Each run
+   * ends every session known before it, so only a user opening sessions faster than one round
+   * trip each keeps it going.
+   */
+  async endAll(organizationId: string, userId: string, keep?: string): Promise<number> {
+    const index = SessionKeys.userSessions(organizationId, userId);
+    let ended = 0;
+    let named: string[] = [];
+    for (;;) {
+      const [count, unnamed] = await this.kv.runScript(
+        END_ALL,
+        [
+          index,
+          ...named.map((id) => SessionKeys.session(organizationId, id)),
+          ...named.map((id) => SessionKeys.refresh(organizationId, id)),
+        ],
+        [keep ?? '', ...named],
+      );
+      ended += count;
+      if (unnamed.length === 0) return ended;
+      named = unnamed;
+    }
   }
 
   /** Refuses an access token until it would have expired anyway. */
-  async blacklist(tokenId: string, expiresAtSeconds: number): Promise<void> {
+  async blacklist(
+    organizationId: string,
+    tokenId: string,
+    expiresAtSeconds: number,
+  ): Promise<void> {
     const remaining = expiresAtSeconds - Date.now() / 1000;
-    if (remaining > 0) await this.kv.set(SessionKeys.blacklist(tokenId), '1', remaining);
+    if (remaining > 0)
+      await this.kv.set(SessionKeys.blacklist(organizationId, tokenId), '1', remaining);
   }
 
   /**
@@ -231,8 +265,8 @@ export class SessionService implements SessionControl {
     const [state, detail, limits] = await this.kv.runScript(
       CHECK_ACCESS,
       [
-        SessionKeys.blacklist(tokenId),
-        SessionKeys.session(sessionId),
+        SessionKeys.blacklist(organizationId, tokenId),
+        SessionKeys.session(organizationId, sessionId),
         SessionKeys.sessionCache(organizationId, userId),
         SessionKeys.identityVersion(organizationId, userId),
         ...buckets.keys,

@@ -254,7 +254,7 @@ describe('UsersService', () => {
       manager,
     );
     expect(committed).toEqual([true]);
-    expect(sessions.endAll).toHaveBeenCalledWith('staff');
+    expect(sessions.endAll).toHaveBeenCalledWith(ORG, 'staff');
     expect(sessions.invalidateIdentity).toHaveBeenCalledWith(ORG, 'staff');
     expect(audit.record.mock.invocationCallOrder[0]).toBeLessThan(
       sessions.endAll.mock.invocationCallOrder[0],

@@ -172,7 +172,7 @@ export class UsersService {
       return { user: saved, before: previous, after: next };
     });
     if (after.status === 'disabled' && before.status !== 'disabled')
-      await this.sessions.endAll(user.id);
+      await this.sessions.endAll(user.organizationId, user.id);
     await this.sessions.invalidateIdentity(user.organizationId, user.id);
     return UserResponseDto.from(user);
   }
