@@ -54,8 +54,12 @@ describe('LogoutService', () => {
 
   it('logout blacklists this access token, ends this session and audits it', async () => {
     await service.logout(principal);
-    expect(sessions.blacklist).toHaveBeenCalledWith('token-1', 1_900_000_000);
-    expect(sessions.end).toHaveBeenCalledWith('user-1', 'this-session');
+    expect(sessions.blacklist).toHaveBeenCalledWith(
+      principal.organizationId,
+      'token-1',
+      1_900_000_000,
+    );
+    expect(sessions.end).toHaveBeenCalledWith(principal.organizationId, 'user-1', 'this-session');
     expect(audit.record).toHaveBeenCalledWith({
       action: AuditAction.LOGOUT,
       metadata: { sessionId: 'this-session' },
@@ -64,8 +68,12 @@ describe('LogoutService', () => {
 
   it('logout-all ends every session of the user and audits how many', async () => {
     await expect(service.logoutAll(principal)).resolves.toBe(3);
-    expect(sessions.blacklist).toHaveBeenCalledWith('token-1', 1_900_000_000);
-    expect(sessions.endAll).toHaveBeenCalledWith('user-1');
+    expect(sessions.blacklist).toHaveBeenCalledWith(
+      principal.organizationId,
+      'token-1',
+      1_900_000_000,
+    );
+    expect(sessions.endAll).toHaveBeenCalledWith(principal.organizationId, 'user-1');
     expect(audit.record).toHaveBeenCalledWith({
       action: AuditAction.LOGOUT_ALL,
       metadata: { sessionsEnded: 3 },
@@ -93,12 +101,16 @@ describe('LogoutService', () => {
   it('ends another own session without touching this token; ending this one blacklists it', async () => {
     sessions.get.mockResolvedValue(session('laptop', 'user-1'));
     await service.endSession(principal, 'laptop');
-    expect(sessions.end).toHaveBeenCalledWith('user-1', 'laptop');
+    expect(sessions.end).toHaveBeenCalledWith(principal.organizationId, 'user-1', 'laptop');
     expect(sessions.blacklist).not.toHaveBeenCalled();
 
     sessions.get.mockResolvedValue(session('this-session', 'user-1'));
     await service.endSession(principal, 'this-session');
-    expect(sessions.blacklist).toHaveBeenCalledWith('token-1', 1_900_000_000);
+    expect(sessions.blacklist).toHaveBeenCalledWith(
+      principal.organizationId,
+      'token-1',
+      1_900_000_000,
+    );
     expect(audit.record.mock.calls).toEqual([
       [{ action: AuditAction.SESSION_ENDED, metadata: { sessionId: 'laptop' } }],
       [{ action: AuditAction.SESSION_ENDED, metadata: { sessionId: 'this-session' } }],

@@ -132,7 +132,11 @@ describe('PasswordChangeService', () => {
       },
     });
     expect(committed).toEqual([true]);
-    expect(sessions.endAll).toHaveBeenCalledWith('user-1', 'this-session');
+    expect(sessions.endAll).toHaveBeenCalledWith(
+      principal.organizationId,
+      'user-1',
+      'this-session',
+    );
     expect(audit.record.mock.invocationCallOrder[0]).toBeLessThan(
       sessions.endAll.mock.invocationCallOrder[0],
     );

@@ -157,7 +157,7 @@ describe('RefreshService', () => {
   ])('ends the session of %s and answers 401', async (_case, rebuilt) => {
     identities.rebuild.mockResolvedValue(rebuilt);
     await expect(service.refresh('presented')).rejects.toMatchObject(INVALID);
-    expect(sessions.end).toHaveBeenCalledWith('user-1', 'session-1');
+    expect(sessions.end).toHaveBeenCalledWith(ORG, 'user-1', 'session-1');
     expect(issuer.accessTokenFor).not.toHaveBeenCalled();
   });
 });
