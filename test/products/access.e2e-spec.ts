@@ -107,8 +107,10 @@ describe('products: prices, access and documentation', () => {
       });
       expect(operation?.description).toContain(permission);
       expect(operation?.security).toEqual([{ bearer: [] }, { 'api-key': [] }]);
-      // 500 is documented on every operation.
-      expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([...statuses, '500'].sort());
+      // 429 (the rate limits) and 500 are documented on every operation.
+      expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(
+        [...statuses, '429', '500'].sort(),
+      );
     }
     const schemas = document.components?.schemas ?? {};
     expect(schemas).toHaveProperty('CreateProductDto');
