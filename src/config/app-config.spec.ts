@@ -445,6 +445,17 @@ describe('loadConfig', () => {
         'DATABASE_REPLICA_URLS needs a mysql:// DATABASE_URL',
       );
     });
+
+    it('accepts 16 replicas and refuses a 17th', () => {
+      const replicas = (count: number) =>
+        Array.from({ length: count }, (_, i) => `mysql://replica-${i}/app`).join(',');
+      expect(
+        loadConfig({ ...primary, DATABASE_REPLICA_URLS: replicas(16) }).database,
+      ).toMatchObject({ replicaUrls: expect.arrayContaining(['mysql://replica-15/app']) });
+      expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URLS: replicas(17) })).toThrow(
+        'more than 16 replicas',
+      );
+    });
   });
 
   describe('two-factor authentication', () => {

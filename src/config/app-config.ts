@@ -115,6 +115,9 @@ export class ConfigValidationError extends Error {
 
 export const DEFAULT_SQLITE_PATH = './data/app.sqlite';
 
+/** Each replica costs every instance a pool of DB_POOL_SIZE connections; readiness lists them all. */
+export const MAX_READ_REPLICAS = 16;
+
 /**
  * Every variable parsed, its default standing in when unset or empty. A value that does not
  * parse is a problem and stays out, so the result is only a complete ParsedEnv once `problems`
@@ -159,6 +162,8 @@ function crossChecks(
   }
   if (values.DATABASE_REPLICA_URLS && values.DATABASE_URL?.kind !== 'mysql')
     problems.push('DATABASE_REPLICA_URLS needs a mysql:// DATABASE_URL: replicas of a primary');
+  if ((values.DATABASE_REPLICA_URLS?.length ?? 0) > MAX_READ_REPLICAS)
+    problems.push(`DATABASE_REPLICA_URLS lists more than ${MAX_READ_REPLICAS} replicas`);
   if (values.MFA_ENCRYPTION_KEY_PREVIOUS && !env.MFA_ENCRYPTION_KEY)
     problems.push('MFA_ENCRYPTION_KEY_PREVIOUS needs MFA_ENCRYPTION_KEY: the key it gives way to');
   const { JWT_REFRESH_EXPIRES_IN: refreshTtl, SESSION_MAX_AGE: maxAge } = values;

@@ -1,3 +1,4 @@
+import { MAX_READ_REPLICAS } from '../config/app-config';
 import { ApiProperty } from '@nestjs/swagger';
 
 class HealthBackendsDto {
@@ -37,6 +38,7 @@ export class HealthResponseDto {
   @ApiProperty({
     enum: ['connected', 'disconnected'],
     isArray: true,
+    maxItems: MAX_READ_REPLICAS,
     example: [],
     description:
       'Each read replica of DATABASE_REPLICA_URLS, in order (empty without). A replica down does not make the instance unready: its reads go to the primary meanwhile',
