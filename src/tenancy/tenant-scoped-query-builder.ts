@@ -76,6 +76,52 @@ export class TenantScopedQueryBuilder<T extends ObjectLiteral> extends SelectQue
     }
   }
 
+  /**
+   * One page of the given columns and the total matching the query, read raw instead of as
+   * entities: each value is converted the way hydration converts it (the driver's types, the
+   * column's transformer), without the per-row entity building. The total is the same query
+   * with COUNT(*), no ORDER BY and no limit; counted first, so a page past the end costs no
+   * second query. Joins would make COUNT(*) count joined rows, so they are refused.
+   */
+  async getColumnsPageAndCount<K extends keyof T & string>(
+    properties: readonly K[],
+    page: { offset: number; limit: number },
+  ): Promise<[Pick<T, K>[], number]> {
+    if (this.expressionMap.joinAttributes.length > 0)
+      throw new Error('getColumnsPageAndCount reads one table; this query has joins');
+    const counted = await this.clone()
+      .select('COUNT(*)', 'total')
+      .orderBy()
+      .offset(undefined)
+      .limit(undefined)
+      .getRawOne<{ total: number | string }>();
+    const total = Number(counted?.total ?? 0);
+    if (page.offset >= total) return [[], total];
+
+    const metadata = this.expressionMap.mainAlias?.metadata;
+    if (!metadata) throw new Error('getColumnsPageAndCount needs a query over an entity');
+    const columns = properties.map((property) => {
+      const column = metadata.findColumnWithPropertyName(property);
+      if (!column) throw new Error(`${metadata.name} has no column "${property}"`);
+      return column;
+    });
+    // Each column is selected under its property name, so a raw row is keyed like the entity.
+    this.select([]);
+    for (const column of columns)
+      this.addSelect(`${this.alias}.${column.propertyName}`, column.propertyName);
+    const raw = await this.offset(page.offset).limit(page.limit).getRawMany<Record<K, unknown>>();
+    const driver = this.connection.driver;
+    const rows = raw.map((row) => {
+      const values: Partial<Pick<T, K>> = {};
+      for (const column of columns) {
+        const property = column.propertyName as K;
+        values[property] = driver.prepareHydratedValue(row[property], column) as T[K];
+      }
+      return values as Pick<T, K>;
+    });
+    return [rows, total];
+  }
+
   override update(): never {
     throw readOnly('update');
   }

@@ -1,4 +1,4 @@
-import { Brackets, DataSource } from 'typeorm';
+import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
 import { MissingKeyError } from '../../src/database/required-key';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import { AuditAction } from '../../src/modules/audit/audit-actions';
@@ -156,6 +156,34 @@ describe('tenant-scoped repositories', () => {
         .andWhereExists(probe.builder().andWhere('user.status = :status', { status: 'active' }))
         .getMany();
       expect(nested.map((row) => row.id)).toEqual([a.user.id]);
+    });
+  });
+
+  it('reads a raw page and its total within the tenant, valued as the entities are', async () => {
+    const columns = [
+      'id',
+      'organizationId',
+      'email',
+      'status',
+      'createdAt',
+      'emailVerifiedAt',
+    ] as const;
+    const pick = (user: User) => Object.fromEntries(columns.map((key) => [key, user[key]]));
+    await asTenant(a, async () => {
+      const ordered = () => probe.builder().orWhere('1=1').orderBy('user.createdAt', 'DESC');
+      const [entities, entityTotal] = await ordered().getManyAndCount();
+      const page = { offset: 0, limit: 10 };
+      const [rows, total] = await ordered().getColumnsPageAndCount(columns, page);
+      expect([rows, total]).toEqual([entities.map(pick), entityTotal]);
+      expect(total).toBe(1);
+      expect(rows[0].createdAt).toBeInstanceOf(Date);
+      // Past the end the count alone answers (getRawOne reads through getRawMany): one query.
+      const pageReads = jest.spyOn(SelectQueryBuilder.prototype, 'getRawMany');
+      const pastTheEnd = await ordered().getColumnsPageAndCount(columns, { offset: 1, limit: 10 });
+      expect([pastTheEnd, pageReads.mock.calls.length]).toEqual([[[], 1], 1]);
+      pageReads.mockRestore();
+      const joined = probe.builder().leftJoin('user.roles', 'role');
+      await expect(joined.getColumnsPageAndCount(columns, page)).rejects.toThrow(/joins/);
     });
   });
 

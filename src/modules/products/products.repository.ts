@@ -20,6 +20,22 @@ export interface ProductPageQuery {
   maxPrice?: string;
 }
 
+/** The columns of a product in a list: everything its response shows. */
+export const PRODUCT_PAGE_COLUMNS = [
+  'id',
+  'organizationId',
+  'name',
+  'sku',
+  'price',
+  'description',
+  'status',
+  'createdAt',
+  'updatedAt',
+  'createdBy',
+  'updatedBy',
+] as const;
+export type ProductPageRow = Pick<Product, (typeof PRODUCT_PAGE_COLUMNS)[number]>;
+
 /** Allowlisted sort keys and the columns they mean: nothing from the request reaches ORDER BY as text. */
 const SORT_COLUMNS: Record<ProductSortField, string> = {
   name: 'product.name',
@@ -36,8 +52,13 @@ export class ProductsRepository extends TenantScopedRepository<Product> {
   }
 
   /** One page of the current tenant's products and the total matching the filters, from a replica. */
-  findPage(query: ProductPageQuery): Promise<[Product[], number]> {
-    return this.onReplica((replica) => replica.pageQuery(query).getManyAndCount());
+  findPage(query: ProductPageQuery): Promise<[ProductPageRow[], number]> {
+    return this.onReplica((replica) =>
+      replica.pageQuery(query).getColumnsPageAndCount(PRODUCT_PAGE_COLUMNS, {
+        offset: (query.page - 1) * query.limit,
+        limit: query.limit,
+      }),
+    );
   }
 
   private pageQuery(query: ProductPageQuery) {
@@ -68,8 +89,6 @@ export class ProductsRepository extends TenantScopedRepository<Product> {
         .orderBy(SORT_COLUMNS[query.sort], direction)
         // The id breaks ties, so equal keys never make a row appear on two pages or on none.
         .addOrderBy('product.id', direction)
-        .skip((query.page - 1) * query.limit)
-        .take(query.limit)
     );
   }
 

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiTimestampProperty, ApiUuidProperty } from '../../../http/api-properties';
 import { PRICE_MAX_LENGTH, PRICE_PATTERN } from '../price';
-import { PRODUCT_STATUSES, type Product, type ProductStatus } from '../product.entity';
+import { PRODUCT_STATUSES, type ProductStatus } from '../product.entity';
+import type { ProductPageRow } from '../products.repository';
 
 /** What leaves the server for a product; the entity itself never does. */
 export class ProductResponseDto {
@@ -19,7 +20,7 @@ export class ProductResponseDto {
   @ApiUuidProperty({ description: 'The user who created it' }) createdBy!: string | null;
   @ApiUuidProperty({ description: 'The user who changed it last' }) updatedBy!: string | null;
 
-  static from(product: Product): ProductResponseDto {
+  static from(product: ProductPageRow): ProductResponseDto {
     return {
       id: product.id,
       organizationId: product.organizationId,
