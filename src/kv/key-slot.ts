@@ -15,5 +15,18 @@ export class CrossSlotError extends Error {
  * Refuses what a Redis Cluster would refuse with CROSSSLOT.
  */
 export function assertOneSlot(keys: string[]): void {
-  if (keys.length > 1 && generateMulti(keys) === -1) throw new CrossSlotError(keys);
+  if (keys.length < 2) return;
+  // Keys with one and the same tag share a slot without hashing: the hot path's case, every
+  // request. Only other mixes pay for CRC16 (two different tags may still collide in a slot).
+  const tag = hashTagOf(keys[0]);
+  if (keys.every((key) => hashTagOf(key) === tag)) return;
+  if (generateMulti(keys) === -1) throw new CrossSlotError(keys);
+}
+
+/** What Redis hashes for a key's slot: the text of its first non-empty `{...}`, else the whole key. */
+function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
