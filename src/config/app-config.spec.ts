@@ -449,9 +449,8 @@ describe('loadConfig', () => {
     it('accepts 16 replicas and refuses a 17th', () => {
       const replicas = (count: number) =>
         Array.from({ length: count }, (_, i) => `mysql://replica-${i}/app`).join(',');
-      expect(
-        loadConfig({ ...primary, DATABASE_REPLICA_URLS: replicas(16) }).database,
-      ).toMatchObject({ replicaUrls: expect.arrayContaining(['mysql://replica-15/app']) });
+      const { database } = loadConfig({ ...primary, DATABASE_REPLICA_URLS: replicas(16) });
+      expect(database.type === 'mysql' ? database.replicaUrls : []).toHaveLength(16);
       expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URLS: replicas(17) })).toThrow(
         'more than 16 replicas',
       );
