@@ -1,5 +1,5 @@
 import { loadConfig } from './app-config';
-import { problemsOf } from './config-problems.spec-helper';
+import { problemsOf } from '../../test/support/config-problems';
 
 // What scaling out configures: a Redis Cluster and MySQL read replicas.
 describe('loadConfig, scaling out', () => {

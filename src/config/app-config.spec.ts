@@ -1,6 +1,6 @@
 import { ConfigValidationError, DEFAULT_SQLITE_PATH, loadConfig } from './app-config';
 import type { ParsedEnv } from './env.schema';
-import { problemsOf } from './config-problems.spec-helper';
+import { problemsOf } from '../../test/support/config-problems';
 
 const SECRET = 'a-production-secret-of-at-least-32-chars';
 const PEPPER = 'a-production-pepper-of-at-least-32-chars';

@@ -1,4 +1,4 @@
-import { ConfigValidationError, loadConfig } from './app-config';
+import { ConfigValidationError, loadConfig } from '../../src/config/app-config';
 
 /** Runs loadConfig and returns the problems it reported (fails the test when it did not throw). */
 export function problemsOf(env: Record<string, string>): string[] {
