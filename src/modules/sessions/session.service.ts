@@ -6,6 +6,7 @@ import type { CachedIdentity } from '../../context/identity';
 import { bucketArgs, type Buckets, type RateVerdict, verdictOf } from '../../rate-limit/gcra';
 import { tenantBuckets } from '../../rate-limit/rate-limit-buckets';
 import { CACHE_IDENTITY, INVALIDATE_IDENTITY } from './identity-cache.scripts';
+import { ParsedIdentities } from './parsed-identities';
 import { SessionControl } from './session-control';
 import { END_ALL, END_SESSION, LIST_SESSIONS } from './session-index.scripts';
 import { SessionKeys } from './session-keys';
@@ -71,6 +72,9 @@ export class SessionService implements SessionControl {
     @Inject(KV_STORE) private readonly kv: KeyValueStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Identities read by checkAccess, parsed once per distinct value. */
+  private readonly parsedIdentities = new ParsedIdentities();
 
   private get lifetimes(): { refreshMs: number; maxAgeMs: number; idleMs: number } {
     const { refreshTtlSeconds, sessionMaxAgeSeconds, sessionIdleTimeoutSeconds } = this.config.jwt;
@@ -277,13 +281,13 @@ export class SessionService implements SessionControl {
         organizationId,
         kind,
         Date.now(),
-        this.lifetimes.idleMs,
+        (this.config.jwt.sessionIdleTimeoutSeconds ?? 0) * 1000,
         ...bucketArgs(buckets.policies),
       ],
     );
     const rateLimit = verdictOf(limits, buckets.policies);
     if (state === 'limited' && rateLimit) return { state, rateLimit };
-    if (state === 'ok') return { state, identity: JSON.parse(detail) as CachedIdentity, rateLimit };
+    if (state === 'ok') return { state, identity: this.parsedIdentities.parse(detail), rateLimit };
     if (state === 'miss') return { state, version: detail, rateLimit };
     return { state: state === 'revoked' ? 'revoked' : 'ended', rateLimit };
   }
