@@ -6,6 +6,7 @@ import type { SessionRecord, SessionService } from '../sessions/session.service'
 import { RefreshService } from './refresh.service';
 import type { SessionIssuer } from './session-issuer.service';
 import { Metrics } from '../../metrics/metrics';
+import { cachedIdentity } from '../../../test/support/cached-identity';
 
 const ORG = '33333333-3333-4333-8333-333333333333';
 const INVALID = {
@@ -30,29 +31,7 @@ function identity(
   userStatus: 'active' | 'disabled' = 'active',
   organizationStatus: 'active' | 'suspended' = 'active',
 ): CachedIdentity {
-  return {
-    user: {
-      id: 'user-1',
-      email: 'ada@acme.test',
-      firstName: 'Ada',
-      lastName: 'Lovelace',
-      status: userStatus,
-      roles: ['staff'],
-      emailVerifiedAt: null,
-      mfaEnabled: false,
-      lastLoginAt: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    },
-    organization: {
-      id: ORG,
-      name: 'Acme',
-      subdomain: 'acme',
-      status: organizationStatus,
-      mfaRequired: 'off',
-    },
-    permissions: ['products.read'],
-  };
+  return cachedIdentity({ organizationId: ORG, userStatus, organizationStatus });
 }
 
 describe('RefreshService', () => {

@@ -1,31 +1,8 @@
-import type { CachedIdentity } from '../../context/identity';
+import { cachedIdentity } from '../../../test/support/cached-identity';
 import { ParsedIdentities } from './parsed-identities';
 
 function identityJson(userId: string, roles = ['admin']): string {
-  const identity: CachedIdentity = {
-    user: {
-      id: userId,
-      email: `${userId}@acme.test`,
-      firstName: 'Ada',
-      lastName: 'Acme',
-      status: 'active',
-      roles,
-      emailVerifiedAt: null,
-      mfaEnabled: false,
-      lastLoginAt: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    },
-    organization: {
-      id: 'org-1',
-      name: 'Acme',
-      subdomain: 'acme',
-      status: 'active',
-      mfaRequired: 'off',
-    },
-    permissions: ['products.read', 'users.read'],
-  };
-  return JSON.stringify(identity);
+  return JSON.stringify(cachedIdentity({ userId, roles }));
 }
 
 describe('ParsedIdentities', () => {
