@@ -10,6 +10,7 @@ import { PASSWORD, register, type Registered, request } from '../support/api-cli
 import { linkToken, TEST_APP_URL, tokensIn } from '../support/mailbox';
 import { createInvitation } from '../support/invitations';
 import { JOB_TEST_ENV } from '../support/jobs-probe.module';
+import { recordRequestWork } from '../support/request-work';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink';
 import { sleep, waitFor } from '../support/time';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -157,7 +158,25 @@ describe('password reset tokens and requests, attacked', () => {
     expect(notice.subject).toBe(`${owner.organization.name}: your password was changed`);
   });
 
-  it('answers a known and an unknown address in the same time (median of 20 paired tries within 10%)', async () => {
+  it('does the same work, statement for statement, for a known and an unknown address', async () => {
+    const owner = await register(flow.t);
+    const unknown = `nobody-${randomUUID().slice(0, 8)}@${owner.organization.subdomain}.test`;
+    const work = recordRequestWork(flow.t.app);
+    try {
+      const workOf = async (email: string): Promise<string[]> => {
+        const response = await forgot(flow.t, owner, email);
+        expect(response.status).toBe(202);
+        return work.of(response.headers.get('x-request-id') ?? '');
+      };
+      const known = await workOf(owner.email);
+      expect(known).toEqual(expect.arrayContaining([expect.stringMatching(/^sql INSERT/)]));
+      expect(await workOf(unknown)).toEqual(known);
+    } finally {
+      work.stop();
+    }
+  });
+
+  it('answers a known and an unknown address in the same time (median of 20 paired tries within 25%)', async () => {
     const owner = await register(flow.t);
     const unknown = `nobody-${randomUUID().slice(0, 8)}@${owner.organization.subdomain}.test`;
     const dataSource = flow.t.app.get(DataSource);
@@ -202,9 +221,12 @@ describe('password reset tokens and requests, attacked', () => {
       unknowns.push(Math.min(...times.unknown));
     }
     // Each try pairs the two addresses at the same moments: the median of the 20 ratios
-    // compares them without the machine's load, which changes from one try to the next.
+    // compares them without the machine's load, which changes from one try to the next. Under
+    // CI's load the noise reached 13%, as much as one extra INSERT adds (16-20%): the test above
+    // catches any extra statement; this one catches what an attacker's clock sees first, such
+    // as mail sent inside the request (twice the time).
     const ratios = known.map((time, index) => time / unknowns[index]);
-    expect(Math.abs(median(ratios) - 1)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(median(ratios) - 1)).toBeLessThanOrEqual(0.25);
   }, 120_000);
 
   it('runs every reset job as its tenant; a job naming no or an unknown organization sends nothing', async () => {
