@@ -1,4 +1,5 @@
-import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
+import { Brackets, DataSource, type EntitySubscriberInterface } from 'typeorm';
+import { RequestContext } from '../../src/context/request-context';
 import { MissingKeyError } from '../../src/database/required-key';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import { AuditAction } from '../../src/modules/audit/audit-actions';
@@ -10,7 +11,10 @@ import { UsersRepository } from '../../src/modules/users/users.repository';
 import { canonicalEmail } from '../../src/security/email';
 import { SystemScope } from '../../src/tenancy/system-scope.service';
 import { MissingTenantContextError } from '../../src/tenancy/tenant-context';
-import { TENANT_SCOPE_PARAMETER } from '../../src/tenancy/tenant-scoped-query-builder';
+import {
+  TENANT_SCOPE_PARAMETER,
+  TenantScopedQueryBuilder,
+} from '../../src/tenancy/tenant-scoped-query-builder';
 import {
   CrossTenantWriteError,
   TenantScopedRepository,
@@ -29,6 +33,25 @@ class ProbeUsersRepository extends TenantScopedRepository<User> {
   countAll(): Promise<number> {
     return this.countScoped();
   }
+}
+
+/** Counts the SQL statements the current context runs (not the app's pollers) until stop(). */
+function countStatements(dataSource: DataSource): { stop(): number } {
+  let count = 0;
+  const context = RequestContext.current();
+  const subscriber: EntitySubscriberInterface = {
+    beforeQuery: () => {
+      if (RequestContext.current() === context) count += 1;
+    },
+  };
+  const { subscribers } = dataSource;
+  subscribers.push(subscriber);
+  return {
+    stop: () => {
+      subscribers.splice(subscribers.indexOf(subscriber), 1);
+      return count;
+    },
+  };
 }
 
 const MISSING_IDS: [string, unknown][] = [
@@ -177,14 +200,61 @@ describe('tenant-scoped repositories', () => {
       expect([rows, total]).toEqual([entities.map(pick), entityTotal]);
       expect(total).toBe(1);
       expect(rows[0].createdAt).toBeInstanceOf(Date);
-      // Past the end the count alone answers (getRawOne reads through getRawMany): one query.
-      const pageReads = jest.spyOn(SelectQueryBuilder.prototype, 'getRawMany');
+      // Past the end the count alone answers: one statement.
+      const statements = countStatements(t.app.get(DataSource));
       const pastTheEnd = await ordered().getColumnsPageAndCount(columns, { offset: 1, limit: 10 });
-      expect([pastTheEnd, pageReads.mock.calls.length]).toEqual([[[], 1], 1]);
-      pageReads.mockRestore();
+      expect([pastTheEnd, statements.stop()]).toEqual([[[], 1], 1]);
       const joined = probe.builder().leftJoin('user.roles', 'role');
       await expect(joined.getColumnsPageAndCount(columns, page)).rejects.toThrow(/joins/);
     });
+  });
+
+  it('renders a page query once per shape and binds each call’s tenant and values', async () => {
+    const columns = ['id', 'organizationId', 'email'] as const;
+    const page = { offset: 0, limit: 10 };
+    const byEmail = (email: string) =>
+      probe
+        .builder()
+        .andWhere('user.email = :email', { email: canonicalEmail(email) })
+        .orderBy('user.createdAt', 'DESC')
+        .getColumnsPageAndCount(columns, page);
+    await asTenant(a, () => byEmail(a.email));
+    // The private step that renders; spied on the prototype, as the app's pollers query too.
+    const renders = jest.spyOn(
+      TenantScopedQueryBuilder.prototype as unknown as { renderPageStatements(): unknown },
+      'renderPageStatements',
+    );
+    try {
+      // The same shape for another tenant, and with another value: nothing rendered again,
+      // and each call sees its own tenant's rows for its own value.
+      const [own] = await asTenant(b, () => byEmail(b.email));
+      const [foreign, foreignTotal] = await asTenant(b, () => byEmail(a.email));
+      const [again] = await asTenant(a, () => byEmail(a.email));
+      expect(renders).not.toHaveBeenCalled();
+      expect(own.map((row) => row.organizationId)).toEqual([b.organization.id]);
+      expect([foreign, foreignTotal]).toEqual([[], 0]);
+      expect(again.map((row) => row.id)).toEqual([a.user.id]);
+      // Across every tenant (the system scope) the statement has no tenant condition: its own
+      // shape, rendered for it, and never served to a tenant.
+      const everyone = await scope.run('test: every tenant', () =>
+        probe.builder().orderBy('user.createdAt', 'DESC').getColumnsPageAndCount(columns, page),
+      );
+      expect(renders).toHaveBeenCalled();
+      const tenants = new Set(everyone[0].map((row) => row.organizationId));
+      expect([tenants.has(a.organization.id), tenants.has(b.organization.id)]).toEqual([
+        true,
+        true,
+      ]);
+      const [scoped, scopedTotal] = await asTenant(a, () =>
+        probe.builder().orderBy('user.createdAt', 'DESC').getColumnsPageAndCount(columns, page),
+      );
+      expect([scoped.map((row) => row.organizationId), scopedTotal]).toEqual([
+        [a.organization.id],
+        1,
+      ]);
+    } finally {
+      renders.mockRestore();
+    }
   });
 
   it('refuses to let the tenant parameter be overridden, or the builder write', async () => {
@@ -275,8 +345,10 @@ describe('tenant-scoped repositories', () => {
   it('crosses tenants only inside the named, audited system scope', async () => {
     const total = await scope.run('test: count users of every tenant', () => probe.countAll());
     expect(total).toBeGreaterThanOrEqual(2);
-    const audit = await auditRows().findOneBy({ action: 'system.scope.entered' });
-    expect(audit?.metadata).toEqual({ reason: 'test: count users of every tenant' });
+    const audits = await auditRows().findBy({ action: 'system.scope.entered' });
+    expect(audits.map((audit) => audit.metadata)).toContainEqual({
+      reason: 'test: count users of every tenant',
+    });
     await expect(probe.countAll()).rejects.toBeInstanceOf(MissingTenantContextError);
     const inner = await scope.run('test: one tenant inside', () =>
       asTenant(a, () => probe.countAll()),
