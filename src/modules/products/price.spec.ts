@@ -32,6 +32,9 @@ describe('prices', () => {
 
   it('reads MySQL strings and SQLite numbers back as the same two-decimal string', () => {
     expect(priceTransformer.from('19.90')).toBe('19.90');
+    expect(priceTransformer.from('0.05')).toBe('0.05');
+    expect(priceTransformer.from('19.9')).toBe('19.90');
+    expect(priceTransformer.from('19')).toBe('19.00');
     expect(priceTransformer.from(19.9)).toBe('19.90');
     expect(priceTransformer.from(0.1)).toBe('0.10');
     expect(priceTransformer.from(null)).toBeNull();

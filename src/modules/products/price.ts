@@ -36,6 +36,8 @@ export const priceTransformer: ValueTransformer = {
   from: (value: string | number | null): string | null => {
     if (value === null || value === undefined) return null;
     if (typeof value === 'number') return value.toFixed(2);
+    // What DECIMAL(12,2) gives back on MySQL, every time: kept as it is, on each row of a list.
+    if (value.length > 3 && value[value.length - 3] === '.') return value;
     const [whole, fraction = ''] = value.split('.');
     return `${whole}.${fraction.padEnd(2, '0')}`;
   },
