@@ -5,7 +5,8 @@
  * Lua script on the same Redis keys, and queries the same database through a pool of the
  * same size. Started by bench/servers.ts as a child process; it reports its port over IPC.
  *
- *   GET  /api/auth/me        JWT verify + CHECK_ACCESS (one EVALSHA) + JSON
+ *   GET  /api/auth/me        JWT verify + CHECK_ACCESS (one EVALSHA, the session and the
+ *                            general rate limits, whose RateLimit headers it sends) + JSON
  *   GET  /api/products       JWT verify + CHECK_ACCESS + the page SELECT and COUNT
  *   POST /api/auth/login     user lookup by tenant subdomain and email + bcrypt.compare,
  *                            at most HASH_CONCURRENCY at once
@@ -22,6 +23,8 @@ import { CHECK_ACCESS } from '../src/modules/sessions/session.scripts';
 import { buildJwtKey } from '../src/modules/auth/jwt-key';
 import { Semaphore } from '../src/security/semaphore';
 import type { CachedIdentity } from '../src/context/identity';
+import { verdictOf } from '../src/rate-limit/gcra';
+import { rateLimitHeaders } from '../src/rate-limit/rate-limit-response';
 import { checkAccessCall } from './check-access';
 import { LOGIN_LOOKUP_SQL, PRODUCT_COUNT_SQL, PRODUCT_PAGE_SQL } from './queries';
 
@@ -83,17 +86,35 @@ async function main(): Promise<void> {
       message: 'Missing, invalid or revoked access token',
     });
 
-  async function evalCheckAccess(keys: string[], args: (string | number)[]): Promise<string[]> {
+  type CheckAccessReply = [string, string | undefined, number[]];
+
+  async function evalCheckAccess(
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<CheckAccessReply> {
     try {
-      return (await redis.evalsha(checkAccessSha, keys.length, ...keys, ...args)) as string[];
+      return (await redis.evalsha(
+        checkAccessSha,
+        keys.length,
+        ...keys,
+        ...args,
+      )) as CheckAccessReply;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await redis.eval(CHECK_ACCESS.lua, keys.length, ...keys, ...args)) as string[];
+      return (await redis.eval(
+        CHECK_ACCESS.lua,
+        keys.length,
+        ...keys,
+        ...args,
+      )) as CheckAccessReply;
     }
   }
 
   /** Token check and session check: what every authenticated route of the API does first. */
-  async function authenticate(request: FastifyRequest): Promise<CachedIdentity | null> {
+  async function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<CachedIdentity | null> {
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) return null;
     let claims: JwtPayload;
@@ -107,9 +128,13 @@ async function main(): Promise<void> {
       organizationId?: string;
     };
     if (claims.typ !== 'access' || !sub || !sid || !jti || !organizationId) return null;
-    const call = checkAccessCall(config, { sub, sid, jti, organizationId }, Date.now());
-    const [state, cached] = await evalCheckAccess(call.keys, call.args);
-    if (state !== 'ok' || !cached) return null;
+    const claimed = { sub, sid, jti, organizationId };
+    const call = checkAccessCall(config, claimed, Date.now(), { ip: request.ip });
+    const [state, cached, limits] = await evalCheckAccess(call.keys, call.args);
+    // The API's RateLimit headers, of the bucket with the fewest requests left.
+    const verdict = verdictOf(limits, call.policies);
+    if (verdict) void reply.headers(rateLimitHeaders(verdict));
+    if (state !== 'ok' || typeof cached !== 'string') return null;
     const identity = JSON.parse(cached) as CachedIdentity;
     return identity.user.status === 'active' && identity.organization.status === 'active'
       ? identity
@@ -119,7 +144,7 @@ async function main(): Promise<void> {
   const app = Fastify({ logger: false });
 
   app.get('/api/auth/me', async (request, reply) => {
-    const identity = await authenticate(request);
+    const identity = await authenticate(request, reply);
     if (!identity) return unauthorized(reply);
     return {
       success: true,
@@ -138,7 +163,7 @@ async function main(): Promise<void> {
   app.get<{ Querystring: { limit?: string; page?: string } }>(
     '/api/products',
     async (request, reply) => {
-      const identity = await authenticate(request);
+      const identity = await authenticate(request, reply);
       if (!identity) return unauthorized(reply);
       if (!identity.permissions.includes('products.read'))
         return reply.code(403).send({ success: false, error: 'FORBIDDEN' });

@@ -19,6 +19,8 @@ function isString(value: unknown): value is string {
 
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
+const REFUSED: Promise<false> = Promise.resolve(false);
+
 /**
  * Verifies the bearer token (HS256 only, issuer, audience, expiry, nbf) with the prebuilt key
  * object, then asks IdentityService, in one key-value round trip, whether the token and its
@@ -58,41 +60,43 @@ export class JwtStrategy
    * promises cost more CPU than the verification itself, and whose one registry per process
    * made the last app booted in a process check the tokens of every app in it.
    */
-  async principalOf(request: { headers: IncomingHttpHeaders }): Promise<UserPrincipal | false> {
+  // Not async, nor is validate(): each would add a promise of its own to every request, around
+  // the one principalFor returns.
+  principalOf(request: { headers: IncomingHttpHeaders }): Promise<UserPrincipal | false> {
     const token = bearerToken(request);
-    if (!token) return false;
+    if (!token) return REFUSED;
     let claims: Partial<AccessTokenClaims>;
     try {
       claims = this.jwt.verify<Partial<AccessTokenClaims>>(token);
     } catch {
-      return false;
+      return REFUSED;
     }
     return this.validate(claims);
   }
 
-  async validate(claims: Partial<AccessTokenClaims>): Promise<UserPrincipal | false> {
+  validate(claims: Partial<AccessTokenClaims>): Promise<UserPrincipal | false> {
     if (
       !isString(claims.jti) ||
       !isString(claims.sid) ||
       !isString(claims.sub) ||
       typeof claims.exp !== 'number'
     ) {
-      return false;
+      return REFUSED;
     }
     // The token type alone decides the principal kind. A tenant token must name an organization
     // other than the platform's pseudo-id; a platform token names none.
     let kind: UserPrincipal['kind'];
     let organizationId: string;
     if (claims.typ === TOKEN_TYPE_OF.tenant) {
-      if (!isString(claims.organizationId) || claims.organizationId === PLATFORM_ID) return false;
+      if (!isString(claims.organizationId) || claims.organizationId === PLATFORM_ID) return REFUSED;
       kind = 'tenant';
       organizationId = claims.organizationId;
     } else if (claims.typ === TOKEN_TYPE_OF.platform) {
-      if (claims.organizationId !== undefined) return false;
+      if (claims.organizationId !== undefined) return REFUSED;
       kind = 'platform';
       organizationId = PLATFORM_ID;
     } else {
-      return false;
+      return REFUSED;
     }
     return this.identities.principalFor({
       kind,
