@@ -1,6 +1,6 @@
 import { type ApiResponse, type AuthData, request } from './api-client';
 import type { Account } from './tenants';
-import { totp } from './totp';
+import { clearOfStepEnd, totp } from './totp';
 
 /** What enrolment handed out: the base32 secret and the recovery codes, shown once. */
 export interface Enrolment {
@@ -38,13 +38,15 @@ export async function startSetup(
 
 /**
  * Turns TOTP on for the account. The confirmation uses the previous step's code (within the
- * drift), which leaves the current and the next step's codes for the test's own sign-ins.
+ * drift), which leaves the current and the next step's codes for the test's own sign-ins; it
+ * is sent clear of the step's end, where the server's step would already be the next one.
  */
 export async function enrol(
   t: { baseUrl: string },
   account: Pick<Account, 'token' | 'password'>,
 ): Promise<Enrolment> {
   const { secret } = await startSetup(t, account);
+  await clearOfStepEnd();
   const confirm = await request<{ recoveryCodes: string[] }>(
     t,
     'POST',

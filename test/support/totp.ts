@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { sleep } from './time';
 
 /**
  * RFC 6238 TOTP written for the tests with node:crypto alone, independent of the library the
@@ -45,4 +46,17 @@ export const stepAt = (ms: number): number => Math.floor(ms / STEP_MS);
 /** The code of a base32 secret `offset` steps from now (or from `atMs`). */
 export function totp(secret: string, offset = 0, atMs = Date.now()): string {
   return hotp(base32Decode(secret), stepAt(atMs) + offset);
+}
+
+/**
+ * What a test needs left of the current step before it uses the codes around it: the server
+ * accepts one step either side of its own, so the previous step's code (or one two steps ahead)
+ * is judged differently once the step has moved on. A test's requests take well under this.
+ */
+const STEP_MARGIN_MS = 3_000;
+
+/** Waits for the next step to begin when less than the margin is left of the current one. */
+export async function clearOfStepEnd(): Promise<void> {
+  const left = STEP_MS - (Date.now() % STEP_MS);
+  if (left < STEP_MARGIN_MS) await sleep(left + 50);
 }
