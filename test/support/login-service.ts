@@ -174,3 +174,12 @@ export function loginServiceMocks() {
 }
 
 export type LoginServiceMocks = ReturnType<typeof loginServiceMocks>;
+
+/** Mocks renewed before each test of the calling describe block: read them as `mocks.x`. */
+export function loginServiceMocksPerTest(): LoginServiceMocks {
+  const current = {} as LoginServiceMocks;
+  beforeEach(() => {
+    Object.assign(current, loginServiceMocks());
+  });
+  return current;
+}

@@ -8,8 +8,7 @@ import {
   INVALID,
   LIMIT,
   login,
-  type LoginServiceMocks,
-  loginServiceMocks,
+  loginServiceMocksPerTest,
   ORG,
   organization,
   PASSWORD,
@@ -20,45 +19,25 @@ import {
 } from '../../../test/support/login-service';
 
 describe('LoginService', () => {
-  let throttle: LoginServiceMocks['throttle'];
-  let organizations: LoginServiceMocks['organizations'];
-  let users: LoginServiceMocks['users'];
-  let superusers: LoginServiceMocks['superusers'];
-  let hasher: LoginServiceMocks['hasher'];
-  let audit: LoginServiceMocks['audit'];
-  let issuer: LoginServiceMocks['issuer'];
-  let challenges: LoginServiceMocks['challenges'];
-  let service: LoginServiceMocks['service'];
-  let auditedActions: LoginServiceMocks['auditedActions'];
-
-  beforeEach(() => {
-    ({
-      throttle,
-      organizations,
-      users,
-      superusers,
-      hasher,
-      audit,
-      issuer,
-      challenges,
-      service,
-      auditedActions,
-    } = loginServiceMocks());
-  });
+  const mocks = loginServiceMocksPerTest();
 
   describe('platform login', () => {
     it('counts under the platform, opens a platform session and audits it outside every tenant', async () => {
-      const session = signedIn(await service.superuserLogin(login()));
-      expect(throttle.limitByIp).toHaveBeenCalledWith('login');
-      expect(throttle.attemptLogin).toHaveBeenCalledWith(PLATFORM_ID, EMAIL, expect.any(Function));
-      expect(throttle.loginSucceeded).toHaveBeenCalledWith(PLATFORM_ID, EMAIL);
-      expect(superusers.touchLogin).toHaveBeenCalledWith('superuser-1');
+      const session = signedIn(await mocks.service.superuserLogin(login()));
+      expect(mocks.throttle.limitByIp).toHaveBeenCalledWith('login');
+      expect(mocks.throttle.attemptLogin).toHaveBeenCalledWith(
+        PLATFORM_ID,
+        EMAIL,
+        expect.any(Function),
+      );
+      expect(mocks.throttle.loginSucceeded).toHaveBeenCalledWith(PLATFORM_ID, EMAIL);
+      expect(mocks.superusers.touchLogin).toHaveBeenCalledWith('superuser-1');
       expect(session.identity).toMatchObject({
         user: { id: 'superuser-1', roles: ['superuser'] },
         organization: { id: PLATFORM_ID },
         permissions: [],
       });
-      expect(audit.record.mock.calls).toEqual([
+      expect(mocks.audit.record.mock.calls).toEqual([
         [
           {
             action: AuditAction.LOGIN_SUCCEEDED,
@@ -68,8 +47,8 @@ describe('LoginService', () => {
           },
         ],
       ]);
-      expect(users.findByEmailWithCredentials).not.toHaveBeenCalled();
-      expect(organizations.findById).not.toHaveBeenCalled();
+      expect(mocks.users.findByEmailWithCredentials).not.toHaveBeenCalled();
+      expect(mocks.organizations.findById).not.toHaveBeenCalled();
     });
 
     it.each([
@@ -78,39 +57,39 @@ describe('LoginService', () => {
     ])(
       'refuses %s with the one 401, comparing a hash either way',
       async (_case, found, password) => {
-        superusers.findByEmailWithCredentials.mockResolvedValue(found);
-        await expect(service.superuserLogin(login(password))).rejects.toMatchObject(INVALID);
-        expect(hasher.verify).toHaveBeenCalledWith(password, found?.passwordHash);
-        expect(auditedActions()).toEqual([AuditAction.LOGIN_FAILED]);
-        expect(audit.record).toHaveBeenCalledWith({
+        mocks.superusers.findByEmailWithCredentials.mockResolvedValue(found);
+        await expect(mocks.service.superuserLogin(login(password))).rejects.toMatchObject(INVALID);
+        expect(mocks.hasher.verify).toHaveBeenCalledWith(password, found?.passwordHash);
+        expect(mocks.auditedActions()).toEqual([AuditAction.LOGIN_FAILED]);
+        expect(mocks.audit.record).toHaveBeenCalledWith({
           action: AuditAction.LOGIN_FAILED,
           organizationId: null,
           metadata: { email: EMAIL, platform: true },
         });
-        expect(throttle.loginSucceeded).not.toHaveBeenCalled();
-        expect(issuer.open).not.toHaveBeenCalled();
+        expect(mocks.throttle.loginSucceeded).not.toHaveBeenCalled();
+        expect(mocks.issuer.open).not.toHaveBeenCalled();
       },
     );
 
     it('audits a platform lockout outside every tenant', async () => {
-      throttle.attemptLogin.mockImplementation(async (_scope, _email, onLocked) => {
+      mocks.throttle.attemptLogin.mockImplementation(async (_scope, _email, onLocked) => {
         await onLocked?.('account');
         throw tooManyRequests(LIMIT, 60);
       });
-      await expect(service.superuserLogin(login())).rejects.toMatchObject({ status: 429 });
-      expect(audit.record).toHaveBeenCalledWith({
+      await expect(mocks.service.superuserLogin(login())).rejects.toMatchObject({ status: 429 });
+      expect(mocks.audit.record).toHaveBeenCalledWith({
         action: AuditAction.LOGIN_LOCKED,
         organizationId: null,
         metadata: { email: EMAIL, lock: 'account', platform: true },
       });
-      expect(superusers.findByEmailWithCredentials).not.toHaveBeenCalled();
+      expect(mocks.superusers.findByEmailWithCredentials).not.toHaveBeenCalled();
     });
 
     it('keeps the two apart: a tenant login never finds a superuser', async () => {
-      users.findByEmailWithCredentials.mockResolvedValue(null);
-      await expect(service.login(login(), TENANT)).rejects.toMatchObject(INVALID);
-      expect(superusers.findByEmailWithCredentials).not.toHaveBeenCalled();
-      expect(issuer.open).not.toHaveBeenCalled();
+      mocks.users.findByEmailWithCredentials.mockResolvedValue(null);
+      await expect(mocks.service.login(login(), TENANT)).rejects.toMatchObject(INVALID);
+      expect(mocks.superusers.findByEmailWithCredentials).not.toHaveBeenCalled();
+      expect(mocks.issuer.open).not.toHaveBeenCalled();
     });
   });
 
@@ -119,42 +98,42 @@ describe('LoginService', () => {
       Object.assign(account, { mfaEnabledAt: new Date('2026-01-02T00:00:00.000Z') });
 
     it('answers a challenge after the right password: no session, the token remembers how to answer', async () => {
-      users.findByEmailWithCredentials.mockResolvedValue(withMfa(user()));
-      const outcome = await service.login({ ...login(), refreshTokenInBody: true }, TENANT);
+      mocks.users.findByEmailWithCredentials.mockResolvedValue(withMfa(user()));
+      const outcome = await mocks.service.login({ ...login(), refreshTokenInBody: true }, TENANT);
       expect(outcome).toEqual({ mfaToken: 'mfa-token' });
-      expect(challenges.issue).toHaveBeenCalledWith({
+      expect(mocks.challenges.issue).toHaveBeenCalledWith({
         kind: 'tenant',
         userId: 'user-1',
         organizationId: ORG,
         email: EMAIL,
         refreshTokenInBody: true,
       });
-      expect(issuer.open).not.toHaveBeenCalled();
-      expect(users.update).not.toHaveBeenCalled();
-      expect(auditedActions()).toEqual([AuditAction.LOGIN_MFA_CHALLENGED]);
+      expect(mocks.issuer.open).not.toHaveBeenCalled();
+      expect(mocks.users.update).not.toHaveBeenCalled();
+      expect(mocks.auditedActions()).toEqual([AuditAction.LOGIN_MFA_CHALLENGED]);
       // The password was right: its attempt is given back; the code's attempt is counted on verify.
-      expect(throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
+      expect(mocks.throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
     });
 
     it('issues no challenge for a wrong password', async () => {
-      users.findByEmailWithCredentials.mockResolvedValue(withMfa(user()));
-      await expect(service.login(login('wrong'), TENANT)).rejects.toMatchObject(INVALID);
-      expect(challenges.issue).not.toHaveBeenCalled();
+      mocks.users.findByEmailWithCredentials.mockResolvedValue(withMfa(user()));
+      await expect(mocks.service.login(login('wrong'), TENANT)).rejects.toMatchObject(INVALID);
+      expect(mocks.challenges.issue).not.toHaveBeenCalled();
     });
 
     it('challenges a superuser under the platform', async () => {
-      superusers.findByEmailWithCredentials.mockResolvedValue(withMfa(superuser()));
-      expect(await service.superuserLogin(login())).toEqual({ mfaToken: 'mfa-token' });
-      expect(challenges.issue).toHaveBeenCalledWith(
+      mocks.superusers.findByEmailWithCredentials.mockResolvedValue(withMfa(superuser()));
+      expect(await mocks.service.superuserLogin(login())).toEqual({ mfaToken: 'mfa-token' });
+      expect(mocks.challenges.issue).toHaveBeenCalledWith(
         expect.objectContaining({ kind: 'platform', organizationId: PLATFORM_ID }),
       );
-      expect(superusers.touchLogin).not.toHaveBeenCalled();
+      expect(mocks.superusers.touchLogin).not.toHaveBeenCalled();
     });
 
     it('opens the session of a proven second factor with amr pwd + otp and audits the method', async () => {
-      await service.signIn(withMfa(user()), organization(), 'recovery_code');
-      expect(issuer.open).toHaveBeenCalledWith(expect.anything(), ['pwd', 'otp']);
-      expect(audit.record).toHaveBeenCalledWith(
+      await mocks.service.signIn(withMfa(user()), organization(), 'recovery_code');
+      expect(mocks.issuer.open).toHaveBeenCalledWith(expect.anything(), ['pwd', 'otp']);
+      expect(mocks.audit.record).toHaveBeenCalledWith(
         expect.objectContaining({
           action: AuditAction.LOGIN_SUCCEEDED,
           metadata: { sessionId: 'session-1', mfa: 'recovery_code' },

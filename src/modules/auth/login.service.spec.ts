@@ -5,8 +5,7 @@ import {
   INVALID,
   LIMIT,
   login,
-  type LoginServiceMocks,
-  loginServiceMocks,
+  loginServiceMocksPerTest,
   ORG,
   organization,
   PASSWORD,
@@ -16,47 +15,36 @@ import {
 } from '../../../test/support/login-service';
 
 describe('LoginService', () => {
-  let throttle: LoginServiceMocks['throttle'];
-  let organizations: LoginServiceMocks['organizations'];
-  let users: LoginServiceMocks['users'];
-  let superusers: LoginServiceMocks['superusers'];
-  let hasher: LoginServiceMocks['hasher'];
-  let audit: LoginServiceMocks['audit'];
-  let issuer: LoginServiceMocks['issuer'];
-  let verification: LoginServiceMocks['verification'];
-  let service: LoginServiceMocks['service'];
-
-  beforeEach(() => {
-    ({ throttle, organizations, users, superusers, hasher, audit, issuer, verification, service } =
-      loginServiceMocks());
-  });
+  const mocks = loginServiceMocksPerTest();
 
   describe('organizations that require a verified email', () => {
-    beforeEach(() => organizations.findById.mockResolvedValue(organization('active', true)));
+    beforeEach(() => mocks.organizations.findById.mockResolvedValue(organization('active', true)));
 
     it('refuses an unverified user with the right password: 403 EMAIL_NOT_VERIFIED (audited and mailed there), no session', async () => {
-      await expect(service.login(login(), TENANT)).rejects.toMatchObject({
+      await expect(mocks.service.login(login(), TENANT)).rejects.toMatchObject({
         status: 403,
         code: 'EMAIL_NOT_VERIFIED',
       });
-      expect(issuer.open).not.toHaveBeenCalled();
-      expect(verification.refuseLogin).toHaveBeenCalledWith(
+      expect(mocks.issuer.open).not.toHaveBeenCalled();
+      expect(mocks.verification.refuseLogin).toHaveBeenCalledWith(
         expect.objectContaining({ id: 'user-1', email: EMAIL }),
       );
       // The password was right: the attempt is given back, so retrying cannot lock the owner out.
-      expect(throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
+      expect(mocks.throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
     });
 
     it('says nothing about verification to a wrong password: the same 401 as ever, and no mail', async () => {
-      await expect(service.login(login('wrong password'), TENANT)).rejects.toMatchObject(INVALID);
-      expect(verification.refuseLogin).not.toHaveBeenCalled();
+      await expect(mocks.service.login(login('wrong password'), TENANT)).rejects.toMatchObject(
+        INVALID,
+      );
+      expect(mocks.verification.refuseLogin).not.toHaveBeenCalled();
     });
 
     it('signs in a verified user', async () => {
-      users.findByEmailWithCredentials.mockResolvedValue(
+      mocks.users.findByEmailWithCredentials.mockResolvedValue(
         user('active', new Date('2026-01-02T00:00:00.000Z')),
       );
-      await expect(service.login(login(), TENANT)).resolves.toMatchObject({
+      await expect(mocks.service.login(login(), TENANT)).resolves.toMatchObject({
         sessionId: 'session-1',
       });
     });
@@ -64,24 +52,24 @@ describe('LoginService', () => {
 
   describe('tenant login', () => {
     it('needs a tenant: 400 TENANT_REQUIRED before anything is counted or looked up', async () => {
-      await expect(service.login(login(), undefined)).rejects.toMatchObject({
+      await expect(mocks.service.login(login(), undefined)).rejects.toMatchObject({
         status: 400,
         code: 'TENANT_REQUIRED',
       });
-      expect(throttle.limitByIp).not.toHaveBeenCalled();
-      expect(throttle.attemptLogin).not.toHaveBeenCalled();
-      expect(users.findByEmailWithCredentials).not.toHaveBeenCalled();
+      expect(mocks.throttle.limitByIp).not.toHaveBeenCalled();
+      expect(mocks.throttle.attemptLogin).not.toHaveBeenCalled();
+      expect(mocks.users.findByEmailWithCredentials).not.toHaveBeenCalled();
     });
 
     it('signs in: gives the attempt back, stamps the login and audits the new session', async () => {
-      const session = signedIn(await service.login(login(), TENANT));
-      expect(throttle.limitByIp).toHaveBeenCalledWith('login');
+      const session = signedIn(await mocks.service.login(login(), TENANT));
+      expect(mocks.throttle.limitByIp).toHaveBeenCalledWith('login');
       // The canonical email the DTO produced keys the counters, the lookup and the audit row.
       expect(EMAIL).toBe('ada@acme.test');
-      expect(throttle.attemptLogin).toHaveBeenCalledWith(ORG, EMAIL, expect.any(Function));
-      expect(users.findByEmailWithCredentials).toHaveBeenCalledWith(EMAIL);
-      expect(throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
-      expect(users.update).toHaveBeenCalledWith('user-1', {
+      expect(mocks.throttle.attemptLogin).toHaveBeenCalledWith(ORG, EMAIL, expect.any(Function));
+      expect(mocks.users.findByEmailWithCredentials).toHaveBeenCalledWith(EMAIL);
+      expect(mocks.throttle.loginSucceeded).toHaveBeenCalledWith(ORG, EMAIL);
+      expect(mocks.users.update).toHaveBeenCalledWith('user-1', {
         lastLoginAt: expect.any(Date) as unknown,
       });
       expect(session.identity).toMatchObject({
@@ -89,7 +77,7 @@ describe('LoginService', () => {
         organization: { id: ORG, subdomain: 'acme' },
         permissions: ['products.read', 'users.read'],
       });
-      expect(audit.record.mock.calls).toEqual([
+      expect(mocks.audit.record.mock.calls).toEqual([
         [
           {
             action: AuditAction.LOGIN_SUCCEEDED,
@@ -99,7 +87,7 @@ describe('LoginService', () => {
           },
         ],
       ]);
-      expect(superusers.findByEmailWithCredentials).not.toHaveBeenCalled();
+      expect(mocks.superusers.findByEmailWithCredentials).not.toHaveBeenCalled();
     });
 
     it.each([
@@ -111,11 +99,11 @@ describe('LoginService', () => {
     ])(
       'refuses %s with the one 401, audits why, and keeps the attempt counted',
       async (_case, found, organizationRow, reason, userId) => {
-        users.findByEmailWithCredentials.mockResolvedValue(found);
-        organizations.findById.mockResolvedValue(organizationRow);
+        mocks.users.findByEmailWithCredentials.mockResolvedValue(found);
+        mocks.organizations.findById.mockResolvedValue(organizationRow);
         const password = reason === 'wrong_password' ? 'not the password' : PASSWORD;
-        await expect(service.login(login(password), TENANT)).rejects.toMatchObject(INVALID);
-        expect(audit.record.mock.calls).toEqual([
+        await expect(mocks.service.login(login(password), TENANT)).rejects.toMatchObject(INVALID);
+        expect(mocks.audit.record.mock.calls).toEqual([
           [
             {
               action: AuditAction.LOGIN_FAILED,
@@ -125,42 +113,42 @@ describe('LoginService', () => {
             },
           ],
         ]);
-        expect(throttle.loginSucceeded).not.toHaveBeenCalled();
-        expect(users.update).not.toHaveBeenCalled();
-        expect(issuer.open).not.toHaveBeenCalled();
+        expect(mocks.throttle.loginSucceeded).not.toHaveBeenCalled();
+        expect(mocks.users.update).not.toHaveBeenCalled();
+        expect(mocks.issuer.open).not.toHaveBeenCalled();
       },
     );
 
     it('checks a password against the hasher even for an unknown email (its dummy hash)', async () => {
-      users.findByEmailWithCredentials.mockResolvedValue(null);
-      await expect(service.login(login(), TENANT)).rejects.toMatchObject(INVALID);
-      expect(hasher.verify).toHaveBeenCalledWith(PASSWORD, undefined);
+      mocks.users.findByEmailWithCredentials.mockResolvedValue(null);
+      await expect(mocks.service.login(login(), TENANT)).rejects.toMatchObject(INVALID);
+      expect(mocks.hasher.verify).toHaveBeenCalledWith(PASSWORD, undefined);
     });
 
     it('audits the lock the attempt sets off, and checks no password while locked', async () => {
-      throttle.attemptLogin.mockImplementation(async (_scope, _email, onLocked) => {
+      mocks.throttle.attemptLogin.mockImplementation(async (_scope, _email, onLocked) => {
         await onLocked?.('client');
         throw tooManyRequests(LIMIT, 60);
       });
-      await expect(service.login(login(), TENANT)).rejects.toMatchObject({
+      await expect(mocks.service.login(login(), TENANT)).rejects.toMatchObject({
         status: 429,
         code: 'TOO_MANY_REQUESTS',
       });
-      expect(audit.record).toHaveBeenCalledWith({
+      expect(mocks.audit.record).toHaveBeenCalledWith({
         action: AuditAction.LOGIN_LOCKED,
         organizationId: ORG,
         metadata: { email: EMAIL, lock: 'client' },
       });
-      expect(users.findByEmailWithCredentials).not.toHaveBeenCalled();
-      expect(hasher.verify).not.toHaveBeenCalled();
-      expect(issuer.open).not.toHaveBeenCalled();
+      expect(mocks.users.findByEmailWithCredentials).not.toHaveBeenCalled();
+      expect(mocks.hasher.verify).not.toHaveBeenCalled();
+      expect(mocks.issuer.open).not.toHaveBeenCalled();
     });
 
     it('counts nothing past the per-client rate limit', async () => {
-      throttle.limitByIp.mockRejectedValue(tooManyRequests(LIMIT, 10));
-      await expect(service.login(login(), TENANT)).rejects.toMatchObject({ status: 429 });
-      expect(throttle.attemptLogin).not.toHaveBeenCalled();
-      expect(audit.record).not.toHaveBeenCalled();
+      mocks.throttle.limitByIp.mockRejectedValue(tooManyRequests(LIMIT, 10));
+      await expect(mocks.service.login(login(), TENANT)).rejects.toMatchObject({ status: 429 });
+      expect(mocks.throttle.attemptLogin).not.toHaveBeenCalled();
+      expect(mocks.audit.record).not.toHaveBeenCalled();
     });
   });
 });
