@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { OpenAPIObject, SchemaObject } from '@nestjs/swagger';
 import type { ApiResponse } from './api-client';
 import { request } from './api-client';
@@ -148,6 +149,18 @@ export class WalkReader {
     return traces;
   }
 }
+
+/** Fields no request body may carry unless its DTO declares them. */
+export const forbiddenFields = (b: Tenant): Record<string, unknown> => ({
+  organizationId: b.id,
+  organization_id: b.id,
+  tenantId: b.id,
+  roles: ['admin'],
+  id: randomUUID(),
+  createdAt: '2000-01-01T00:00:00.000Z',
+  updatedAt: '2000-01-01T00:00:00.000Z',
+  createdBy: b.owner.id,
+});
 
 /** Where a forbidden field can be put into a body: its top level, and each nested object (register's organization). */
 export interface InjectionTarget {

@@ -1,7 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { me, request } from './api-client';
-import { injectionTargets, leaks, problemOf, UUID, WalkReader } from './isolation-reads';
+import {
+  forbiddenFields,
+  injectionTargets,
+  leaks,
+  problemOf,
+  UUID,
+  WalkReader,
+} from './isolation-reads';
 import { type ApiOperation, apiOperations, exampleBody, fetchOpenApi, fillPath } from './openapi';
 import { keyMayCall, nestRoutes } from './routes';
 import {
@@ -29,18 +35,6 @@ import { API_KEY_PERMISSIONS } from '../../src/security/permissions';
  * The only explicit list is ID_FIXTURES (test/support/tenants.ts): how to make a row for each
  * `:id` route. A new `:id` route without a fixture fails here.
  */
-
-/** Fields no request body may carry unless its DTO declares them. */
-const FORBIDDEN_FIELDS = (b: Tenant): Record<string, unknown> => ({
-  organizationId: b.id,
-  organization_id: b.id,
-  tenantId: b.id,
-  roles: ['admin'],
-  id: randomUUID(),
-  createdAt: '2000-01-01T00:00:00.000Z',
-  updatedAt: '2000-01-01T00:00:00.000Z',
-  createdBy: b.owner.id,
-});
 
 /** Who walks: A's admin with an access token, or A's API key with every grantable permission. */
 export type IsolationCaller = 'admin token' | 'API key';
@@ -301,7 +295,7 @@ export function describeIsolationWalk(callerKind: IsolationCaller): void {
         const base = exampleBody(doc, schema);
         const targets = injectionTargets(doc, schema, base);
         for (const target of targets) {
-          for (const [field, value] of Object.entries(FORBIDDEN_FIELDS(b))) {
+          for (const [field, value] of Object.entries(forbiddenFields(b))) {
             if (target.properties.includes(field)) continue; // legitimately part of this DTO (roles on POST /api/users)
             attempts += 1;
             const result = await request(t, operation.method, path, {
