@@ -94,6 +94,12 @@ export class TenantScopedQueryBuilder<T extends ObjectLiteral> extends SelectQue
   ): Promise<[Pick<T, K>[], number]> {
     if (this.expressionMap.joinAttributes.length > 0)
       throw new Error('getColumnsPageAndCount reads one table; this query has joins');
+    // The page's LIMIT goes at the end of the statement: after a lock clause or around a
+    // subquery's parentheses it would be wrong SQL, and a list locks nothing.
+    if (this.expressionMap.lockMode !== undefined || this.expressionMap.subQuery)
+      throw new Error(
+        'getColumnsPageAndCount reads a plain page; this query locks or is a subquery',
+      );
     const shape = pageShape(this.expressionMap, this.restriction?.alias, properties);
     const statements = pageStatementsOf(this.connection, shape, () =>
       this.renderPageStatements(properties),
@@ -126,7 +132,9 @@ export class TenantScopedQueryBuilder<T extends ObjectLiteral> extends SelectQue
       if (!column) throw new Error(`${metadata.name} has no column "${property}"`);
       return column;
     });
-    const unpaged = () => this.clone().offset(undefined).limit(undefined);
+    // The page is the caller's offset and limit alone: skip and take would render a LIMIT too.
+    const unpaged = () =>
+      this.clone().offset(undefined).limit(undefined).skip(undefined).take(undefined);
     const count = unpaged().select('COUNT(*)', 'total').orderBy().getQuery();
     // Each column is selected under its property name, so a raw row is keyed like the entity.
     const listing = unpaged().select([]);

@@ -206,6 +206,19 @@ describe('tenant-scoped repositories', () => {
       expect([pastTheEnd, statements.stop()]).toEqual([[[], 1], 1]);
       const joined = probe.builder().leftJoin('user.roles', 'role');
       await expect(joined.getColumnsPageAndCount(columns, page)).rejects.toThrow(/joins/);
+      const locked = probe.builder().setLock('pessimistic_read');
+      await expect(locked.getColumnsPageAndCount(columns, page)).rejects.toThrow(/locks/);
+    });
+    // skip and take are not the page: its offset and limit are, across every tenant here.
+    await scope.run('test: page past take', async () => {
+      const [rows, total] = await probe
+        .builder()
+        .take(1)
+        .skip(1)
+        .orderBy('user.createdAt', 'DESC')
+        .getColumnsPageAndCount(['id'] as const, { offset: 0, limit: 2 });
+      expect([rows.length, total]).toEqual([2, expect.any(Number)]);
+      expect(total).toBeGreaterThanOrEqual(2);
     });
   });
 
